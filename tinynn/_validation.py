@@ -72,3 +72,14 @@ def check_nonnegative_int(value: int, name: str) -> None:
         raise TypeError(f"{name} must be an int >= 0, got {value!r}")
     if value < 0:
         raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+
+
+def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """``rng`` itself, or a new ``Generator`` seeded with it (``None``: fresh OS entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )

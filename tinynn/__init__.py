@@ -1,0 +1,94 @@
+"""tinynn: Chapter 4 of *Deep Learning from Scratch* as a small, typed NumPy framework.
+
+Every public name is importable from here (the data loaders from
+:mod:`tinynn.datasets`). See ``docs/book_map.rst`` for which book section
+each one implements.
+"""
+
+from .base import DifferentiableModel as DifferentiableModel
+from .base import Function as Function
+from .base import GradientEstimator as GradientEstimator
+from .base import Layer as Layer
+from .base import Loss as Loss
+from .base import LossLayer as LossLayer
+from .base import Model as Model
+from .base import Optimizer as Optimizer
+from .calculus import PrecisionWarning as PrecisionWarning
+from .calculus import gradient_descent as gradient_descent
+from .calculus import gradient_descent_path as gradient_descent_path
+from .calculus import numerical_diff as numerical_diff
+from .calculus import numerical_gradient as numerical_gradient
+from .calculus import tangent_line as tangent_line
+from .callbacks import Callback as Callback
+from .callbacks import EpochAccuracy as EpochAccuracy
+from .callbacks import History as History
+from .callbacks import ProgressPrinter as ProgressPrinter
+from .estimators import Backprop as Backprop
+from .estimators import GradientDifference as GradientDifference
+from .estimators import NumericalDiff as NumericalDiff
+from .estimators import gradient_check as gradient_check
+from .functions import identity_function as identity_function
+from .functions import relu as relu
+from .functions import relu_grad as relu_grad
+from .functions import sigmoid as sigmoid
+from .functions import sigmoid_grad as sigmoid_grad
+from .functions import softmax as softmax
+from .functions import step_function as step_function
+from .layers import Affine as Affine
+from .layers import Relu as Relu
+from .layers import Sigmoid as Sigmoid
+from .layers import SoftmaxWithLoss as SoftmaxWithLoss
+from .losses import cross_entropy_error as cross_entropy_error
+from .losses import sum_squared_error as sum_squared_error
+from .models import Parameters as Parameters
+from .models import Sequential as Sequential
+from .models import SimpleNet as SimpleNet
+from .models import TwoLayerNet as TwoLayerNet
+from .optimizers import SGD as SGD
+from .trainer import Trainer as Trainer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Affine",
+    "Backprop",
+    "Callback",
+    "DifferentiableModel",
+    "EpochAccuracy",
+    "Function",
+    "GradientDifference",
+    "GradientEstimator",
+    "History",
+    "Layer",
+    "Loss",
+    "LossLayer",
+    "Model",
+    "NumericalDiff",
+    "Optimizer",
+    "Parameters",
+    "PrecisionWarning",
+    "ProgressPrinter",
+    "Relu",
+    "Sequential",
+    "Sigmoid",
+    "SimpleNet",
+    "SoftmaxWithLoss",
+    "Trainer",
+    "TwoLayerNet",
+    "cross_entropy_error",
+    "gradient_check",
+    "gradient_descent",
+    "gradient_descent_path",
+    "identity_function",
+    "numerical_diff",
+    "numerical_gradient",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "softmax",
+    "step_function",
+    "sum_squared_error",
+    "tangent_line",
+]

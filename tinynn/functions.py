@@ -1,0 +1,246 @@
+"""Activation functions and their derivatives (book sections 3.2, 3.5, 4.5.1).
+
+Each function takes an array of real numbers and returns a new float array of
+the same shape. They are the plain functions of the book's
+``common/functions.py``; the layers in :mod:`tinynn.layers` wrap them with a
+``backward``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_real_array
+from .typing import ArrayLike, FloatArray
+
+__all__ = [
+    "identity_function",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "softmax",
+    "step_function",
+]
+
+
+def _floats(x: ArrayLike, name: str = "x") -> FloatArray:
+    return np.asarray(as_real_array(x, name), dtype=np.float64)
+
+
+def identity_function(x: ArrayLike) -> FloatArray:
+    """Return the input unchanged, as a float array: the output layer for regression.
+
+    Parameters
+    ----------
+    x : array_like
+        Real numbers of any shape.
+
+    Returns
+    -------
+    ndarray of float64
+        A copy of ``x``.
+
+    Book section
+    ------------
+    3.5 (output layer: the identity function)
+
+    Examples
+    --------
+    >>> identity_function([1, -2])
+    array([ 1., -2.])
+    """
+    return np.array(_floats(x), dtype=np.float64, copy=True)
+
+
+def step_function(x: ArrayLike) -> FloatArray:
+    """Heaviside step: 1 where ``x > 0``, else 0.
+
+    .. math:: h(x) = \\begin{cases} 1 & x > 0 \\\\ 0 & x \\le 0 \\end{cases}
+
+    Parameters
+    ----------
+    x : array_like
+        Real numbers of any shape.
+
+    Returns
+    -------
+    ndarray of float64
+        0.0 or 1.0 for each entry.
+
+    Book section
+    ------------
+    3.2.2 (the step function); 4.2.5 explains why its zero derivative makes it
+    useless for learning.
+
+    Examples
+    --------
+    >>> step_function([-1.0, 0.0, 2.0])
+    array([0., 0., 1.])
+    """
+    return (_floats(x) > 0).astype(np.float64)
+
+
+def sigmoid(x: ArrayLike) -> FloatArray:
+    """Logistic sigmoid, the book's hidden-layer activation.
+
+    .. math:: \\sigma(x) = \\frac{1}{1 + e^{-x}}
+
+    Parameters
+    ----------
+    x : array_like
+        Real numbers of any shape.
+
+    Returns
+    -------
+    ndarray of float64
+        Values in [0, 1]. Large negative inputs give exactly 0 without an
+        overflow warning.
+
+    Book section
+    ------------
+    3.2.4 (the sigmoid function); used by ``TwoLayerNet`` in 4.5.1.
+
+    Examples
+    --------
+    >>> sigmoid([-1.0, 0.0, 1.0])
+    array([0.26894142, 0.5       , 0.73105858])
+    """
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-_floats(x)))
+
+
+def sigmoid_grad(x: ArrayLike) -> FloatArray:
+    """Derivative of :func:`sigmoid` at ``x``.
+
+    .. math:: \\sigma'(x) = (1 - \\sigma(x))\\,\\sigma(x)
+
+    Parameters
+    ----------
+    x : array_like
+        The sigmoid's *input* (not its output).
+
+    Returns
+    -------
+    ndarray of float64
+
+    Book section
+    ------------
+    4.5.1 (``sigmoid_grad`` in the book's ``TwoLayerNet.gradient``); derived in 5.5.2.
+
+    Examples
+    --------
+    >>> sigmoid_grad([0.0])
+    array([0.25])
+    """
+    s = sigmoid(x)
+    return (1.0 - s) * s
+
+
+def relu(x: ArrayLike) -> FloatArray:
+    """Rectified linear unit, ``max(0, x)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Real numbers of any shape.
+
+    Returns
+    -------
+    ndarray of float64
+
+    Book section
+    ------------
+    3.2.7 (the ReLU function)
+
+    Examples
+    --------
+    >>> relu([-2.0, 0.0, 3.0])
+    array([0., 0., 3.])
+    """
+    return np.maximum(0.0, _floats(x))
+
+
+def relu_grad(x: ArrayLike) -> FloatArray:
+    """Derivative of :func:`relu`: 1 where ``x > 0``, else 0 (0 at ``x = 0``, as the book).
+
+    Parameters
+    ----------
+    x : array_like
+        ReLU's input.
+
+    Returns
+    -------
+    ndarray of float64
+
+    Book section
+    ------------
+    5.5.1 (ReLU layer backward), previewed by the pluggable layers of 4.5.1.
+
+    Examples
+    --------
+    >>> relu_grad([-1.0, 0.0, 2.0])
+    array([0., 0., 1.])
+    """
+    return (_floats(x) > 0).astype(np.float64)
+
+
+def softmax(x: ArrayLike) -> FloatArray:
+    """Softmax over the last axis, shifted by the maximum so that it cannot overflow.
+
+    .. math:: y_k = \\frac{\\exp(a_k - \\max_j a_j)}{\\sum_i \\exp(a_i - \\max_j a_j)}
+
+    Parameters
+    ----------
+    x : array_like
+        Scores: one sample of shape ``(C,)`` or a batch of shape ``(N, C)``.
+
+    Returns
+    -------
+    ndarray of float64
+        Probabilities of the same shape; each row sums to 1.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 1-D or 2-D, or is empty.
+
+    Notes
+    -----
+    Subtracting the maximum does not change the result (it cancels in the
+    ratio) but keeps ``exp`` finite: ``softmax([1000, 1001])`` is
+    ``[0.269, 0.731]``, where the naive formula gives ``nan``. The batch case
+    reduces over the transposed array exactly as the book's
+    ``common/functions.py`` does, so the results agree bit for bit.
+
+    Book section
+    ------------
+    3.5.1 (softmax), 3.5.2 (the overflow fix)
+
+    Examples
+    --------
+    >>> softmax([0.3, 2.9, 4.0])
+    array([0.01821127, 0.24519181, 0.73659691])
+    >>> softmax([1000.0, 1001.0])
+    array([0.26894142, 0.73105858])
+    """
+    a = _floats(x)
+    if a.ndim not in (1, 2) or a.size == 0:
+        raise ValueError(
+            f"softmax expects scores of shape (C,) or (N, C) with C >= 1, got shape {a.shape}"
+        )
+    return _softmax(a)
+
+
+def _softmax(a: FloatArray) -> FloatArray:
+    """Softmax without input checks (the book's algorithm), for the layers."""
+    if a.ndim == 2:
+        at = a.T
+        at = at - np.max(at, axis=0)
+        e = np.exp(at)
+        y: FloatArray = (e / np.sum(e, axis=0)).T
+        return y
+    shifted = a - np.max(a)
+    e1 = np.exp(shifted)
+    y1: FloatArray = e1 / np.sum(e1)
+    return y1

@@ -1,0 +1,323 @@
+"""Pluggable layers, each with ``forward`` and ``backward``.
+
+Chapter 4 computes a network's gradient numerically and, at the end of 4.5.1,
+points ahead to backpropagation. These layers are that preview: each computes
+its output in ``forward``, remembers what it needs, and turns the gradient of
+its output into the gradient of its input (and of its parameters) in
+``backward``. :class:`~tinynn.Sequential` chains any list of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validation import as_real_array, check_finite, check_positive, describe
+from .functions import _softmax
+from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, check_delta
+from .typing import ArrayLike, FloatArray, Params
+
+__all__ = ["Affine", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+
+
+def _weight(value: ArrayLike, name: str, ndim: int) -> FloatArray:
+    a = np.asarray(as_real_array(value, name), dtype=np.float64)
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got {describe(a)}")
+    check_finite(a, name)
+    return a
+
+
+class Affine:
+    """Fully connected layer: ``out = x @ W + b``.
+
+    Parameters
+    ----------
+    W : array_like, shape (in_size, out_size)
+        Weights. Kept as a float64 array (no copy if it already is one) and
+        updated in place by optimizers.
+    b : array_like, shape (out_size,), optional
+        Bias; ``None`` for a layer without bias (the book's ``simpleNet``).
+
+    Notes
+    -----
+    .. math::
+        \\text{out} = xW + b, \\quad
+        \\frac{\\partial L}{\\partial x} = \\frac{\\partial L}{\\partial \\text{out}} W^T,
+        \\quad \\frac{\\partial L}{\\partial W} = x^T \\frac{\\partial L}{\\partial \\text{out}},
+        \\quad \\frac{\\partial L}{\\partial b} = \\sum_n \\frac{\\partial L}{\\partial
+        \\text{out}_n}
+
+    The book writes ``np.dot(x, W)``; ``@`` is the same product, typed.
+    Inputs of more than two dimensions (``(N, 1, 28, 28)`` images) are
+    flattened to ``(N, -1)``, and ``backward`` restores their shape.
+
+    Book section
+    ------------
+    4.5.1 (``a1 = np.dot(x, W1) + b1``), 5.6.2 (Affine layer)
+
+    Examples
+    --------
+    >>> layer = Affine(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, -0.5]))
+    >>> layer.forward(np.array([[1.0, 1.0]]))
+    array([[4.5, 5.5]])
+    >>> layer.backward(np.array([[1.0, 0.0]]))
+    array([[1., 3.]])
+    >>> layer.grads["W"]
+    array([[1., 0.],
+           [1., 0.]])
+    """
+
+    def __init__(self, W: ArrayLike, b: ArrayLike | None = None) -> None:
+        w = _weight(W, "W", 2)
+        self._params: Params = {"W": w}
+        if b is not None:
+            bias = _weight(b, "b", 1)
+            if bias.shape != (w.shape[1],):
+                raise ValueError(
+                    f"b must have shape ({w.shape[1]},) to match W {w.shape}, got {bias.shape}"
+                )
+            self._params["b"] = bias
+        self._grads: Params = {}
+        self._x: FloatArray | None = None
+        self._x_shape: tuple[int, ...] = ()
+
+    @classmethod
+    def random(
+        cls,
+        in_size: int,
+        out_size: int,
+        *,
+        rng: np.random.Generator,
+        weight_init_std: float = 0.01,
+        bias: bool = True,
+    ) -> Affine:
+        """A layer with Gaussian weights scaled by ``weight_init_std`` and zero bias, as the book.
+
+        Parameters
+        ----------
+        in_size, out_size : int
+            Shape of ``W``.
+        rng : numpy.random.Generator
+            The source of randomness.
+        weight_init_std : float, default 0.01
+        bias : bool, default True
+
+        Returns
+        -------
+        Affine
+
+        Book section
+        ------------
+        4.5.1 (``weight_init_std * np.random.randn(...)``, zero bias)
+        """
+        check_positive(weight_init_std, "weight_init_std")
+        W = weight_init_std * rng.standard_normal((in_size, out_size))
+        return cls(W, np.zeros(out_size) if bias else None)
+
+    @property
+    def params(self) -> Params:
+        """``{'W': W, 'b': b}`` (no ``'b'`` without bias)."""
+        return self._params
+
+    @property
+    def grads(self) -> Params:
+        """``{'W': dW, 'b': db}`` from the last ``backward``."""
+        return self._grads
+
+    @property
+    def W(self) -> FloatArray:
+        """The weight matrix."""
+        return self._params["W"]
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        """``x @ W + b``; see the class docstring."""
+        self._x_shape = x.shape
+        x2 = x.reshape(x.shape[0], -1) if x.ndim > 2 else x
+        self._x = x2
+        out = x2 @ self._params["W"]
+        b = self._params.get("b")
+        return out + b if b is not None else out
+
+    def backward(self, dout: FloatArray) -> FloatArray:
+        """Fill ``grads`` and return ``dout @ W.T`` in the input's shape."""
+        if self._x is None:
+            raise RuntimeError("Affine.backward called before forward")
+        dx = dout @ self._params["W"].T
+        self._grads["W"] = self._x.T @ dout
+        if "b" in self._params:
+            self._grads["b"] = np.sum(dout, axis=0)
+        return dx.reshape(self._x_shape)
+
+    def __repr__(self) -> str:
+        n_in, n_out = self._params["W"].shape
+        return f"Affine({n_in} -> {n_out}{'' if 'b' in self._params else ', no bias'})"
+
+
+class _Activation:
+    """Shared plumbing of parameter-free layers."""
+
+    _empty: Params
+
+    def __init__(self) -> None:
+        self._empty = {}
+
+    @property
+    def params(self) -> Params:
+        """Empty: an activation layer has no parameters."""
+        return self._empty
+
+    @property
+    def grads(self) -> Params:
+        """Empty: an activation layer has no parameters."""
+        return self._empty
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(_Activation):
+    """Sigmoid layer, the book's hidden-layer activation.
+
+    Notes
+    -----
+    .. math:: y = \\frac{1}{1 + e^{-x}}, \\quad
+              \\frac{\\partial L}{\\partial x} = (1 - y)\\, y\\,
+              \\frac{\\partial L}{\\partial y}
+
+    ``backward`` multiplies in the order of the book's
+    ``sigmoid_grad(a1) * da1`` (chapter 4), so gradients match it bit for bit.
+
+    Book section
+    ------------
+    4.5.1 (``z1 = sigmoid(a1)``), 5.5.2 (Sigmoid layer)
+
+    Examples
+    --------
+    >>> layer = Sigmoid()
+    >>> layer.forward(np.array([0.0]))
+    array([0.5])
+    >>> layer.backward(np.array([1.0]))
+    array([0.25])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._out: FloatArray | None = None
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        """``1 / (1 + exp(-x))``."""
+        with np.errstate(over="ignore"):
+            out: FloatArray = 1 / (1 + np.exp(-x))
+        self._out = out
+        return out
+
+    def backward(self, dout: FloatArray) -> FloatArray:
+        """``(1 - y) * y * dout``."""
+        if self._out is None:
+            raise RuntimeError("Sigmoid.backward called before forward")
+        return (1.0 - self._out) * self._out * dout
+
+
+class Relu(_Activation):
+    """ReLU layer: passes positive inputs, zeroes the rest, and their gradients.
+
+    Book section
+    ------------
+    5.5.1 (ReLU layer), previewed by the pluggable layers of 4.5.1
+
+    Examples
+    --------
+    >>> layer = Relu()
+    >>> layer.forward(np.array([-1.0, 2.0]))
+    array([0., 2.])
+    >>> layer.backward(np.array([5.0, 5.0]))
+    array([0., 5.])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mask: NDArray[np.bool_] | None = None
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        """``max(0, x)``."""
+        self._mask = x <= 0
+        return np.where(self._mask, 0.0, x)
+
+    def backward(self, dout: FloatArray) -> FloatArray:
+        """``dout`` where the input was positive, else 0."""
+        if self._mask is None:
+            raise RuntimeError("Relu.backward called before forward")
+        return np.where(self._mask, 0.0, dout)
+
+
+class SoftmaxWithLoss:
+    """Softmax output and cross-entropy loss in one layer.
+
+    Parameters
+    ----------
+    delta : float, default 1e-7
+        Added inside the logarithm (see :func:`~tinynn.cross_entropy_error`).
+
+    Notes
+    -----
+    Together the two have the simple gradient
+
+    .. math:: \\frac{\\partial L}{\\partial a} = \\frac{y - t}{N}
+
+    where :math:`N` is the batch size. This is the gradient of the loss
+    *without* ``delta``, so a numerical gradient of the loss with the default
+    ``delta`` differs from it by about ``delta / y`` (relative): ~1e-7.
+    Targets come from
+    :meth:`tinynn.Sequential.loss`, already checked: class indices of shape
+    ``(N,)`` or one-hot rows of shape ``(N, C)``.
+
+    Book section
+    ------------
+    4.5.1 (softmax output and cross-entropy loss), 5.6.3 (Softmax-with-Loss layer)
+
+    Examples
+    --------
+    >>> layer = SoftmaxWithLoss()
+    >>> round(layer.forward(np.array([[0.0, 0.0]]), np.array([1])), 6)
+    0.693147
+    >>> layer.backward()
+    array([[ 0.5, -0.5]])
+    """
+
+    def __init__(self, delta: float = CROSS_ENTROPY_DELTA) -> None:
+        check_delta(delta)
+        self.delta = delta
+        self._y: FloatArray | None = None
+        self._t: NDArray[Any] | None = None
+
+    def activation(self, x: FloatArray) -> FloatArray:
+        """Softmax of each row: what ``predict`` returns."""
+        return _softmax(x)
+
+    def forward(self, x: FloatArray, t: NDArray[Any]) -> float:
+        """Softmax, then the mean cross-entropy against ``t``."""
+        self._t = t
+        self._y = _softmax(x)
+        return _cross_entropy(self._y, t, self.delta)
+
+    def backward(self, dout: float = 1.0) -> FloatArray:
+        """``(y - t) / N``, times ``dout``."""
+        if self._y is None or self._t is None:
+            raise RuntimeError("SoftmaxWithLoss.backward called before forward")
+        y, t = self._y, self._t
+        n = y.shape[0]
+        if t.ndim == 2:
+            dx: FloatArray = (y - t) / n
+        else:
+            dx = y.copy()
+            dx[np.arange(n), t] -= 1
+            dx /= n
+        if dout != 1.0:
+            dx *= dout
+        return dx
+
+    def __repr__(self) -> str:
+        return f"SoftmaxWithLoss(delta={self.delta!r})"

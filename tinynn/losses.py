@@ -1,0 +1,200 @@
+"""Loss functions (book section 4.2).
+
+A loss measures how bad the network's output ``y`` is against the teacher
+data ``t``. Labels may be given as one-hot rows (the book's
+``one_hot_label=True``) or as class indices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validation import as_real_array, check_finite, describe
+from .typing import ArrayLike, FloatArray
+
+__all__ = ["CROSS_ENTROPY_DELTA", "cross_entropy_error", "sum_squared_error"]
+
+#: The small constant the book adds inside the logarithm so that ``log(0)`` never happens.
+CROSS_ENTROPY_DELTA = 1e-7
+
+
+def sum_squared_error(y: ArrayLike, t: ArrayLike) -> float:
+    """Sum of squared errors, halved.
+
+    .. math:: E = \\frac{1}{2} \\sum_k (y_k - t_k)^2
+
+    Parameters
+    ----------
+    y : array_like
+        Network output, any shape.
+    t : array_like
+        Teacher data of the same shape (one-hot for classification).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or an input holds NaN or infinity.
+
+    Book section
+    ------------
+    4.2.1 (sum of squared error)
+
+    Examples
+    --------
+    >>> t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    >>> y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+    >>> round(sum_squared_error(y, t), 10)
+    0.0975
+    """
+    ya = np.asarray(as_real_array(y, "y"), dtype=np.float64)
+    ta = np.asarray(as_real_array(t, "t"), dtype=np.float64)
+    if ya.shape != ta.shape:
+        raise ValueError(
+            f"sum_squared_error needs y and t of the same shape, got y {ya.shape} and t {ta.shape}"
+        )
+    check_finite(ya, "y")
+    check_finite(ta, "t")
+    return float(0.5 * np.sum((ya - ta) ** 2))
+
+
+def cross_entropy_error(y: ArrayLike, t: ArrayLike, *, delta: float = CROSS_ENTROPY_DELTA) -> float:
+    """Cross-entropy error, averaged over the mini-batch.
+
+    .. math:: E = -\\frac{1}{N} \\sum_n \\sum_k t_{nk} \\log(y_{nk} + \\delta),
+              \\quad \\delta = 10^{-7}
+
+    Parameters
+    ----------
+    y : array_like
+        Probabilities: shape ``(C,)`` for one sample or ``(N, C)`` for a batch
+        (the softmax output).
+    t : array_like
+        Teacher data: one-hot rows of the same shape as ``y``, or class
+        indices of shape ``()`` / ``(N,)`` in ``[0, C)``. Rows that are not
+        one-hot (soft targets) use the full sum.
+    delta : float, default 1e-7
+        Added inside the logarithm, as the book does. ``delta=0`` gives the
+        exact cross-entropy, whose gradient is what backpropagation computes.
+
+    Returns
+    -------
+    float
+        The mean loss per sample.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match, a label is outside ``[0, C)``, ``y`` is
+        negative, or an input holds NaN or infinity.
+    TypeError
+        If class indices are not integers.
+
+    Notes
+    -----
+    One-hot rows are turned into indices before the sum, as in the book's
+    ``common/functions.py``, so the result matches the book bit for bit.
+    The delta keeps ``log(0) = -inf`` out: a confident wrong answer costs
+    ``-log(1e-7) = 16.1``, not infinity. It also shifts the loss by about
+    ``delta / y``: the values printed in the book's 4.4.2 (loss
+    0.92806853663411326 and its gradient) were computed without it, and
+    come out with ``delta=0`` (see :class:`~tinynn.SimpleNet`).
+
+    Book section
+    ------------
+    4.2.2 (cross entropy error), 4.2.4 (mini-batch version)
+
+    Examples
+    --------
+    >>> t = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    >>> y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+    >>> round(cross_entropy_error(y, t), 10)
+    0.5108254571
+    >>> round(cross_entropy_error([[0.1, 0.9], [0.8, 0.2]], [1, 0]), 10)
+    0.1642519154
+    """
+    ya = np.asarray(as_real_array(y, "y"), dtype=np.float64)
+    if ya.ndim not in (1, 2) or ya.size == 0:
+        raise ValueError(f"y must have shape (C,) or (N, C), got shape {ya.shape}")
+    check_finite(ya, "y")
+    check_delta(delta)
+    if np.any(ya < 0):
+        raise ValueError("y must hold probabilities (>= 0), e.g. a softmax output; got negatives")
+    y2 = ya.reshape(1, ya.size) if ya.ndim == 1 else ya
+    targets = as_targets(t, y2.shape[0], y2.shape[1], single=ya.ndim == 1)
+    return _cross_entropy(y2, targets, delta)
+
+
+def check_delta(delta: float) -> None:
+    """Raise ``ValueError`` unless ``delta`` is a finite number >= 0."""
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"delta must be a number >= 0, got {delta!r}")
+    if not np.isfinite(delta) or delta < 0:
+        raise ValueError(f"delta must be a finite number >= 0, got {delta!r}")
+
+
+def as_targets(
+    t: ArrayLike, n_samples: int, n_classes: int, *, single: bool = False, name: str = "t"
+) -> NDArray[Any]:
+    """Check teacher data against a batch of ``n_samples`` outputs over ``n_classes``.
+
+    Returns class indices as an ``intp`` array of shape ``(N,)``, or one-hot /
+    soft targets as a float64 array of shape ``(N, C)``. ``single`` means the
+    batch came from one 1-D sample, whose label is a scalar or a ``(C,)`` row.
+    """
+    ta = as_real_array(t, name)
+    if single and ta.ndim in (0, 1):
+        ta = ta.reshape(1) if ta.ndim == 0 else ta.reshape(1, ta.size)
+    if ta.ndim == 2 and ta.shape == (n_samples, n_classes):
+        check_finite(ta, name)
+        if np.any(ta < 0) or np.any(ta > 1):
+            raise ValueError(f"{name} as one-hot rows must lie in [0, 1], got values outside")
+        return np.asarray(ta, dtype=np.float64)
+    if ta.ndim == 1 and ta.shape[0] == n_samples:
+        if not np.issubdtype(ta.dtype, np.integer):
+            if (
+                np.issubdtype(ta.dtype, np.floating)
+                and np.all(np.isfinite(ta))
+                and np.all(ta == np.round(ta))
+            ):
+                ta = ta.astype(np.intp)
+            else:
+                raise TypeError(f"{name} as class indices must be integers, got {describe(ta)}")
+        if ta.size and (ta.min() < 0 or ta.max() >= n_classes):
+            bad = int(ta[(ta < 0) | (ta >= n_classes)][0])
+            raise ValueError(
+                f"{name} holds label {bad}, outside the {n_classes} classes [0, {n_classes - 1}]"
+            )
+        return np.asarray(ta, dtype=np.intp)
+    expected = (
+        f"({n_classes},) one-hot or a scalar label"
+        if single
+        else (f"({n_samples},) class indices or ({n_samples}, {n_classes}) one-hot rows")
+    )
+    raise ValueError(f"{name} has shape {np.shape(t)}; expected {expected}")
+
+
+def _cross_entropy(y: FloatArray, t: NDArray[Any], delta: float = CROSS_ENTROPY_DELTA) -> float:
+    """Cross-entropy of a checked ``(N, C)`` batch; ``t`` from :func:`as_targets`."""
+    n = y.shape[0]
+    if t.ndim == 2:
+        labels = _one_hot_indices(t)
+        if labels is None:
+            return float(-np.sum(t * np.log(y + delta)) / n)
+        t = labels
+    return float(-np.sum(np.log(y[np.arange(n), t] + delta)) / n)
+
+
+def _one_hot_indices(t: FloatArray) -> NDArray[np.intp] | None:
+    """Indices of the ones if every row of ``t`` is one-hot, else ``None``."""
+    labels: NDArray[np.intp] = np.argmax(t, axis=1)
+    ones = t[np.arange(t.shape[0]), labels]
+    if np.all(ones == 1.0) and np.count_nonzero(t) == t.shape[0]:
+        return labels
+    return None

@@ -1,0 +1,378 @@
+"""Models composed from layers: ``Sequential``, the book's ``SimpleNet`` and ``TwoLayerNet``.
+
+Book section
+------------
+4.4.2 (``simpleNet``), 4.5.1 (``TwoLayerNet``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validation import (
+    as_float_input,
+    as_generator,
+    check_finite,
+    check_positive,
+    check_positive_int,
+)
+from .base import Layer, LossLayer
+from .estimators import NumericalDiff
+from .layers import Affine, Sigmoid, SoftmaxWithLoss
+from .losses import CROSS_ENTROPY_DELTA, as_targets
+from .typing import ArrayLike, FloatArray, Params
+
+__all__ = ["Parameters", "Sequential", "SimpleNet", "TwoLayerNet"]
+
+
+class Parameters(dict[str, FloatArray]):
+    """A model's parameters by name: a ``dict`` whose arrays the layers share.
+
+    Optimizers change the arrays in place (``params['W1'] -= lr * grad``), and
+    the layers see the change. Assigning a new array to an existing name
+    copies it *into* the existing array, so the layers stay linked to it;
+    names cannot be added, since no layer would use them.
+
+    Book section
+    ------------
+    4.5.1 (the ``params`` dictionary of ``TwoLayerNet``)
+
+    Examples
+    --------
+    >>> p = Parameters({"W": np.zeros(2)})
+    >>> w = p["W"]
+    >>> p["W"] = [1.0, 2.0]
+    >>> w
+    array([1., 2.])
+    """
+
+    def __setitem__(self, key: str, value: ArrayLike) -> None:
+        if key not in self:
+            raise KeyError(f"{key!r} is not a parameter of this model; it has {list(self)}")
+        target = dict.__getitem__(self, key)
+        if value is target:
+            return
+        new = np.asarray(as_float_input(value, f"params[{key!r}]"), dtype=np.float64)
+        if new.shape != target.shape:
+            raise ValueError(
+                f"params[{key!r}] has shape {target.shape}; cannot assign an array of shape "
+                f"{new.shape}"
+            )
+        target[...] = new
+
+    def update(self, other: Any = (), /, **kwargs: ArrayLike) -> None:
+        """Assign each item with ``__setitem__`` (in place)."""
+        items: Iterable[tuple[str, ArrayLike]] = other.items() if hasattr(other, "items") else other
+        for key, value in [*items, *kwargs.items()]:
+            self[key] = value
+
+
+class Sequential:
+    """A network made of any list of layers followed by a loss layer.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        Applied in order by ``predict``; anything with ``params``, ``grads``,
+        ``forward`` and ``backward`` fits (see :class:`tinynn.base.Layer`).
+    loss : LossLayer, optional
+        Defaults to :class:`~tinynn.SoftmaxWithLoss`.
+
+    Notes
+    -----
+    Parameters are named as the book names them: the local name (``'W'``,
+    ``'b'``) followed by the 1-based position among the layers that have
+    parameters, so ``[Affine, Sigmoid, Affine]`` has ``W1 b1 W2 b2``.
+    ``params`` shares its arrays with the layers (see :class:`Parameters`).
+
+    Inputs may be one sample (1-D) or a batch (2-D, or N-D images that a
+    first :class:`~tinynn.Affine` flattens). Every public method checks its
+    inputs first: non-finite values, a feature count that does not fit the
+    first layer, labels of the wrong shape or out of range.
+
+    Book section
+    ------------
+    4.5.1 (a network as a composition of layers), 5.7.2 (``OrderedDict`` of layers)
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> net = Sequential([Affine.random(4, 5, rng=rng), Sigmoid(), Affine.random(5, 3, rng=rng)])
+    >>> sorted(net.params)
+    ['W1', 'W2', 'b1', 'b2']
+    >>> net.predict(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(self, layers: Sequence[Layer], loss: LossLayer | None = None) -> None:
+        if len(layers) == 0:
+            raise ValueError("Sequential needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layers[{i}] is a {type(layer).__name__}, which lacks the Layer methods "
+                    "(params, grads, forward, backward)"
+                )
+        loss_layer = SoftmaxWithLoss() if loss is None else loss
+        if not isinstance(loss_layer, LossLayer):
+            raise TypeError(
+                f"loss is a {type(loss_layer).__name__}, which lacks the LossLayer methods "
+                "(activation, forward, backward)"
+            )
+        self.layers: list[Layer] = list(layers)
+        self.loss_layer: LossLayer = loss_layer
+        self._slots: list[tuple[str, Layer, str]] = []
+        index = 0
+        for layer in self.layers:
+            if layer.params:
+                index += 1
+                for key in layer.params:
+                    self._slots.append((self._param_name(key, index), layer, key))
+        names = [name for name, _, _ in self._slots]
+        if len(set(names)) != len(names):
+            raise ValueError(f"parameter names collide: {names}")
+        self._params = Parameters({name: layer.params[key] for name, layer, key in self._slots})
+        first = self.layers[0].params.get("W")
+        self.input_size: int | None = int(first.shape[0]) if first is not None else None
+
+    @staticmethod
+    def _param_name(key: str, index: int) -> str:
+        return f"{key}{index}"
+
+    @property
+    def params(self) -> Parameters:
+        """Parameters by name (``'W1'``, ``'b1'``, ...), shared with the layers."""
+        return self._params
+
+    # -- input checks ---------------------------------------------------------------
+    def _batch(self, x: ArrayLike) -> tuple[FloatArray, bool]:
+        """``x`` as a float64 batch, and whether it was a single 1-D sample."""
+        xa = as_float_input(x, "x")
+        single = xa.ndim == 1
+        if xa.ndim == 0 or xa.shape[0] == 0:
+            raise ValueError(f"x must be one sample or a non-empty batch, got shape {xa.shape}")
+        xb = np.asarray(xa.reshape(1, -1) if single else xa, dtype=np.float64)
+        if self.input_size is not None:
+            features = int(np.prod(xb.shape[1:]))
+            if features != self.input_size:
+                raise ValueError(
+                    f"x has shape {xa.shape}: {features} features per sample, but the first "
+                    f"layer expects {self.input_size}"
+                )
+        return xb, single
+
+    def _targets(self, t: ArrayLike, scores: FloatArray, single: bool) -> NDArray[Any]:
+        return as_targets(t, scores.shape[0], scores.shape[1], single=single)
+
+    # -- the model --------------------------------------------------------------------
+    def _forward(self, x: FloatArray) -> FloatArray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def predict(self, x: ArrayLike) -> FloatArray:
+        """The output (softmax probabilities by default) for one sample or a batch.
+
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.predict``)
+        """
+        xb, single = self._batch(x)
+        y = self.loss_layer.activation(self._forward(xb))
+        return y[0] if single else y
+
+    def loss(self, x: ArrayLike, t: ArrayLike) -> float:
+        """The loss on ``x`` against ``t`` (class indices or one-hot rows).
+
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.loss``)
+        """
+        xb, single = self._batch(x)
+        scores = self._forward(xb)
+        return self.loss_layer.forward(scores, self._targets(t, scores, single))
+
+    def accuracy(self, x: ArrayLike, t: ArrayLike) -> float:
+        """The fraction of samples whose largest output is the labelled class.
+
+        Book section
+        ------------
+        4.5.3 (``TwoLayerNet.accuracy``)
+        """
+        xb, single = self._batch(x)
+        scores = self._forward(xb)
+        targets = self._targets(t, scores, single)
+        labels = np.argmax(targets, axis=1) if targets.ndim == 2 else targets
+        return float(np.sum(np.argmax(scores, axis=1) == labels) / float(xb.shape[0]))
+
+    def gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
+        """The gradient of ``loss(x, t)`` by backpropagation through the layers.
+
+        Returns
+        -------
+        dict of str to ndarray
+            Keyed and shaped as ``params``.
+
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.gradient``, the fast analytic version), 5.7.2
+        """
+        self.loss(x, t)
+        dout = self.loss_layer.backward(1.0)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        grads = {name: layer.grads[key] for name, layer, key in self._slots}
+        for name, g in grads.items():
+            check_finite(g, f"gradient {name!r}")
+        return grads
+
+    def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
+        """The gradient of ``loss(x, t)`` by central differences over every parameter.
+
+        The same as ``NumericalDiff().gradient(self, x, t)``: slow (two
+        forward passes per parameter entry) but obviously right.
+
+        Book section
+        ------------
+        4.4.2, 4.5.1 (``TwoLayerNet.numerical_gradient``)
+        """
+        return NumericalDiff().gradient(self, x, t)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"{type(self).__name__}([{inner}], loss={self.loss_layer!r})"
+
+
+class SimpleNet(Sequential):
+    """The book's ``simpleNet``: one 2x3 weight matrix, softmax and cross-entropy.
+
+    Parameters
+    ----------
+    W : array_like, shape (2, 3), optional
+        The weights; drawn from a standard Gaussian (as the book's
+        ``np.random.randn(2, 3)``) when omitted.
+    rng : numpy.random.Generator or int, optional
+        Source of the random weights.
+    delta : float, default 1e-7
+        The cross-entropy's delta (see :func:`~tinynn.cross_entropy_error`).
+
+    Notes
+    -----
+    ``predict`` returns the scores ``x @ W`` (no softmax), as the book's
+    does. ``net.W`` is the very array in ``net.params['W']``, so the book's
+    ``numerical_gradient(lambda w: net.loss(x, t), net.W)`` works as printed.
+
+    Book section
+    ------------
+    4.4.2 (gradient with respect to a network's weights)
+
+    Examples
+    --------
+    >>> from tinynn import numerical_gradient
+    >>> net = SimpleNet([[0.47355232, 0.9977393, 0.84668094],
+    ...                  [0.85557411, 0.03563661, 0.69422093]], delta=0.0)
+    >>> x = np.array([0.6, 0.9])
+    >>> net.predict(x)
+    array([1.05414809, 0.63071653, 1.1328074 ])
+    >>> int(np.argmax(net.predict(x)))
+    2
+    >>> t = np.array([0, 0, 1])
+    >>> round(net.loss(x, t), 8)
+    0.92806854
+    >>> numerical_gradient(lambda w: net.loss(x, t), net.W)
+    array([[ 0.21924763,  0.14356247, -0.36281009],
+           [ 0.32887144,  0.2153437 , -0.54421514]])
+    """
+
+    def __init__(
+        self,
+        W: ArrayLike | None = None,
+        *,
+        rng: np.random.Generator | int | None = None,
+        delta: float = CROSS_ENTROPY_DELTA,
+    ) -> None:
+        weights = as_generator(rng).standard_normal((2, 3)) if W is None else W
+        layer = Affine(weights)
+        if layer.W.shape != (2, 3):
+            raise ValueError(f"SimpleNet's W must have shape (2, 3), got {layer.W.shape}")
+        super().__init__([layer], SoftmaxWithLoss(delta))
+
+    @staticmethod
+    def _param_name(key: str, index: int) -> str:
+        return key
+
+    @property
+    def W(self) -> FloatArray:
+        """The 2x3 weight matrix (the same array as ``params['W']``)."""
+        return self.params["W"]
+
+    def predict(self, x: ArrayLike) -> FloatArray:
+        """The scores ``x @ W`` (the book's ``simpleNet.predict`` applies no softmax)."""
+        xb, single = self._batch(x)
+        z = self._forward(xb)
+        return z[0] if single else z
+
+
+class TwoLayerNet(Sequential):
+    """The book's two-layer network: Affine, Sigmoid, Affine, then softmax with cross-entropy.
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+        784, 50 and 10 for MNIST in the book.
+    weight_init_std : float, default 0.01
+        Standard deviation of the Gaussian initial weights; biases start at 0.
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights (``W1`` is drawn first, then ``W2``).
+
+    Notes
+    -----
+    .. math::
+        a_1 = x W_1 + b_1, \\quad z_1 = \\sigma(a_1), \\quad
+        a_2 = z_1 W_2 + b_2, \\quad y = \\mathrm{softmax}(a_2)
+
+    With the same weights and data, ``predict``, ``loss``, ``accuracy``,
+    ``numerical_gradient`` and ``gradient`` give the numbers of the book's
+    ``ch04/two_layer_net.py``, bit for bit.
+
+    Book section
+    ------------
+    4.5.1 (a class for a two-layer neural network)
+
+    Examples
+    --------
+    >>> net = TwoLayerNet(input_size=784, hidden_size=100, output_size=10, rng=0)
+    >>> {k: v.shape for k, v in net.params.items()}
+    {'W1': (784, 100), 'b1': (100,), 'W2': (100, 10), 'b2': (10,)}
+    >>> x = np.random.default_rng(1).random((100, 784))
+    >>> net.predict(x).shape
+    (100, 10)
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float = 0.01,
+        *,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        check_positive_int(input_size, "input_size")
+        check_positive_int(hidden_size, "hidden_size")
+        check_positive_int(output_size, "output_size")
+        check_positive(weight_init_std, "weight_init_std")
+        gen = as_generator(rng)
+        W1 = weight_init_std * gen.standard_normal((input_size, hidden_size))
+        W2 = weight_init_std * gen.standard_normal((hidden_size, output_size))
+        super().__init__(
+            [Affine(W1, np.zeros(hidden_size)), Sigmoid(), Affine(W2, np.zeros(output_size))],
+            SoftmaxWithLoss(),
+        )
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.output_size = output_size
