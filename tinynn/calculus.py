@@ -282,7 +282,9 @@ def _descend(
     x = np.array(as_float_input(init_x, "init_x"), dtype=np.float64, copy=True)
     yield x.copy()
     for _ in range(step_num):
-        x -= lr * numerical_gradient(f, x, h)
+        grad = numerical_gradient(f, x, h)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+            x -= lr * grad
         check_finite(x, "x (gradient descent diverged: lower lr)")
         yield x.copy()
 

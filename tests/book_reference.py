@@ -1,0 +1,107 @@
+"""An independent oracle: the book's chapter-4 computations, operation for operation.
+
+These follow the order of operations of the book's ``common/functions.py``,
+``common/gradient.py`` and ``ch04/two_layer_net.py`` (``np.dot``, the
+transposed softmax, the argmax cross-entropy, ``sigmoid_grad(a1) * da1``), so
+that tinynn can be tested to give the same numbers *bit for bit*. Not part of
+the package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def sigmoid(x: Any) -> Any:
+    return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_grad(x: Any) -> Any:
+    return (1.0 - sigmoid(x)) * sigmoid(x)
+
+
+def softmax(x: Any) -> Any:
+    if x.ndim == 2:
+        x = x.T
+        x = x - np.max(x, axis=0)
+        y = np.exp(x) / np.sum(np.exp(x), axis=0)
+        return y.T
+    x = x - np.max(x)
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def cross_entropy_error(y: Any, t: Any) -> float:
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    batch_size = y.shape[0]
+    return float(-np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size)
+
+
+def numerical_gradient(f: Any, x: Any) -> Any:
+    h = 1e-4
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+        it.iternext()
+    return grad
+
+
+class BookTwoLayerNet:
+    """The book's TwoLayerNet with given weights (no random initialisation)."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = {k: np.array(v, copy=True) for k, v in params.items()}
+
+    def predict(self, x: Any) -> Any:
+        W1, W2 = self.params["W1"], self.params["W2"]
+        b1, b2 = self.params["b1"], self.params["b2"]
+        a1 = np.dot(x, W1) + b1
+        z1 = sigmoid(a1)
+        a2 = np.dot(z1, W2) + b2
+        return softmax(a2)
+
+    def loss(self, x: Any, t: Any) -> float:
+        return cross_entropy_error(self.predict(x), t)
+
+    def accuracy(self, x: Any, t: Any) -> float:
+        y = np.argmax(self.predict(x), axis=1)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        return float(np.sum(y == t) / float(x.shape[0]))
+
+    def numerical_gradient(self, x: Any, t: Any) -> dict[str, Any]:
+        def loss_w(W: Any) -> float:
+            return self.loss(x, t)
+
+        return {k: numerical_gradient(loss_w, self.params[k]) for k in ("W1", "b1", "W2", "b2")}
+
+    def gradient(self, x: Any, t: Any) -> dict[str, Any]:
+        W1, W2 = self.params["W1"], self.params["W2"]
+        b1, b2 = self.params["b1"], self.params["b2"]
+        grads = {}
+        batch_num = x.shape[0]
+        a1 = np.dot(x, W1) + b1
+        z1 = sigmoid(a1)
+        a2 = np.dot(z1, W2) + b2
+        y = softmax(a2)
+        dy = (y - t) / batch_num
+        grads["W2"] = np.dot(z1.T, dy)
+        grads["b2"] = np.sum(dy, axis=0)
+        da1 = np.dot(dy, W2.T)
+        dz1 = sigmoid_grad(a1) * da1
+        grads["W1"] = np.dot(x.T, dz1)
+        grads["b1"] = np.sum(dz1, axis=0)
+        return grads

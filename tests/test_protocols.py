@@ -1,0 +1,62 @@
+"""Every built-in fits its Protocol; mypy checks these assignments (``.ci/run`` runs it here)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinynn import (
+    SGD,
+    Affine,
+    Backprop,
+    DifferentiableModel,
+    Function,
+    GradientEstimator,
+    Layer,
+    Loss,
+    LossLayer,
+    Model,
+    NumericalDiff,
+    Optimizer,
+    Relu,
+    Sequential,
+    Sigmoid,
+    SimpleNet,
+    SoftmaxWithLoss,
+    TwoLayerNet,
+    cross_entropy_error,
+    relu,
+    sigmoid,
+    softmax,
+    sum_squared_error,
+)
+
+
+def test_builtins_fit_their_protocols() -> None:
+    functions: list[Function] = [sigmoid, relu, softmax]
+    losses: list[Loss] = [cross_entropy_error, sum_squared_error]
+    layers: list[Layer] = [Affine(np.eye(2)), Sigmoid(), Relu()]
+    loss_layer: LossLayer = SoftmaxWithLoss()
+    models: list[DifferentiableModel] = [
+        TwoLayerNet(2, 2, 2, rng=0),
+        SimpleNet(rng=0),
+        Sequential([Affine(np.eye(2))]),
+    ]
+    plain: Model = models[0]
+    estimators: list[GradientEstimator] = [NumericalDiff(), Backprop()]
+    optimizer: Optimizer = SGD(lr=0.1)
+    # runtime_checkable protocols agree with mypy
+    groups: list[tuple[list[object], type]] = [
+        (list(functions), Function),
+        (list(losses), Loss),
+        (list(layers), Layer),
+        ([loss_layer], LossLayer),
+        (list(models), DifferentiableModel),
+        ([plain], Model),
+        (list(estimators), GradientEstimator),
+        ([optimizer], Optimizer),
+    ]
+    for group, proto in groups:
+        for obj in group:
+            assert isinstance(obj, proto), (obj, proto)
+    assert not isinstance(object(), Layer)
+    assert not isinstance(SGD(), GradientEstimator)
