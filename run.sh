@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# One entry point that sets everything up on a fresh machine (Python >= 3.10 with venv).
+#
+#   ./run.sh train [options]   train the book's TwoLayerNet on MNIST (examples/train_neuralnet.py)
+#   ./run.sh test  [pytest options]   lint, mypy --strict, the whole test suite, doctests, docs build
+#   ./run.sh docs              build the HTML docs into docs/_build/html
+#
+# Each creates .venv (if missing) and installs tinynn into it with the extra it needs.
+# MNIST is read from $TINYNN_DATA (a folder holding mnist/), else the user cache
+# (~/.cache/tinynn), else downloaded. On machines without internet access, point
+# TINYNN_DATA at a folder with the four IDX files in mnist/.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+setup() {  # setup EXTRA
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -m venv "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[$1]"
+}
+
+# This project's development machines keep a copy of MNIST beside the checkout.
+if [ -z "${TINYNN_DATA:-}" ] && [ -d ../shared/datasets/mnist ]; then
+    TINYNN_DATA=$(cd ../shared/datasets && pwd)
+    export TINYNN_DATA
+    echo "run.sh: using the local MNIST copy in TINYNN_DATA=$TINYNN_DATA" >&2
+fi
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    train)
+        setup plot
+        exec "$VENV/bin/python" examples/train_neuralnet.py "$@"
+        ;;
+    test)
+        setup dev
+        echo "== ruff" && "$VENV/bin/ruff" check .
+        echo "== mypy --strict" && "$VENV/bin/mypy" --strict tinynn tests/test_protocols.py
+        echo "== pytest" && exec "$VENV/bin/python" -m pytest "$@"
+        ;;
+    docs)
+        setup docs
+        exec "$VENV/bin/python" -m sphinx -W --keep-going -b html docs docs/_build/html
+        ;;
+    *)
+        echo "usage: ./run.sh train|test|docs [options]" >&2
+        exit 2
+        ;;
+esac
