@@ -1,0 +1,188 @@
+"""Downloading a data file from a list of mirrors: atomic, verified, with a progress display.
+
+The file is streamed into a temporary file in the destination folder, its decompressed content
+is checked against the expected SHA-256, and only then is it renamed into place with
+:func:`os.replace`. On any failure -- HTTP error, timeout, short transfer, wrong checksum, or an
+interrupt such as ``KeyboardInterrupt`` -- the temporary file is deleted, so nothing a later
+call would trust is left behind. Mirrors are tried in order; the first that yields a verified
+file wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .idx import IDXFormatError, decompress_idx
+from .verify import ChecksumError, check_sha256, create_temp
+
+__all__ = ["DownloadError", "check_url", "download_verified"]
+
+#: Files smaller than this are downloaded without a progress display.
+PROGRESS_MIN_BYTES = 1 << 20
+_CHUNK = 1 << 16
+_USER_AGENT = "tinynn-datasets/0.1 (Python urllib)"
+
+
+class DownloadError(OSError):
+    """Every mirror failed for one file; ``errors`` lists ``(url, reason)`` for each attempt.
+
+    Book section
+    ------------
+    3.6.1 (MNIST dataset; the book's ``_download`` has a single URL and no checks)
+    """
+
+    def __init__(self, name: str, errors: Sequence[tuple[str, str]]) -> None:
+        self.errors = list(errors)
+        lines = "\n".join(f"  {url}: {reason}" for url, reason in self.errors) or "  (no mirrors)"
+        super().__init__(f"could not download {name}:\n{lines}")
+
+
+def check_url(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is an ``http://`` or ``https://`` URL with a host.
+
+    Book section
+    ------------
+    3.6.1 (MNIST dataset)
+
+    Examples
+    --------
+    >>> check_url("https://ossci-datasets.s3.amazonaws.com/mnist/")
+    >>> check_url("ftp://example.org/")
+    Traceback (most recent call last):
+    ...
+    ValueError: mirror URL must start with http:// or https:// and name a host, \
+got 'ftp://example.org/'
+    """
+    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"mirror URL must start with http:// or https:// and name a host, got {url!r}"
+        )
+
+
+class _Progress:
+    """A one-line ``\\r`` progress display on a text stream, shown for large files only."""
+
+    def __init__(self, name: str, total: int | None, enabled: bool, stream: TextIO) -> None:
+        self.name, self.total, self.stream = name, total, stream
+        self.enabled = enabled and (total is None or total >= PROGRESS_MIN_BYTES)
+        self.done = 0
+        self._shown = -1
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        if self.total:
+            step = 100 * self.done // self.total
+            text = f"{step:3d}% ({self.done / 1e6:.1f} of {self.total / 1e6:.1f} MB)"
+        else:
+            step = self.done >> 20
+            text = f"{self.done / 1e6:.1f} MB"
+        if step != self._shown:
+            self._shown = step
+            self.stream.write(f"\rDownloading {self.name}: {text}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._shown >= 0:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fetch(url: str, tmp: Path, *, timeout: float, progress: bool, name: str) -> None:
+    """Stream ``url`` into ``tmp``; raise ``OSError`` if the transfer is short."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as f:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length is not None and length.isdigit() else None
+        bar = _Progress(name, total, progress, sys.stderr)
+        try:
+            while chunk := response.read(_CHUNK):
+                f.write(chunk)
+                bar.update(len(chunk))
+        finally:
+            bar.close()
+    if total is not None and bar.done != total:
+        raise OSError(f"transfer interrupted: received {bar.done} of {total} bytes")
+
+
+def download_verified(
+    urls: Sequence[str],
+    dest: Path,
+    sha256: str,
+    *,
+    timeout: float = 30.0,
+    progress: bool | None = None,
+) -> Path:
+    """Download the first of ``urls`` whose decompressed content has ``sha256`` to ``dest``.
+
+    Parameters
+    ----------
+    urls : sequence of str
+        Full URLs of the same file on different mirrors, tried in order.
+    dest : pathlib.Path
+        Where the file ends up; its folder must exist and be writable.
+    sha256 : str
+        SHA-256 (hex) of the *decompressed* IDX content.
+    timeout : float
+        Seconds to wait for each connection or read before giving up on a mirror.
+    progress : bool, optional
+        Show a progress line on stderr for files of 1 MiB or more. ``None`` (the default)
+        shows it only when stderr is a terminal.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest``, which now holds verified content.
+
+    Raises
+    ------
+    DownloadError
+        If every mirror failed; it lists each URL and why (HTTP status, timeout, short
+        transfer, checksum). Nothing is left at ``dest`` or in a temporary file.
+    KeyboardInterrupt
+        Passed on at once (after removing the temporary file), not treated as a mirror failure.
+
+    Notes
+    -----
+    The file is written to a temporary name in ``dest``'s folder and renamed with
+    :func:`os.replace` only after its checksum matches, so an existing ``dest`` is replaced
+    atomically and a failed download never leaves a partial file.
+
+    Book section
+    ------------
+    3.6.1 (MNIST dataset; ``_download`` in the book's ``dataset/mnist.py``)
+
+    Examples
+    --------
+    >>> download_verified([], Path("nowhere.gz"), "0" * 64)
+    Traceback (most recent call last):
+    ...
+    tinynn.datasets.download.DownloadError: could not download nowhere.gz:
+      (no mirrors)
+    """
+    show = sys.stderr.isatty() if progress is None else progress
+    errors: list[tuple[str, str]] = []
+    for url in urls:
+        fd, tmp = create_temp(dest.parent, dest.name)
+        os.close(fd)
+        try:
+            _fetch(url, tmp, timeout=timeout, progress=show, name=dest.name)
+            check_sha256(decompress_idx(tmp.read_bytes(), source=url), sha256, source=url)
+            os.replace(tmp, dest)
+            return dest
+        except (OSError, EOFError, http.client.HTTPException, ChecksumError, IDXFormatError) as exc:
+            errors.append((url, str(exc) or type(exc).__name__))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    raise DownloadError(dest.name, errors)
