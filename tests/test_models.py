@@ -155,7 +155,8 @@ def test_backprop_agrees_with_numerical_on_random_stacks(
     labels = r.integers(0, classes, batch)
     t = np.eye(classes)[labels] if one_hot else labels
     for name, d in gradient_check(net, x, t).items():
-        assert d.max_abs < 1e-7, (name, d)
+        # absolute for small gradients, relative for large ones (truncation error ~ h**2)
+        assert d.max_abs < 1e-7 or d.max_rel < 1e-7, (name, d)
 
 
 def test_sequential_names_parameters_as_the_book() -> None:

@@ -5,6 +5,7 @@ Every public name is importable from here (the data loaders from
 each one implements.
 """
 
+from .base import BindsLoss as BindsLoss
 from .base import DifferentiableModel as DifferentiableModel
 from .base import Function as Function
 from .base import GradientEstimator as GradientEstimator
@@ -53,6 +54,7 @@ __all__ = [
     "SGD",
     "Affine",
     "Backprop",
+    "BindsLoss",
     "Callback",
     "DifferentiableModel",
     "EpochAccuracy",

@@ -12,6 +12,7 @@ Book section
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from numpy.typing import NDArray
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from .typing import ArrayLike, FloatArray, Params
 
 __all__ = [
+    "BindsLoss",
     "DifferentiableModel",
     "Function",
     "GradientEstimator",
@@ -151,6 +153,23 @@ class DifferentiableModel(Model, Protocol):
 
     def gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
         """The gradient of ``loss(x, t)`` for every parameter, keyed as ``params``."""
+        ...
+
+
+@runtime_checkable
+class BindsLoss(Protocol):
+    """A model that can check a mini-batch once and return its loss as a function.
+
+    Optional: :class:`~tinynn.NumericalDiff` uses it when present and falls
+    back to calling ``model.loss(x, t)`` otherwise.
+
+    Book section
+    ------------
+    4.5.1 (``loss_W = lambda W: self.loss(x, t)``)
+    """
+
+    def bind_loss(self, x: ArrayLike, t: ArrayLike) -> Callable[[], float]:
+        """Return a function of no arguments computing ``loss(x, t)`` from current params."""
         ...
 
 

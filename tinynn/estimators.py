@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import check_positive
-from .base import DifferentiableModel, GradientEstimator, Model
+from .base import BindsLoss, DifferentiableModel, GradientEstimator, Model
 from .calculus import DEFAULT_H, numerical_gradient
 from .typing import ArrayLike, Params
 
@@ -60,13 +60,16 @@ class NumericalDiff:
 
     def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         """Return ``{name: dL/dparam}`` for every entry of ``model.params``."""
-        xa = np.asarray(x)
-        if np.issubdtype(xa.dtype, np.number) and not np.issubdtype(xa.dtype, np.float64):
-            xa = xa.astype(np.float64)
-        model.loss(xa, t)  # checks x and t once, before thousands of evaluations
+        if isinstance(model, BindsLoss):
+            bound = model.bind_loss(x, t)  # checks x and t once, not per evaluation
+        else:
+            model.loss(x, t)  # fail early, before thousands of evaluations
+
+            def bound() -> float:
+                return model.loss(x, t)
 
         def loss(_: object) -> float:
-            return model.loss(xa, t)
+            return bound()
 
         return {name: numerical_gradient(loss, p, self.h) for name, p in model.params.items()}
 

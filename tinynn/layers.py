@@ -141,15 +141,21 @@ class Affine:
         b = self._params.get("b")
         return out + b if b is not None else out
 
-    def backward(self, dout: FloatArray) -> FloatArray:
-        """Fill ``grads`` and return ``dout @ W.T`` in the input's shape."""
+    def backward(self, dout: FloatArray, *, input_grad: bool = True) -> FloatArray:
+        """Fill ``grads`` and return ``dout @ W.T`` in the input's shape.
+
+        With ``input_grad=False`` the input's gradient (the largest product
+        of a first layer, and unused there) is skipped and an empty array
+        returned; :class:`~tinynn.Sequential` does this for its first layer.
+        """
         if self._x is None:
             raise RuntimeError("Affine.backward called before forward")
-        dx = dout @ self._params["W"].T
         self._grads["W"] = self._x.T @ dout
         if "b" in self._params:
             self._grads["b"] = np.sum(dout, axis=0)
-        return dx.reshape(self._x_shape)
+        if not input_grad:
+            return np.empty(0)
+        return (dout @ self._params["W"].T).reshape(self._x_shape)
 
     def __repr__(self) -> str:
         n_in, n_out = self._params["W"].shape
@@ -166,12 +172,12 @@ class _Activation:
 
     @property
     def params(self) -> Params:
-        """Empty: an activation layer has no parameters."""
+        """Always empty, since an activation layer has no parameters."""
         return self._empty
 
     @property
     def grads(self) -> Params:
-        """Empty: an activation layer has no parameters."""
+        """Always empty, since an activation layer has no parameters."""
         return self._empty
 
     def __repr__(self) -> str:
