@@ -1,0 +1,38 @@
+"""The README's code runs and says what it claims (needs MNIST in ``TINYNN_DATA``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    first = re.search(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert first is not None
+    commands = [line.split("#")[0].strip() for line in first.group(1).splitlines()]
+    assert commands == ["./run.sh train", "./run.sh test"]
+    assert (README.parent / "run.sh").stat().st_mode & 0o111
+
+
+def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not os.environ.get("TINYNN_DATA"):
+        pytest.skip("the tour loads MNIST: set TINYNN_DATA to a folder holding mnist/")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # leave the user's cache alone
+    namespace: dict[str, object] = {}
+    exec(compile("\n".join(_python_blocks()), str(README), "exec"), namespace)
+    history = namespace["history"]
+    assert len(history.test_acc_list) == 17  # type: ignore[attr-defined]
+    assert history.test_acc_list[-1] >= 0.94  # type: ignore[attr-defined]
+    diffs = namespace["nn"].gradient_check(  # type: ignore[attr-defined]
+        namespace["model"], namespace["x_train"][:3], namespace["t_train"][:3]
+    )
+    assert all(d.max_abs < 1e-6 for d in diffs.values())
