@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Callback", "EpochAccuracy", "History", "Logs", "ProgressPrinter"]
 
-#: What hooks receive: ``{'loss': ...}`` per iteration; per epoch the
+#: What hooks receive, by name. Per iteration ``{'loss': ...}``; per epoch the
 #: ``'iteration'`` it was recorded at plus what writers add (``'train_acc'``, ...).
 Logs = dict[str, float]
 
@@ -236,6 +236,8 @@ class ProgressPrinter(Callback):
     def _clock(self, iteration: int) -> str:
         elapsed = time.perf_counter() - self._start
         done, total = iteration + 1, self.trainer.total_iters
+        if done < min(10, total):  # too early for an estimate worth printing
+            return f"{elapsed:7.1f}s elapsed"
         left = elapsed / done * (total - done)
         return f"{elapsed:7.1f}s elapsed, ~{left:.0f}s left"
 

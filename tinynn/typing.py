@@ -15,9 +15,9 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["ArrayLike", "FloatArray", "IntArray", "Params", "ScalarFunction"]
 
-#: A float64 array: weights, activations, gradients.
+#: A float64 array (weights, activations, gradients).
 FloatArray: TypeAlias = NDArray[np.float64]
-#: An integer array: class labels, mini-batch indices.
+#: An integer array (class labels, mini-batch indices).
 IntArray: TypeAlias = NDArray[np.intp]
 #: Parameters (or gradients) by name, as the book's ``params['W1']``.
 Params: TypeAlias = dict[str, FloatArray]
