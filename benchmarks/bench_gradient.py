@@ -32,8 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import book_reference as book  # noqa: E402
-from tinynn import SGD, Backprop, NumericalDiff, Trainer, TwoLayerNet  # noqa: E402
+from tests import book_reference as book
+from tinynn import SGD, Backprop, NumericalDiff, Trainer, TwoLayerNet
 
 
 def compare(

@@ -16,7 +16,6 @@ from numpy.typing import NDArray
 from ._validation import (
     as_float_input,
     as_generator,
-    check_finite,
     check_positive,
     check_positive_int,
 )
