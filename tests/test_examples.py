@@ -1,0 +1,213 @@
+"""Run every script in ``examples/`` in-process and check it prints the book's results.
+
+The MNIST tests need the data on disk: set ``TINYNN_DATA`` to a folder holding
+``mnist/`` (they never download).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import struct
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+Capture = pytest.CaptureFixture[str]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FLOAT = r"[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?"
+
+needs_mnist = pytest.mark.skipif(
+    not os.environ.get("TINYNN_DATA"),
+    reason="MNIST not configured: set TINYNN_DATA to a folder holding mnist/ (never downloaded)",
+)
+
+
+def load(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` as a module (the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"tinynn_example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def floats(text: str) -> NDArray[np.float64]:
+    return np.array([float(v) for v in re.findall(FLOAT, text)])
+
+
+def assert_png(path: Path) -> None:
+    """A real PNG of a real figure: magic bytes, IHDR size, more than a few bytes."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 300 and height >= 200
+    assert len(data) > 10_000
+
+
+def needs_matplotlib() -> None:
+    pytest.importorskip("matplotlib")
+
+
+def test_gradient_1d_prints_the_books_derivatives(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out = tmp_path / "g1.png"
+    assert load("gradient_1d").main(["--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["0.1999999999990898", "0.2999999999986347"]
+    assert_png(out)
+
+
+def test_gradient_2d_prints_partials_and_gradients(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out = tmp_path / "g2.png"
+    assert load("gradient_2d").main(["--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "6.00000000000378" in text and "7.999999999999119" in text  # the book's partials
+    grads = [floats(line.split("=", 1)[1]) for line in text.splitlines() if "array(" in line]
+    np.testing.assert_allclose(grads, [[6, 8], [0, 4], [6, 0]], atol=1e-9)
+    assert_png(out)
+
+
+def test_gradient_method_prints_the_books_final_points(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out = tmp_path / "gm.png"
+    assert load("gradient_method").main(["--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    finals = {
+        line.split(":")[0]: floats(line.split("=")[-1])
+        for line in text.splitlines()
+        if "array(" in line
+    }
+    book = {  # the book's printed results, section 4.4.1
+        "lr=0.1": [-6.11110793e-10, 8.14814391e-10],
+        "lr=10": [-2.58983747e13, -1.29524862e12],
+        "lr=1e-10": [-2.99999994, 3.99999992],
+    }
+    assert set(finals) == set(book)
+    for key, value in book.items():
+        np.testing.assert_allclose(finals[key], value, rtol=1e-8)
+    assert "diverged" in text
+    assert_png(out)
+
+
+def test_gradient_simplenet_prints_the_books_numbers(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out = tmp_path / "sn.png"
+    assert load("gradient_simplenet").main(["--out", str(out), "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    blocks = re.split(r"^== .* ==$", text, flags=re.MULTILINE)[1:]
+    assert len(blocks) == 3
+    book, with_delta, random = blocks
+
+    def field(block: str, name: str, stop: str) -> NDArray[np.float64]:
+        return floats(block.split(f"{name} =", 1)[1].split(stop, 1)[0])
+
+    np.testing.assert_allclose(field(book, "predict(x)", "\n"), [1.05414809, 0.63071653, 1.1328074])
+    assert field(book, "argmax", "\n").tolist() == [2]
+    book_dW = [[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]]
+    # without delta, the book's loss (to the 8 digits of its printed W) and dW
+    assert field(book, "loss", "\n")[0] == pytest.approx(0.92806853663411326, abs=1e-8)
+    np.testing.assert_allclose(field(book, "dW", "]]").reshape(2, 3), book_dW, rtol=0, atol=1e-8)
+    # with delta = 1e-7 the loss and dW move by more than that
+    assert abs(field(with_delta, "loss", "\n")[0] - 0.92806853663411326) > 1e-7
+    assert not np.allclose(field(with_delta, "dW", "]]").reshape(2, 3), book_dW, rtol=0, atol=1e-8)
+    # the random net: its W comes from the seed, and is reproducible
+    w = field(random, "W", "predict").reshape(2, 3)
+    np.testing.assert_allclose(w, np.random.default_rng(3).standard_normal((2, 3)), atol=1e-8)
+    assert_png(out)
+
+
+@pytest.mark.parametrize(
+    "name", ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet"]
+)
+def test_no_plot_writes_nothing(name: str, tmp_path: Path, capsys: Capture) -> None:
+    out = tmp_path / "fig.png"
+    assert load(name).main(["--out", str(out), "--no-plot"]) == 0
+    assert not out.exists()
+    assert capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name", ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet"]
+)
+def test_without_matplotlib_the_figure_is_skipped(
+    name: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = tmp_path / "fig.png"
+    assert load(name).main(["--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "figure skipped" in text
+    assert not out.exists()
+
+
+def run_training(args: list[str], capsys: Capture) -> tuple[str, str]:
+    assert load("train_neuralnet").main([*args, "--no-download"]) == 0
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def book_lines(text: str) -> NDArray[np.float64]:
+    pairs = re.findall(rf"^train acc, test acc \| ({FLOAT}), ({FLOAT})$", text, re.MULTILINE)
+    return np.array(pairs, dtype=float)
+
+
+@needs_mnist
+def test_train_neuralnet_learns(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out, hist = tmp_path / "train.png", tmp_path / "history.npz"
+    args = ["--iters", "300", "--train-size", "5000", "--out", str(out)]
+    text, _ = run_training([*args, "--save-history", str(hist)], capsys)
+    accs = book_lines(text)
+    assert len(accs) == 300 // (5000 // 100)  # one record per epoch of 50 iterations
+    assert accs[0].max() < 0.2  # untrained: near chance (0.1)
+    assert accs[-1, 1] > 0.3  # test accuracy well above chance after 300 iterations
+    final = re.search(rf"final train acc ({FLOAT}), test acc ({FLOAT})", text)
+    assert final is not None
+    np.testing.assert_allclose([float(v) for v in final.groups()], accs[-1], atol=1e-4)
+    assert "wall time" in text
+    with np.load(hist, allow_pickle=False) as saved:
+        assert len(saved["train_loss_list"]) == 300
+        np.testing.assert_allclose(saved["test_acc_list"], accs[:, 1])
+        np.testing.assert_array_equal(saved["iteration"], np.arange(0, 300, 50))
+    assert_png(out)
+
+
+@needs_mnist
+def test_train_neuralnet_is_reproducible_and_numerical_matches_backprop(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    common = ["--iters", "2", "--train-size", "100", "--hidden", "3", "--batch-size", "10"]
+    common += ["--no-plot", "--seed", "7"]
+    losses = {}
+    for estimator in ("numerical", "backprop"):
+        hist = tmp_path / f"{estimator}.npz"
+        _, err = run_training(
+            [*common, "--estimator", estimator, "--save-history", str(hist)], capsys
+        )
+        assert ("warning: --estimator numerical" in err) == (estimator == "numerical")
+        with np.load(hist, allow_pickle=False) as saved:
+            losses[estimator] = saved["train_loss_list"]
+    # same seed, same batches; the two gradients agree, and so do the losses
+    np.testing.assert_allclose(losses["numerical"], losses["backprop"], rtol=1e-6)
+
+
+def test_train_neuralnet_reports_missing_data(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("tinynn.datasets")
+    monkeypatch.setenv("TINYNN_DATA", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code = load("train_neuralnet").main(["--data-dir", str(tmp_path), "--no-download"])
+    assert code == 1
+    assert "could not load MNIST" in capsys.readouterr().err
