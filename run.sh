@@ -45,7 +45,11 @@ case "$cmd" in
         ;;
     docs)
         setup docs
-        exec "$VENV/bin/python" -m sphinx -W --keep-going -b html docs docs/_build/html
+        "$VENV/bin/python" -m sphinx -W --keep-going -b html -d docs/_build/doctrees \
+            docs docs/_build/html
+        # run the code on the pages and check what it prints
+        exec "$VENV/bin/python" -m sphinx -W --keep-going -b doctest -d docs/_build/doctrees \
+            docs docs/_build/doctest
         ;;
     *)
         echo "usage: ./run.sh train|test|docs [options]" >&2
