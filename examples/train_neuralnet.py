@@ -112,14 +112,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def warn_numerical(net: TwoLayerNet, x: np.ndarray, t: np.ndarray, iters: int) -> float:
     """Print how long one numerical-gradient iteration will take (measured), and return it."""
     entries = sum(p.size for p in net.params.values())
+    loss = net.bind_loss(x, t)  # what NumericalDiff evaluates: inputs checked once
+    loss()  # warm-up
     start = time.perf_counter()
-    for _ in range(5):
-        net.loss(x, t)
-    per_iter = 2 * entries * (time.perf_counter() - start) / 5
+    for _ in range(20):
+        loss()
+    per_iter = 2 * entries * (time.perf_counter() - start) / 20
     print(
         f"warning: --estimator numerical evaluates the loss twice per weight: "
         f"2 x {entries:,} forward passes per iteration, about {per_iter:.2g} s per iteration "
-        f"here, so {iters} iterations take about {per_iter * iters:,.0f} s. "
+        f"here, so {iters} iteration{'s' * (iters != 1)} take{'s' * (iters == 1)} about "
+        f"{per_iter * iters:,.0f} s. "
         "Backprop gives the same gradient in milliseconds.",
         file=sys.stderr,
         flush=True,
