@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from tinynn.datasets import (
+    FASHION_MNIST,
     MNIST,
     ChecksumError,
     DatasetNotFoundError,
@@ -30,6 +32,7 @@ from ._idx_fixtures import NAMES, contents_of, isolate, make_arrays, make_spec, 
 
 verify_mod = importlib.import_module("tinynn.datasets.verify")
 npz_mod = importlib.import_module("tinynn.datasets.npz_cache")
+mnist_mod = importlib.import_module("tinynn.datasets.mnist")
 
 Arrays = list[np.ndarray[Any, Any]]
 
@@ -152,7 +155,12 @@ def test_offline_error_says_where_what_and_how(cache: Path, tmp_path: Path, arra
     assert "https://mirror.example/tiny/t10k-images-idx3-ubyte.gz" in message
 
 
-def test_load_mnist_offline_error_names_the_mirror(cache: Path) -> None:
+def test_load_mnist_offline_error_names_the_mirror(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Debian's dataset-fashion-mnist may be installed (.ci/run installs it): look elsewhere
+    fashion = dataclasses.replace(FASHION_MNIST, system_dirs=(str(cache / "no-such-dir"),))
+    monkeypatch.setattr(mnist_mod, "FASHION_MNIST", fashion)
     with pytest.raises(DatasetNotFoundError) as info:
         load_mnist(download=False)
     message = str(info.value)
