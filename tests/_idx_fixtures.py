@@ -138,3 +138,24 @@ class IDXServer:
 def gz_files(contents: list[bytes]) -> dict[str, bytes]:
     """``{name.gz: gzip data}`` for a server."""
     return {n + ".gz": gzip.compress(c, mtime=0) for n, c in zip(NAMES, contents, strict=True)}
+
+
+Arrays = list[np.ndarray[Any, Any]]
+
+
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An isolated user cache (see :func:`isolate`); the folder it returns."""
+    return isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def arrays() -> Arrays:
+    """Small random IDX arrays: train images, train labels, test images, test labels."""
+    return make_arrays()
+
+
+@pytest.fixture
+def spec(arrays: Arrays) -> DatasetSpec:
+    """A data-set spec whose checksums are those of ``arrays``."""
+    return make_spec(contents_of(arrays))

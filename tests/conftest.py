@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+# the data-set tests' fixtures (cache, arrays, spec) live with their helpers
+pytest_plugins = ["tests._idx_fixtures"]
+
 settings.register_profile("ci", max_examples=50, deadline=None)
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -13,36 +13,18 @@ import pytest
 from tinynn.datasets import DatasetNotFoundError, DatasetSpec, load_idx_dataset
 from tinynn.datasets.npz_cache import npz_path
 
-from ._idx_fixtures import (
+from ._idx_fixtures import (  # fixtures: cache, arrays, spec
     NAMES,
+    Arrays,
     IDXServer,
     closed_port_url,
     contents_of,
     gz_files,
-    isolate,
-    make_arrays,
     make_spec,
 )
 
 download_mod = importlib.import_module("tinynn.datasets.download")
 verify_mod = importlib.import_module("tinynn.datasets.verify")
-
-Arrays = list[np.ndarray[Any, Any]]
-
-
-@pytest.fixture
-def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    return isolate(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def arrays() -> Arrays:
-    return make_arrays()
-
-
-@pytest.fixture
-def spec(arrays: Arrays) -> DatasetSpec:
-    return make_spec(contents_of(arrays))
 
 
 @pytest.fixture

@@ -28,28 +28,18 @@ from tinynn.datasets import (
 from tinynn.datasets.locate import download_dir
 from tinynn.datasets.npz_cache import npz_path
 
-from ._idx_fixtures import NAMES, contents_of, isolate, make_arrays, make_spec, write_files
+from ._idx_fixtures import (
+    NAMES,
+    Arrays,
+    contents_of,
+    isolate,
+    make_spec,
+    write_files,
+)
 
 verify_mod = importlib.import_module("tinynn.datasets.verify")
 npz_mod = importlib.import_module("tinynn.datasets.npz_cache")
 mnist_mod = importlib.import_module("tinynn.datasets.mnist")
-
-Arrays = list[np.ndarray[Any, Any]]
-
-
-@pytest.fixture
-def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    return isolate(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def arrays() -> Arrays:
-    return make_arrays()
-
-
-@pytest.fixture
-def spec(arrays: Arrays) -> DatasetSpec:
-    return make_spec(contents_of(arrays))
 
 
 def assert_loaded(result: Any, arrays: Arrays) -> None:
