@@ -9,8 +9,9 @@ from __future__ import annotations
 import gzip
 import http.server
 import socket
+import sys
 import threading
-import time
+import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -87,13 +88,20 @@ class IDXServer:
 
     ``url(mode)`` is a mirror base URL. Modes: ``ok`` serves the files; ``missing`` answers
     404; ``corrupt`` serves the files with bytes changed (still valid gzip); ``truncate``
-    announces the full length, sends half and closes; ``hang`` waits longer than any test
-    timeout. ``hits`` counts requests by path.
+    announces the full length, sends half and closes; ``hang`` accepts the request and never
+    answers (until the server stops). ``hits`` counts requests by path.
+
+    The server keeps to itself: a client that hangs up (as every timed-out client does) is
+    not an error, and leaving the ``with`` block stops the server *and joins every handler
+    thread*, so nothing it does can print into a later test's captured output. Any other
+    error in a handler is collected in ``errors`` and fails the test on exit.
     """
 
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = files
         self.hits: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self.stopping = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -112,15 +120,26 @@ class IDXServer:
                     raw[-1] ^= 0xFF
                     data = gzip.compress(bytes(raw))
                 if mode == "hang":
-                    time.sleep(1.5)
+                    server.stopping.wait()  # never answer; the client times out
+                    return
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data[: len(data) // 2] if mode == "truncate" else data)
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = False  # handler threads are joined by server_close()
+            block_on_close = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                exc = sys.exc_info()[1]
+                if isinstance(exc, (ConnectionError, TimeoutError)):
+                    return  # the client hung up or timed out: expected, not an error
+                server.errors.append(traceback.format_exc())
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self._closed = False
 
     def url(self, mode: str = "ok") -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/{mode}/"
@@ -129,10 +148,20 @@ class IDXServer:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Stop serving, release hanging handlers and wait for every handler thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close()
+        if exc_type is None and self.errors:
+            raise AssertionError("the test server's handlers failed:\n" + "\n".join(self.errors))
 
 
 def gz_files(contents: list[bytes]) -> dict[str, bytes]:

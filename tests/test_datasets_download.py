@@ -57,7 +57,7 @@ def test_download_verify_cache_and_reload_offline(
     assert files_in(cache / "tiny") == sorted([npz_path(spec).name, *(n + ".gz" for n in NAMES)])
     record = json.loads((cache / "verified.json").read_text())["files"]
     assert sorted(record) == sorted(str(cache / "tiny" / (n + ".gz")) for n in NAMES)
-    server.__exit__(None, None, None)  # the server is gone from here on
+    server.close()  # the server is gone from here on
     check(load_idx_dataset(spec, False, download=False), arrays)  # from the npz
     hashed: list[bytes] = []
     monkeypatch.setattr(verify_mod, "sha256_hex", lambda b: hashed.append(b) or "0" * 64)
