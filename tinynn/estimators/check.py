@@ -1,107 +1,22 @@
-"""Gradient estimators: numerical (central difference) and analytic (backpropagation).
+"""Gradient checking: one estimator against another, per parameter.
 
 Book section
 ------------
-4.4.2 (numerical gradient of a network), 5.7.3 (gradient check)
+5.7.3 (gradient check)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_positive
-from .base import BindsLoss, DifferentiableModel, GradientEstimator, Model
-from .calculus import DEFAULT_H, numerical_gradient
-from .typing import ArrayLike, Params
+from ..base import GradientEstimator, Model
+from ..typing import ArrayLike
+from .backprop import Backprop
+from .numerical import NumericalDiff
 
-__all__ = ["Backprop", "GradientDifference", "NumericalDiff", "gradient_check"]
-
-
-@dataclass(frozen=True)
-class NumericalDiff:
-    """Numerical gradient of a model's loss: the book's central difference over every entry.
-
-    Parameters
-    ----------
-    h : float, default 1e-4
-        The step.
-
-    Notes
-    -----
-    For every parameter array and every entry ``w`` of it, the loss is
-    evaluated at ``w + h`` and ``w - h`` (in place; the entry is restored
-    even if the loss raises):
-
-    .. math:: \\frac{\\partial L}{\\partial w} \\approx \\frac{L(w + h) - L(w - h)}{2h}
-
-    That is two forward passes per weight: about 80,000 for the book's
-    784-50-10 network, which is why the book switches to backpropagation.
-
-    Book section
-    ------------
-    4.4.2 (gradient of a network), 4.5.1 (``TwoLayerNet.numerical_gradient``)
-
-    Examples
-    --------
-    >>> from tinynn import SimpleNet
-    >>> net = SimpleNet(rng=0)
-    >>> grads = NumericalDiff().gradient(net, [0.6, 0.9], [0, 0, 1])
-    >>> grads["W"].shape
-    (2, 3)
-    """
-
-    h: float = DEFAULT_H
-
-    def __post_init__(self) -> None:
-        check_positive(self.h, "h")
-
-    def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
-        """Return ``{name: dL/dparam}`` for every entry of ``model.params``."""
-        if isinstance(model, BindsLoss):
-            bound = model.bind_loss(x, t)  # checks x and t once, not per evaluation
-        else:
-            model.loss(x, t)  # fail early, before thousands of evaluations
-
-            def bound() -> float:
-                return model.loss(x, t)
-
-        def loss(_: object) -> float:
-            return bound()
-
-        return {name: numerical_gradient(loss, p, self.h) for name, p in model.params.items()}
-
-
-@dataclass(frozen=True)
-class Backprop:
-    """Analytic gradient by backpropagation, through the model's own ``gradient``.
-
-    Works with any :class:`~tinynn.base.DifferentiableModel`, such as
-    :class:`~tinynn.Sequential` and :class:`~tinynn.TwoLayerNet`, whose layers
-    each provide ``backward``.
-
-    Book section
-    ------------
-    4.5.1 (``TwoLayerNet.gradient``), 5.7 (backpropagation)
-
-    Examples
-    --------
-    >>> from tinynn import TwoLayerNet
-    >>> net = TwoLayerNet(3, 4, 2, rng=0)
-    >>> sorted(Backprop().gradient(net, np.ones((5, 3)), np.zeros(5, dtype=int)))
-    ['W1', 'W2', 'b1', 'b2']
-    """
-
-    def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
-        """Return ``model.gradient(x, t)``."""
-        if not isinstance(model, DifferentiableModel):
-            raise TypeError(
-                f"Backprop needs a model with an analytic gradient(x, t) method; "
-                f"{type(model).__name__} has none. Use NumericalDiff() instead."
-            )
-        return model.gradient(x, t)
+__all__ = ["GradientDifference", "gradient_check"]
 
 
 class GradientDifference(NamedTuple):
