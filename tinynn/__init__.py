@@ -14,6 +14,7 @@ from .base import Loss as Loss
 from .base import LossLayer as LossLayer
 from .base import Model as Model
 from .base import Optimizer as Optimizer
+from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
 from .calculus import gradient_descent as gradient_descent
 from .calculus import gradient_descent_path as gradient_descent_path
@@ -76,6 +77,7 @@ __all__ = [
     "Sigmoid",
     "SimpleNet",
     "SoftmaxWithLoss",
+    "Stateful",
     "Trainer",
     "TwoLayerNet",
     "cross_entropy_error",

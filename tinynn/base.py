@@ -12,7 +12,7 @@ Book section
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from numpy.typing import NDArray
@@ -29,6 +29,7 @@ __all__ = [
     "LossLayer",
     "Model",
     "Optimizer",
+    "Stateful",
 ]
 
 
@@ -198,4 +199,28 @@ class Optimizer(Protocol):
 
     def update(self, params: Params, grads: Params) -> None:
         """Change every ``params[key]`` in place using ``grads[key]``."""
+        ...
+
+
+@runtime_checkable
+class Stateful(Protocol):
+    """Something whose state can be saved and restored exactly: optimizers, callbacks.
+
+    ``state_dict()`` returns plain data only: NumPy arrays, ``int``, ``float``,
+    ``bool``, ``str``, and nested ``dict`` of these with ``str`` keys (no ``'/'``
+    in a key), so that a checkpoint can store it in an ``.npz`` file without
+    pickle. ``load_state_dict(state)`` restores it, and raises ``ValueError``
+    for a state that does not fit (other parameter names or shapes).
+
+    Book section
+    ------------
+    6.1 (optimizers that keep state, such as Momentum's velocity)
+    """
+
+    def state_dict(self) -> dict[str, Any]:
+        """The object's state as plain data (arrays, numbers, strings, nested dicts)."""
+        ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a state returned by ``state_dict``."""
         ...
