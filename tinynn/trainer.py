@@ -142,7 +142,9 @@ class Trainer:
             If ``x`` and ``t`` differ in length, hold NaN or infinity, do not
             fit the model, or neither/both of ``iters`` and ``epochs`` are given.
         """
-        xa = as_float_input(x, "x")
+        # checked and converted to float64 once per fit: mini-batches are then float64
+        # already, where the book's loop converts float32 data inside every product
+        xa = np.ascontiguousarray(as_float_input(x, "x"), dtype=np.float64)
         ta = as_real_array(t, "t")
         if xa.ndim < 2 or len(xa) == 0:
             raise ValueError(f"x must be a non-empty batch of shape (N, ...), got {xa.shape}")
