@@ -194,7 +194,7 @@ def test_train_neuralnet_is_reproducible_and_numerical_matches_backprop(
         _, err = run_training(
             [*common, "--estimator", estimator, "--save-history", str(hist)], capsys
         )
-        assert ("warning: --estimator numerical" in err) == (estimator == "numerical")
+        assert ("note: --estimator numerical" in err) == (estimator == "numerical")
         with np.load(hist, allow_pickle=False) as saved:
             losses[estimator] = saved["train_loss_list"]
     # same seed, same batches; the two gradients agree, and so do the losses
