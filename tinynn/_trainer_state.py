@@ -55,6 +55,8 @@ def write_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
     if trainer.pending_batch is not None:
         position["pending_batch"] = trainer.pending_batch
     optimizer = trainer.optimizer
+    lr = getattr(optimizer, "lr", None)
+    lr = float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else None
     state = {
         "trainer": position,
         "optimizer": optimizer.state_dict() if isinstance(optimizer, Stateful) else {},
@@ -65,7 +67,7 @@ def write_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
     meta = {
         "kind": "checkpoint",
         "model": describe_model(trainer.model),
-        "optimizer": {"class": type(optimizer).__name__, "repr": repr(optimizer)},
+        "optimizer": {"class": type(optimizer).__name__, "lr": lr},
         "state": flatten_state(state, "state", arrays),
     }
     return write_archive(path, meta, arrays)
@@ -99,13 +101,14 @@ class Restored:
         optimizer = trainer.optimizer
         if saved_optimizer.get("class") != type(optimizer).__name__:
             raise ValueError(
-                f"{where} was written by a run with optimizer {saved_optimizer.get('repr')}; "
-                f"this trainer has {optimizer!r}"
+                f"{where} was written by a run with optimizer {saved_optimizer.get('class')}; "
+                f"this trainer has {type(optimizer).__name__}"
             )
-        if saved_optimizer.get("repr") != repr(optimizer):
+        lr = getattr(optimizer, "lr", None)
+        if saved_optimizer.get("lr") != (lr if isinstance(lr, (int, float)) else None):
             warnings.warn(
-                f"resuming {where} (optimizer {saved_optimizer.get('repr')}) with "
-                f"{optimizer!r}: the run will not match an uninterrupted one",
+                f"resuming {where} (written with lr={saved_optimizer.get('lr')!r}) with "
+                f"lr={lr!r}: the run will not match an uninterrupted one",
                 UserWarning,
                 stacklevel=4,
             )
