@@ -20,7 +20,7 @@ import numpy as np
 
 from ._npz import flatten_state, read_archive, unflatten_state, write_archive
 from .base import Stateful
-from .serialization import PARAMS, assign_params, describe_model
+from .serialization import PARAMS, assign_params, check_params, describe_model
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -123,6 +123,7 @@ class Restored:
                 f"{sorted(self.callbacks)}): resume with the callbacks of the run that wrote it"
             )
         self.params = {k[len(PARAMS) :]: a for k, a in arrays.items() if k.startswith(PARAMS)}
+        check_params(trainer.model.params, self.params, where)  # before anything changes
         self.where = where
 
     def apply_training_state(self, trainer: Trainer) -> None:

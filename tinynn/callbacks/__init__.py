@@ -5,17 +5,17 @@ attribute, lowest first; callbacks with equal ``order`` run in list order.
 Callbacks that *write* to the epoch logs run before those that *read* them,
 and the checkpoint runs last, so that it saves what all the others did:
 
-=====  =========================  ==============================================
-order  callback                   role
-=====  =========================  ==============================================
- -10   :class:`EpochAccuracy`     writes ``<name>_acc``
-  -5   :class:`GradientAgreement` writes ``grad_disagreement``
-  10   :class:`EarlyStopping`     reads its ``monitor``; may stop training
-  50   :class:`ProgressPrinter`   reads and prints the logs
- 100   :class:`History`           records the logs
- 110   :class:`CSVLogger`         writes the logs to a CSV file
- 200   :class:`Checkpoint`        saves the whole state (after History recorded)
-=====  =========================  ==============================================
+=====  ====================================  ==============================================
+order  callback                              role
+=====  ====================================  ==============================================
+ -10   :class:`~tinynn.EpochAccuracy`        writes ``<name>_acc``
+  -5   :class:`~tinynn.GradientAgreement`    writes ``grad_disagreement``
+  10   :class:`~tinynn.EarlyStopping`        reads its ``monitor``; may stop training
+  50   :class:`~tinynn.ProgressPrinter`      reads and prints the logs
+ 100   :class:`~tinynn.History`              records the logs
+ 110   :class:`~tinynn.CSVLogger`            writes the logs to a CSV file
+ 200   :class:`~tinynn.Checkpoint`           saves the whole state (after History recorded)
+=====  ====================================  ==============================================
 
 A user's callback has order 0 unless it sets another.
 
