@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._validation import as_float_input, as_real_array, check_positive_int
+from .._validation import as_real_array, check_finite, check_positive_int
 from ..losses import as_targets
 from ..typing import ArrayLike
 from .base import Callback, Logs
@@ -65,7 +65,8 @@ class EpochAccuracy(Callback):
         for name, pair in datasets.items():
             if not (isinstance(pair, tuple) and len(pair) == 2):
                 raise TypeError(f"{name} must be an (x, t) pair, got {type(pair).__name__}")
-            x = as_float_input(pair[0], f"{name}: x")
+            x = as_real_array(pair[0], f"{name}: x")  # no copy: uint8 images stay uint8
+            check_finite(x, f"{name}: x")
             t = as_real_array(pair[1], f"{name}: t")
             if x.ndim == 0 or t.ndim == 0 or len(x) != len(t) or len(x) == 0:
                 raise ValueError(
