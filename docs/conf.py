@@ -91,6 +91,8 @@ nitpick_ignore_regex = [
         r"|KeyError|IOError|ConnectionError|FileNotFoundError)",
     ),
     (r"py:.*", r"(Figure|Axes)"),
+    # the type alias, as Sphinx shows it in signatures of tinynn.perturbation and base
+    (r"py:.*", r"(Change|Scheme|_Stack)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name
     (r"py:.*", r"Function2"),
     # NumPy-style prose types in docstrings ("ndarray of float64", "dict of str to

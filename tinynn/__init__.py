@@ -25,7 +25,11 @@ from .calculus import numerical_diff as numerical_diff
 from .calculus import numerical_gradient as numerical_gradient
 from .calculus import tangent_line as tangent_line
 from .callbacks import Callback as Callback
+from .callbacks import Checkpoint as Checkpoint
+from .callbacks import CSVLogger as CSVLogger
+from .callbacks import EarlyStopping as EarlyStopping
 from .callbacks import EpochAccuracy as EpochAccuracy
+from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
 from .estimators import Backprop as Backprop
@@ -50,6 +54,8 @@ from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .serialization import load_model as load_model
+from .serialization import save_model as save_model
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
@@ -59,10 +65,14 @@ __all__ = [
     "Affine",
     "Backprop",
     "BindsLoss",
+    "CSVLogger",
     "Callback",
+    "Checkpoint",
     "DifferentiableModel",
+    "EarlyStopping",
     "EpochAccuracy",
     "Function",
+    "GradientAgreement",
     "GradientDifference",
     "GradientEstimator",
     "History",
@@ -91,10 +101,12 @@ __all__ = [
     "gradient_descent",
     "gradient_descent_path",
     "identity_function",
+    "load_model",
     "numerical_diff",
     "numerical_gradient",
     "relu",
     "relu_grad",
+    "save_model",
     "sigmoid",
     "sigmoid_grad",
     "softmax",
