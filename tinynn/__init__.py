@@ -47,6 +47,8 @@ from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .serialization import load_model as load_model
+from .serialization import save_model as save_model
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
@@ -85,10 +87,12 @@ __all__ = [
     "gradient_descent",
     "gradient_descent_path",
     "identity_function",
+    "load_model",
     "numerical_diff",
     "numerical_gradient",
     "relu",
     "relu_grad",
+    "save_model",
     "sigmoid",
     "sigmoid_grad",
     "softmax",

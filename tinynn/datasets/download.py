@@ -1,27 +1,26 @@
 """Downloading a data file from a list of mirrors: atomic, verified, with a progress display.
 
 The file is streamed into a temporary file in the destination folder, its decompressed content
-is checked against the expected SHA-256, and only then is it renamed into place with
-:func:`os.replace`. On any failure -- HTTP error, timeout, short transfer, wrong checksum, or an
-interrupt such as ``KeyboardInterrupt`` -- the temporary file is deleted, so nothing a later
+is checked against the expected SHA-256, and only then is it fsync-ed and renamed into place
+with :func:`os.replace`. On any failure -- HTTP error, timeout, short transfer, wrong checksum, or
+an interrupt such as ``KeyboardInterrupt`` -- the temporary file is deleted, so nothing a later
 call would trust is left behind. Mirrors are tried in order; the first that yields a verified
 file wins.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import os
 import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+from .._atomic import atomic_write
 from .idx import IDXFormatError, decompress_idx
-from .verify import ChecksumError, check_sha256, create_temp
+from .verify import ChecksumError, check_sha256
 
 __all__ = ["DownloadError", "check_url", "download_verified"]
 
@@ -98,10 +97,10 @@ class _Progress:
             self.stream.flush()
 
 
-def _fetch(url: str, tmp: Path, *, timeout: float, progress: bool, name: str) -> None:
-    """Stream ``url`` into ``tmp``; raise ``OSError`` if the transfer is short."""
+def _fetch(url: str, f: BinaryIO, *, timeout: float, progress: bool, name: str) -> None:
+    """Stream ``url`` into the open file ``f``; raise ``OSError`` if the transfer is short."""
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(tmp, "wb") as f:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length is not None and length.isdigit() else None
         bar = _Progress(name, total, progress, sys.stderr)
@@ -154,7 +153,7 @@ def download_verified(
 
     Notes
     -----
-    The file is written to a temporary name in ``dest``'s folder and renamed with
+    The file is written to a temporary name in ``dest``'s folder, fsync-ed and renamed with
     :func:`os.replace` only after its checksum matches, so an existing ``dest`` is replaced
     atomically and a failed download never leaves a partial file.
 
@@ -173,16 +172,12 @@ def download_verified(
     show = sys.stderr.isatty() if progress is None else progress
     errors: list[tuple[str, str]] = []
     for url in urls:
-        fd, tmp = create_temp(dest.parent, dest.name)
-        os.close(fd)
         try:
-            _fetch(url, tmp, timeout=timeout, progress=show, name=dest.name)
-            check_sha256(decompress_idx(tmp.read_bytes(), source=url), sha256, source=url)
-            os.replace(tmp, dest)
+            with atomic_write(dest) as f:
+                _fetch(url, f, timeout=timeout, progress=show, name=dest.name)
+                f.seek(0)
+                check_sha256(decompress_idx(f.read(), source=url), sha256, source=url)
             return dest
         except (OSError, EOFError, http.client.HTTPException, ChecksumError, IDXFormatError) as exc:
             errors.append((url, str(exc) or type(exc).__name__))
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
     raise DownloadError(dest.name, errors)
