@@ -98,9 +98,7 @@ def run_model_path(run: str) -> Path:
     if path.is_dir():
         path = path / MODEL
         if not path.is_file():
-            raise CliError(
-                f"{run} is a folder without {MODEL}: is it a run folder of tinynn train?"
-            )
+            raise CliError(f"{run} has no {MODEL}: is it a run folder of tinynn train?")
     elif not path.is_file():
         raise CliError(f"no run folder or model file {run!r}")
     return path
@@ -148,8 +146,7 @@ def save_figure(fig: Figure, path: Path, *, dpi: int = 100) -> None:
 def display(path: Path) -> str:
     """``path`` relative to the current folder when inside it (shorter to read and copy)."""
     try:
-        return (
-            os.path.relpath(path) if not Path(os.path.relpath(path)).parts[0] == ".." else str(path)
-        )
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
