@@ -49,9 +49,12 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax from the wheel into _static/mathjax, not from a CDN: formulas render offline
+    "sphinx-mathjax-offline",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx_gallery.gen_gallery",
 ]
 
 ONLINE = os.environ.get("TINYNN_DOCS_ONLINE", "") not in ("", "0")
@@ -165,6 +168,25 @@ plot_rcparams = {"figure.figsize": (6.0, 4.0), "savefig.bbox": "tight"}
 plot_apply_rcparams = True
 plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\n"
 plot_working_directory = str(ROOT)
+
+# -- the examples as a gallery: one page each with the code, its output and figures --
+# The examples write PNG files rather than pyplot figures; docs/_ext/gallery_helpers.py
+# collects them and gives each script its command line (train_neuralnet.py runs the
+# short schedule of docs/_ext/build_time_training.py).
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r".*\.py$",  # run every example, not only plot_*.py
+    "image_scrapers": ("gallery_helpers.scrape_pngs",),
+    "reset_modules": ("gallery_helpers.note_start",),
+    "reset_argv": "gallery_helpers.reset_argv",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "show_signature": False,
+}
 
 # -- HTML ---------------------------------------------------------------------------
 html_theme = "furo"
