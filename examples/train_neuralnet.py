@@ -15,6 +15,11 @@ backpropagation: two forward passes per weight per iteration, about 80,000 for
 this network, so it is only practical for a few iterations on a small net, e.g.
 ``--estimator numerical --iters 2 --hidden 3 --train-size 1000``.
 
+``--checkpoint run.npz`` saves the whole training state at every epoch (and when
+the run ends or is stopped with Ctrl-C); the same command with ``--resume run.npz``
+added continues it, bit for bit as if it had not stopped. ``--save-model net.npz``
+writes the trained network, which ``tinynn.load_model("net.npz")`` rebuilds.
+
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``.
 
@@ -34,11 +39,13 @@ from tinynn import (
     SGD,
     Backprop,
     Callback,
+    Checkpoint,
     EpochAccuracy,
     NumericalDiff,
     ProgressPrinter,
     Trainer,
     TwoLayerNet,
+    save_model,
 )
 from tinynn.base import GradientEstimator
 from tinynn.callbacks import Logs
@@ -109,6 +116,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="save the loss and accuracy lists with np.savez",
     )
+    p.add_argument(
+        "--save-model", metavar="PATH.npz", default=None, help="save the trained network"
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH.npz",
+        default=None,
+        help="save the training state every epoch, at the end and on Ctrl-C",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="PATH.npz",
+        default=None,
+        help="continue the run saved in this checkpoint (give the same other options)",
+    )
     return p.parse_args(argv)
 
 
@@ -160,16 +182,19 @@ def main(argv: list[str] | None = None) -> int:
         batch = min(args.batch_size, len(x_train))
         per_iter = warn_numerical(net, x_train[:batch], t_train[:batch], args.iters)
         every = max(1, round(10.0 / per_iter))  # a progress line about every 10 s
+    callbacks: list[Callback] = [
+        EpochAccuracy(train=(x_train, t_train), test=(x_test, t_test)),
+        ProgressPrinter(every=every),
+        BookLine(),
+    ]
+    if args.checkpoint is not None:
+        callbacks.append(Checkpoint(args.checkpoint, every_epochs=1))
     trainer = Trainer(
         net,
         SGD(lr=args.lr),
         estimator,
         batch_size=args.batch_size,
-        callbacks=[
-            EpochAccuracy(train=(x_train, t_train), test=(x_test, t_test)),
-            ProgressPrinter(every=every),
-            BookLine(),
-        ],
+        callbacks=callbacks,
         rng=np.random.default_rng(batch_seed),
     )
     per_epoch = max(len(x_train) // args.batch_size, 1)
@@ -179,15 +204,27 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(x_train)} training samples, estimator {args.estimator}, seed {args.seed}",
         flush=True,
     )
+    if args.resume is not None:
+        print(f"resuming from {args.resume}", flush=True)
     start = time.perf_counter()
-    history = trainer.fit(x_train, t_train, iters=args.iters)
+    try:
+        history = trainer.fit(x_train, t_train, iters=args.iters, resume=args.resume)
+    except (OSError, ValueError) as exc:  # a checkpoint that is missing or does not fit
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     wall = time.perf_counter() - start
     records = len(history.test_acc_list)
-    print(
-        f"final train acc {history.train_acc_list[-1]:.4f}, test acc "
-        f"{history.test_acc_list[-1]:.4f} ({records} accuracy record{'s' * (records != 1)}), "
-        f"wall time {wall:.1f} s"
-    )
+    if records:
+        print(
+            f"final train acc {history.train_acc_list[-1]:.4f}, test acc "
+            f"{history.test_acc_list[-1]:.4f} ({records} accuracy record{'s' * (records != 1)}), "
+            f"wall time {wall:.1f} s"
+        )
+    if trainer.interrupted:
+        where = f"; continue with --resume {args.checkpoint}" if args.checkpoint else ""
+        print(f"stopped after {trainer.iterations_done} of {args.iters} iterations{where}")
+    if args.save_model is not None:
+        print(f"model saved to {save_model(net, args.save_model)}")
 
     if args.save_history is not None:
         np.savez(

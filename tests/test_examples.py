@@ -211,3 +211,24 @@ def test_train_neuralnet_reports_missing_data(
     code = load("train_neuralnet").main(["--data-dir", str(tmp_path), "--no-download"])
     assert code == 1
     assert "could not load MNIST" in capsys.readouterr().err
+
+
+@needs_mnist
+def test_train_neuralnet_checkpoint_resume_and_save_model(tmp_path: Path, capsys: Capture) -> None:
+    common = ["--train-size", "500", "--batch-size", "50", "--hidden", "8", "--no-plot"]
+    whole, part, ckpt = tmp_path / "whole.npz", tmp_path / "part.npz", tmp_path / "ckpt.npz"
+    run_training([*common, "--iters", "35", "--save-history", str(whole)], capsys)
+    # a run stopped after 17 iterations, then the same command with --resume
+    run_training([*common, "--iters", "17", "--checkpoint", str(ckpt)], capsys)
+    net = tmp_path / "net.npz"
+    resume = ["--checkpoint", str(ckpt), "--resume", str(ckpt), "--save-model", str(net)]
+    text, _ = run_training([*common, "--iters", "35", *resume, "--save-history", str(part)], capsys)
+    assert f"resuming from {ckpt}" in text and f"model saved to {net}" in text
+    with np.load(whole, allow_pickle=False) as a, np.load(part, allow_pickle=False) as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+    from tinynn import load_model
+
+    assert load_model(net).params["W1"].shape == (784, 8)
+    assert load_model(ckpt).params["W1"].shape == (784, 8)

@@ -240,3 +240,19 @@ def test_save_is_atomic_and_keeps_old_file_on_interrupt(
 def test_save_model_rejects_non_models(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="lacks the Model methods"):
         save_model({"W": np.ones(2)}, tmp_path / "m.npz")  # type: ignore[arg-type]
+
+
+def test_state_that_is_not_plain_data_is_refused() -> None:
+    from tinynn._npz import flatten_state, unflatten_state
+
+    arrays: dict[str, Any] = {}
+    tree = flatten_state({"a": {"b": np.ones(2), "n": np.int64(3)}, "s": "x"}, "st", arrays)
+    assert sorted(arrays) == ["st/a/b"] and tree["a"]["n"] == 3
+    back = unflatten_state(tree, arrays)
+    assert back["s"] == "x" and back["a"]["n"] == 3 and back["a"]["b"] is arrays["st/a/b"]
+    with pytest.raises(TypeError, match=r"no '/'"):
+        flatten_state({"a/b": 1}, "st", {})
+    with pytest.raises(TypeError, match="is a list"):
+        flatten_state({"a": [1, 2]}, "st", {})
+    with pytest.raises(TypeError, match="object array"):
+        flatten_state({"a": np.array([None])}, "st", {})

@@ -22,7 +22,11 @@ from .calculus import numerical_diff as numerical_diff
 from .calculus import numerical_gradient as numerical_gradient
 from .calculus import tangent_line as tangent_line
 from .callbacks import Callback as Callback
+from .callbacks import Checkpoint as Checkpoint
+from .callbacks import CSVLogger as CSVLogger
+from .callbacks import EarlyStopping as EarlyStopping
 from .callbacks import EpochAccuracy as EpochAccuracy
+from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
 from .estimators import Backprop as Backprop
@@ -63,11 +67,15 @@ __all__ = [
     "Affine",
     "Backprop",
     "BindsLoss",
+    "CSVLogger",
     "Callback",
+    "Checkpoint",
     "ClassScores",
     "DifferentiableModel",
+    "EarlyStopping",
     "EpochAccuracy",
     "Function",
+    "GradientAgreement",
     "GradientDifference",
     "GradientEstimator",
     "History",

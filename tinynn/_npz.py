@@ -74,7 +74,7 @@ def write_archive(
 ) -> Path:
     """Write ``meta`` (with ``format_version``) and ``arrays`` to ``path`` atomically."""
     final = Path(path)
-    text = json.dumps({**meta, "format_version": FORMAT_VERSION}, sort_keys=True)
+    text = json.dumps({**meta, "format_version": FORMAT_VERSION})
     entries = {META_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8), **arrays}
     with atomic_write(final) as f:
         np.savez(f, **entries)

@@ -89,13 +89,10 @@ def _rebuild(
         raise ValueError(f"{file} has a model description that cannot be rebuilt: {exc!r}") from exc
 
 
-def assign_params(
+def check_params(
     target: Mapping[str, NDArray[Any]], saved: Mapping[str, NDArray[Any]], source: str
 ) -> None:
-    """Copy ``saved`` into the arrays of ``target`` in place, after checking every name and shape.
-
-    Nothing is changed unless every array fits.
-    """
+    """Raise ``ValueError`` unless ``saved`` has ``target``'s names and shapes, as finite floats."""
     if set(target) != set(saved):
         missing, extra = sorted(set(target) - set(saved)), sorted(set(saved) - set(target))
         raise ValueError(
@@ -111,6 +108,16 @@ def assign_params(
         if not np.issubdtype(value.dtype, np.floating):
             raise ValueError(f"{source}: {name} has dtype {value.dtype}, expected a float array")
         check_finite(value, f"{source}: {name}")
+
+
+def assign_params(
+    target: Mapping[str, NDArray[Any]], saved: Mapping[str, NDArray[Any]], source: str
+) -> None:
+    """Copy ``saved`` into the arrays of ``target`` in place, after :func:`check_params`.
+
+    Nothing is changed unless every array fits.
+    """
+    check_params(target, saved, source)
     for name, value in saved.items():
         np.copyto(target[name], value)
 
