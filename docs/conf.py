@@ -186,6 +186,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "show_memory": False,
     "show_signature": False,
+    # the execution-times pages load DataTables and Bootstrap from a CDN: not offline
+    "write_computation_times": False,
 }
 
 # -- HTML ---------------------------------------------------------------------------
@@ -213,6 +215,20 @@ def _alias_reference(app, env, node, contnode):  # type: ignore[no-untyped-def]
     return None
 
 
+def _forget_modules_without_source(app, env):  # type: ignore[no-untyped-def]
+    """Keep viewcode's module index to the pages it writes.
+
+    viewcode notes ``builtins`` (the module of an alias such as ``Logs = dict[...]``) as a
+    module without source, writes no page for it, yet lists it in ``_modules/index.html``:
+    a broken link. Modules without source are dropped before the pages are written.
+    """
+    modules = getattr(env, "_viewcode_modules", {})
+    for name in [name for name, entry in modules.items() if entry is False]:
+        del modules[name]
+    return []
+
+
 def setup(app):  # type: ignore[no-untyped-def]
     app.connect("autodoc-process-signature", _protocol_signature)
     app.connect("missing-reference", _alias_reference)
+    app.connect("env-updated", _forget_modules_without_source)

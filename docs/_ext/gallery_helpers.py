@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from build_time_training import OPTIONS
+from build_time_training import OPTIONS, SHARED_HISTORY
 
 #: Where ``using_the_command_line.py`` makes its run folder during the build (not in the source tree).
 RUNS = Path(tempfile.mkdtemp(prefix="tinynn-gallery-runs-"))
@@ -25,7 +25,8 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
     """The command-line options each example runs with (``sys.argv[1:]``)."""
     name = Path(script_vars["src_file"]).stem
     if name == "train_neuralnet":
-        return list(OPTIONS)  # the short schedule of the other pages' figures
+        # the short schedule of the other pages' figures, whose history they reuse
+        return [*OPTIONS, "--save-history", str(SHARED_HISTORY)]
     if name == "using_the_command_line":
         return ["--runs-dir", str(RUNS)]
     return []
