@@ -320,3 +320,39 @@ def test_progress_rewrites_one_line_on_a_terminal() -> None:
                                                (3720, "1h 02m")])  # fmt: skip
 def test_duration(seconds: float, text: str) -> None:
     assert duration(seconds) == text
+
+
+# -- a run folder is complete or absent (in-process, on small synthetic data) -----------------
+def _tiny_data(args: object, *, one_hot: bool = True) -> tuple[object, object]:
+    rng = np.random.default_rng(0)
+    x, t = rng.random((300, 784)), np.eye(10)[rng.integers(0, 10, 300)]
+    return (x[:200], t[:200]), (x[200:], t[200:])
+
+
+def test_an_interrupted_train_leaves_no_run_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinynn.cli import main, train
+    from tinynn.trainer import Trainer
+
+    monkeypatch.setattr(train, "load_data", _tiny_data)
+
+    def interrupted(self: Trainer, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    runs = tmp_path / "runs"
+    assert main(["train", "--iters", "5", "--runs-dir", str(runs), "--no-plot"]) == 0
+    (done,) = runs.iterdir()
+    monkeypatch.setattr(Trainer, "fit", interrupted)
+    assert main(["train", "--iters", "5", "--runs-dir", str(runs)]) == 130
+    assert "tinynn train: interrupted" in capsys.readouterr().err
+    assert list(runs.iterdir()) == [done]  # neither the reserved folder nor the partial one
+
+
+def test_run_folder_names_are_never_reused(tmp_path: Path) -> None:
+    from tinynn.cli.train import _new_run_folder
+
+    folders = [_new_run_folder(tmp_path) for _ in range(3)]  # within one second: -2, -3
+    assert len(set(folders)) == 3
+    assert folders[1].name in (f"{folders[0].name}-2", folders[1].name)
+    assert all(f.is_dir() and not any(f.iterdir()) for f in folders)

@@ -169,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
             f"above); training took {wall:.1f} s",
             flush=True,
         )
+        args.iters_per_epoch = trainer.iters_per_epoch
         _write_run(partial, args, net, history, final, wall)
         os.replace(partial, folder)  # onto the empty reserved folder: the run appears whole
     except BaseException:
@@ -192,7 +193,9 @@ def _write_run(
 ) -> None:
     save_model(net, folder / MODEL)
     write_bytes_atomic(folder / HISTORY, _history_csv(history))
-    options = {k: v for k, v in vars(args).items() if k not in ("func", "command")}
+    options = {
+        k: v for k, v in vars(args).items() if k not in ("func", "command", "iters_per_epoch")
+    }
     argv = ["tinynn", "train"] + [
         f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')}={v}"
         for k, v in options.items()
@@ -218,4 +221,12 @@ def _write_run(
             left.set_title("mini-batch loss (figure 4-11)")
             accuracy_figure(history, ax=right)
             right.set_title("accuracy per epoch (figure 4-12)")
+            # the book records at the start of each epoch; mark the trained network too
+            iters = len(history.train_loss_list)
+            per_epoch = max(int(args.iters_per_epoch), 1)
+            end = iters / per_epoch
+            for key, marker, colour in (("train", "o", "C0"), ("test", "s", "C1")):
+                right.plot([end], [final[key]], marker=marker, color=colour, fillstyle="none",
+                           linestyle="none", label=f"{key} acc, trained")  # fmt: skip
+            right.legend(loc="lower right")
             save_figure(fig, folder / TRAINING_FIGURE)
