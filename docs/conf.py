@@ -99,7 +99,9 @@ nitpick_ignore_regex = [
     # NumPy-style prose types in docstrings ("ndarray of float64", "dict of str to
     # list of float") are descriptions, not names.
     (r"py:.*", r".*\s.*"),
-    (r"py:.*", r"(ndarray|array_like|array-like|callable|file|optional|scalar)"),
+    (r"py:.*", r"(ndarray|array_like|array-like|arrays|callable|file|optional|scalar)"),
+    # the type variable of load_model's overloads (a model of the caller's own class)
+    (r"py:.*", r"tinynn\.serialization\.M"),
 ]
 
 # -- autodoc ------------------------------------------------------------------------
