@@ -356,3 +356,20 @@ def test_run_folder_names_are_never_reused(tmp_path: Path) -> None:
     assert len(set(folders)) == 3
     assert folders[1].name in (f"{folders[0].name}-2", folders[1].name)
     assert all(f.is_dir() and not any(f.iterdir()) for f in folders)
+
+
+def test_a_missing_extra_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tinynn as nn
+    from tinynn.cli import main
+
+    nn.save_model(nn.TwoLayerNet(784, 5, 10, rng=0), tmp_path / "model.npz")
+    (tmp_path / "digit.png").write_bytes(PNG_MAGIC)
+    monkeypatch.setitem(sys.modules, "PIL", None)  # as if Pillow were not installed
+    assert main(["predict", str(tmp_path), str(tmp_path / "digit.png")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == 'tinynn predict: error: reading image files needs Pillow: pip install "tinynn[plot]"\n'
+    )

@@ -171,7 +171,11 @@ def run(args: argparse.Namespace) -> int:
         )
         args.iters_per_epoch = trainer.iters_per_epoch
         _write_run(partial, args, net, history, final, wall)
-        os.replace(partial, folder)  # onto the empty reserved folder: the run appears whole
+        try:  # onto the empty reserved folder (POSIX): the run appears whole, at once
+            os.replace(partial, folder)
+        except OSError:  # where a folder cannot replace an empty one (Windows)
+            folder.rmdir()
+            os.rename(partial, folder)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         with contextlib.suppress(OSError):
