@@ -16,7 +16,8 @@ from typing import Any
 
 from build_time_training import OPTIONS, SHARED_HISTORY
 
-#: Where ``using_the_command_line.py`` makes its run folder during the build (not in the source tree).
+#: Where ``using_the_command_line.py`` makes its run folder during the build (not in the
+#: source tree).
 RUNS = Path(tempfile.mkdtemp(prefix="tinynn-gallery-runs-"))
 _state: dict[str, Any] = {"start": 0.0, "seen": set()}
 
@@ -50,7 +51,7 @@ def scrape_pngs(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, 
         key=lambda item: item[1],
     )  # fmt: skip
     written = []
-    for (png, stamp), target in zip(new, block_vars["image_path_iterator"]):
+    for (png, stamp), target in zip(new, block_vars["image_path_iterator"], strict=False):
         shutil.copyfile(png, target)
         _state["seen"].add((png, stamp))
         written.append(target)
