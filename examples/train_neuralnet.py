@@ -1,4 +1,7 @@
-"""Train the book's two-layer network on MNIST by mini-batch SGD, evaluating every epoch.
+"""Training the two-layer network on MNIST (4.5)
+=============================================
+
+Train the book's two-layer network on MNIST by mini-batch SGD, evaluating every epoch.
 
 Mirrors section 4.5 of the book and ``ch04/train_neuralnet.py`` (figures 4-11
 and 4-12): a ``TwoLayerNet`` 784-50-10 with sigmoid, SGD with learning rate
@@ -81,7 +84,7 @@ class BookLine(Callback):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument(
         "--estimator",
         choices=("backprop", "numerical"),
@@ -269,4 +272,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

@@ -36,6 +36,9 @@ from .estimators import Backprop as Backprop
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
 from .estimators import gradient_check as gradient_check
+from .evaluation import ClassScores as ClassScores
+from .evaluation import class_scores as class_scores
+from .evaluation import confusion_matrix as confusion_matrix
 from .functions import identity_function as identity_function
 from .functions import relu as relu
 from .functions import relu_grad as relu_grad
@@ -43,6 +46,8 @@ from .functions import sigmoid as sigmoid
 from .functions import sigmoid_grad as sigmoid_grad
 from .functions import softmax as softmax
 from .functions import step_function as step_function
+from .handwriting import preprocess_digit as preprocess_digit
+from .handwriting import read_digit as read_digit
 from .layers import Affine as Affine
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
@@ -68,6 +73,7 @@ __all__ = [
     "CSVLogger",
     "Callback",
     "Checkpoint",
+    "ClassScores",
     "DifferentiableModel",
     "EarlyStopping",
     "EpochAccuracy",
@@ -96,6 +102,8 @@ __all__ = [
     "Stateful",
     "Trainer",
     "TwoLayerNet",
+    "class_scores",
+    "confusion_matrix",
     "cross_entropy_error",
     "gradient_check",
     "gradient_descent",
@@ -104,6 +112,8 @@ __all__ = [
     "load_model",
     "numerical_diff",
     "numerical_gradient",
+    "preprocess_digit",
+    "read_digit",
     "relu",
     "relu_grad",
     "save_model",
