@@ -47,12 +47,19 @@ from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .optimizers import AdaGrad as AdaGrad
+from .optimizers import Adam as Adam
+from .optimizers import Momentum as Momentum
+from .optimizers import Nesterov as Nesterov
+from .optimizers import RMSprop as RMSprop
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "AdaGrad",
+    "Adam",
     "Affine",
     "Backprop",
     "BindsLoss",
@@ -67,11 +74,14 @@ __all__ = [
     "Loss",
     "LossLayer",
     "Model",
+    "Momentum",
+    "Nesterov",
     "NumericalDiff",
     "Optimizer",
     "Parameters",
     "PrecisionWarning",
     "ProgressPrinter",
+    "RMSprop",
     "Relu",
     "Sequential",
     "Sigmoid",
