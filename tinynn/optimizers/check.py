@@ -17,7 +17,7 @@ __all__ = ["check_update"]
 
 def _kind(value: object) -> str:
     """What ``value`` is, for an error message: dtype and shape of an array, else its type."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.ndarray, np.generic)):
         return f"an array of dtype {value.dtype} and shape {value.shape}"
     return f"{type(value).__name__} {value!r}"[:80]
 
