@@ -6,6 +6,8 @@ import numpy as np
 
 from tinynn import (
     SGD,
+    AdaGrad,
+    Adam,
     Affine,
     Backprop,
     DifferentiableModel,
@@ -15,13 +17,17 @@ from tinynn import (
     Loss,
     LossLayer,
     Model,
+    Momentum,
+    Nesterov,
     NumericalDiff,
     Optimizer,
     Relu,
+    RMSprop,
     Sequential,
     Sigmoid,
     SimpleNet,
     SoftmaxWithLoss,
+    Stateful,
     TwoLayerNet,
     cross_entropy_error,
     relu,
@@ -43,7 +49,8 @@ def test_builtins_fit_their_protocols() -> None:
     ]
     plain: Model = models[0]
     estimators: list[GradientEstimator] = [NumericalDiff(), Backprop()]
-    optimizer: Optimizer = SGD(lr=0.1)
+    optimizers: list[Optimizer] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
+    stateful: list[Stateful] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
     # runtime_checkable protocols agree with mypy
     groups: list[tuple[list[object], type]] = [
         (list(functions), Function),
@@ -53,7 +60,8 @@ def test_builtins_fit_their_protocols() -> None:
         (list(models), DifferentiableModel),
         ([plain], Model),
         (list(estimators), GradientEstimator),
-        ([optimizer], Optimizer),
+        (list(optimizers), Optimizer),
+        (list(stateful), Stateful),
     ]
     for group, proto in groups:
         for obj in group:

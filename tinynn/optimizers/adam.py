@@ -111,5 +111,8 @@ class Adam:
         return self._state.state_dict()
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore a ``state_dict()``; see :meth:`SlotState.load_state_dict` for the checks."""
+        """Restore a ``state_dict()``, checked and copied.
+
+        See :meth:`~tinynn.optimizers.SlotState.load_state_dict` for the checks.
+        """
         self._state.load_state_dict(state)
