@@ -90,7 +90,7 @@ nitpick_ignore_regex = [
         r"|Exception|ValueError|TypeError|RuntimeError|RuntimeWarning|OSError"
         r"|KeyError|IOError|ConnectionError|FileNotFoundError)",
     ),
-    (r"py:.*", r"(Figure|Axes)"),
+    (r"py:.*", r"(Figure|SubFigure|Axes)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name
     (r"py:.*", r"Function2"),
     # NumPy-style prose types in docstrings ("ndarray of float64", "dict of str to

@@ -40,7 +40,9 @@ def mnist(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("optimizer", "iters"), RUNS, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize(
+    ("optimizer", "iters"), RUNS, ids=lambda v: str(v) if isinstance(v, int) else type(v).__name__
+)
 def test_reaches_094_on_the_books_configuration(
     mnist: tuple, optimizer: Optimizer, iters: int
 ) -> None:
