@@ -4,6 +4,7 @@ The book's configuration (784-50-10, sigmoid, batches of 100, weights from
 ``weight_init_std=0.01``) with a learning rate chosen per optimizer, and 2,000
 iterations instead of SGD's 10,000: the adaptive rules get there sooner. Runs
 when ``TINYNN_DATA`` holds MNIST (never downloads); about 6 s each on two cores.
+``pytest -s`` prints each test accuracy.
 """
 
 from __future__ import annotations
@@ -51,5 +52,7 @@ def test_reaches_094_on_the_books_configuration(
     assert net.accuracy(x_test, t_test) < 0.2
     history = Trainer(net, optimizer, batch_size=100, rng=1).fit(x_train, t_train, iters=iters)
     assert len(history.train_loss_list) == iters
-    assert net.accuracy(x_test, t_test) >= 0.94
+    accuracy = net.accuracy(x_test, t_test)
+    print(f"{optimizer}: test accuracy {accuracy:.4f} after {iters} iterations")  # pytest -s
+    assert accuracy >= 0.94
     assert np.mean(history.train_loss_list[-100:]) < 0.3 < history.train_loss_list[0]
