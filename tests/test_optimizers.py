@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
 
 from tinynn import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, Stateful
 from tinynn.optimizers import check_update
@@ -216,3 +219,28 @@ def test_check_update_is_exported_and_changes_nothing() -> None:
     params = {"W": np.ones(2)}
     check_update(params, {"W": np.zeros(2)})
     np.testing.assert_array_equal(params["W"], 1.0)
+
+
+@given(
+    pair=st.sampled_from(PAIRS),
+    lr=st.floats(1e-4, 1.0),
+    decay=st.floats(0.0, 0.999),
+    shape=array_shapes(min_dims=0, max_dims=3, max_side=4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_bit_for_bit_the_books_code_for_any_hyperparameters(
+    pair: tuple[Callable[..., Any], Callable[..., Any], dict[str, float]],
+    lr: float, decay: float, shape: tuple[int, ...], seed: int,
+) -> None:  # fmt: skip
+    ours, theirs, hyper = pair
+    names = {"momentum", "decay_rate", "beta1", "beta2"} & set(hyper)
+    hyper = {"lr": lr, **{name: decay for name in names}}
+    rng = np.random.default_rng(seed)
+    mine = {"W": np.asarray(rng.standard_normal(shape))}
+    ref = {"W": mine["W"].copy()}
+    a, b = ours(**hyper), theirs(**hyper)
+    for _ in range(5):
+        g = np.asarray(rng.standard_normal(shape) * 10.0 ** rng.integers(-4, 3))
+        a.update(mine, {"W": g})
+        b.update(ref, {"W": g.copy()})
+    np.testing.assert_array_equal(mine["W"], ref["W"])
