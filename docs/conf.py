@@ -93,7 +93,7 @@ nitpick_ignore_regex = [
         r"|Exception|ValueError|TypeError|RuntimeError|RuntimeWarning|OSError"
         r"|KeyError|IOError|ConnectionError|FileNotFoundError)",
     ),
-    (r"py:.*", r"(Figure|Axes)"),
+    (r"py:.*", r"(Figure|SubFigure|Axes)"),
     # the type alias, as Sphinx shows it in signatures of tinynn.perturbation and base
     (r"py:.*", r"(Change|Scheme|_Stack)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 #: Figures each page must show (drawn by the plot directive at build time).
-FIGURES = {"chapter4": 8, "getting_started": 1}
+FIGURES = {"chapter4": 8, "getting_started": 1, "optimizers": 2}
 
 
 def _mnist_found(env: dict[str, str]) -> bool:
@@ -71,8 +71,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]) -
 
 
 def test_html_build_has_no_warnings(built: Path) -> None:
-    for page in ("index", "getting_started", "chapter4", "book_map", "extending", "api",
-                 "performance"):  # fmt: skip
+    for page in ("index", "getting_started", "chapter4", "optimizers", "book_map", "extending",
+                 "api", "performance"):  # fmt: skip
         assert (built / "html" / f"{page}.html").is_file(), f"{page}.html was not written"
 
 

@@ -59,6 +59,11 @@ from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .optimizers import AdaGrad as AdaGrad
+from .optimizers import Adam as Adam
+from .optimizers import Momentum as Momentum
+from .optimizers import Nesterov as Nesterov
+from .optimizers import RMSprop as RMSprop
 from .serialization import load_model as load_model
 from .serialization import save_model as save_model
 from .trainer import Trainer as Trainer
@@ -67,6 +72,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "AdaGrad",
+    "Adam",
     "Affine",
     "Backprop",
     "BindsLoss",
@@ -86,6 +93,8 @@ __all__ = [
     "Loss",
     "LossLayer",
     "Model",
+    "Momentum",
+    "Nesterov",
     "NumericalDiff",
     "Optimizer",
     "Parameters",
@@ -94,6 +103,7 @@ __all__ = [
     "PrecisionWarning",
     "ProgressPrinter",
     "PropagatesChange",
+    "RMSprop",
     "Relu",
     "Sequential",
     "Sigmoid",
