@@ -5,7 +5,10 @@ Every public name is importable from here (the data loaders from
 each one implements.
 """
 
+from .base import BindsComplexLoss as BindsComplexLoss
 from .base import BindsLoss as BindsLoss
+from .base import ComplexLayer as ComplexLayer
+from .base import ComplexLossLayer as ComplexLossLayer
 from .base import DifferentiableModel as DifferentiableModel
 from .base import Function as Function
 from .base import GradientEstimator as GradientEstimator
@@ -16,6 +19,7 @@ from .base import Model as Model
 from .base import Optimizer as Optimizer
 from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
+from .calculus import complex_step_diff as complex_step_diff
 from .calculus import gradient_descent as gradient_descent
 from .calculus import gradient_descent_path as gradient_descent_path
 from .calculus import numerical_diff as numerical_diff
@@ -25,7 +29,9 @@ from .callbacks import Callback as Callback
 from .callbacks import EpochAccuracy as EpochAccuracy
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
+from .estimators import SPSA as SPSA
 from .estimators import Backprop as Backprop
+from .estimators import ComplexStep as ComplexStep
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
 from .estimators import gradient_check as gradient_check
@@ -47,16 +53,23 @@ from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .step_size import StepSizeStudy as StepSizeStudy
+from .step_size import step_size_study as step_size_study
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "SPSA",
     "Affine",
     "Backprop",
+    "BindsComplexLoss",
     "BindsLoss",
     "Callback",
+    "ComplexLayer",
+    "ComplexLossLayer",
+    "ComplexStep",
     "DifferentiableModel",
     "EpochAccuracy",
     "Function",
@@ -78,8 +91,10 @@ __all__ = [
     "SimpleNet",
     "SoftmaxWithLoss",
     "Stateful",
+    "StepSizeStudy",
     "Trainer",
     "TwoLayerNet",
+    "complex_step_diff",
     "cross_entropy_error",
     "gradient_check",
     "gradient_descent",
@@ -93,6 +108,7 @@ __all__ = [
     "sigmoid_grad",
     "softmax",
     "step_function",
+    "step_size_study",
     "sum_squared_error",
     "tangent_line",
 ]

@@ -9,6 +9,7 @@ its output into the gradient of its input (and of its parameters) in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,8 @@ from numpy.typing import NDArray
 
 from ._validation import as_real_array, check_finite, check_positive, describe
 from .functions import _softmax
-from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, check_delta
-from .typing import ArrayLike, FloatArray, Params
+from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, _one_hot_indices, check_delta
+from .typing import ArrayLike, ComplexArray, FloatArray, Params
 
 __all__ = ["Affine", "Relu", "Sigmoid", "SoftmaxWithLoss"]
 
@@ -157,6 +158,18 @@ class Affine:
             return np.empty(0)
         return (dout @ self._params["W"].T).reshape(self._x_shape)
 
+    def forward_complex(
+        self, x: ComplexArray, params: Mapping[str, ComplexArray]
+    ) -> ComplexArray:
+        """``x @ W + b`` with complex ``params``, for :class:`~tinynn.ComplexStep`.
+
+        A product and a sum: complex-analytic. Caches nothing, so
+        ``backward`` still sees the last real ``forward``.
+        """
+        x2 = x.reshape(x.shape[0], -1) if x.ndim > 2 else x
+        out: ComplexArray = x2 @ params["W"]
+        return out + params["b"] if "b" in self._params else out
+
     def __repr__(self) -> str:
         n_in, n_out = self._params["W"].shape
         return f"Affine({n_in} -> {n_out}{'' if 'b' in self._params else ', no bias'})"
@@ -225,6 +238,21 @@ class Sigmoid(_Activation):
         if self._out is None:
             raise RuntimeError("Sigmoid.backward called before forward")
         return (1.0 - self._out) * self._out * dout
+
+    def forward_complex(
+        self, x: ComplexArray, params: Mapping[str, ComplexArray]
+    ) -> ComplexArray:
+        """The sigmoid of complex ``x``, for :class:`~tinynn.ComplexStep`.
+
+        ``1 / (1 + exp(-x))`` is analytic. Written as ``exp(x) / (1 + exp(x))``
+        where the real part of ``x`` is negative, so that ``exp`` never
+        overflows (a complex infinity would turn into NaN); the choice between
+        the two equal forms looks at the real part only. Caches nothing.
+        """
+        negative = x.real < 0
+        e = np.exp(np.where(negative, x, -x))
+        out: ComplexArray = np.where(negative, e / (1 + e), 1 / (1 + e))
+        return out
 
 
 class Relu(_Activation):
@@ -324,6 +352,23 @@ class SoftmaxWithLoss:
         if dout != 1.0:
             dx *= dout
         return dx
+
+    def loss_complex(self, x: ComplexArray, t: NDArray[Any]) -> complex:
+        """Softmax and cross-entropy of complex scores, for :class:`~tinynn.ComplexStep`.
+
+        The shift by the row's maximum (against overflow) uses the *real*
+        parts: ``max`` of complex numbers is not analytic, but softmax does
+        not change when every score of a row moves by the same real number.
+        ``exp``, the division and ``log(y + delta)`` are analytic. Caches
+        nothing.
+        """
+        e = np.exp(x - np.max(x.real, axis=1, keepdims=True))
+        y = e / np.sum(e, axis=1, keepdims=True)
+        n = y.shape[0]
+        labels = _one_hot_indices(t) if t.ndim == 2 else t
+        if labels is None:  # soft targets: the full sum
+            return complex(-np.sum(t * np.log(y + self.delta)) / n)
+        return complex(-np.sum(np.log(y[np.arange(n), labels] + self.delta)) / n)
 
     def __repr__(self) -> str:
         return f"SoftmaxWithLoss(delta={self.delta!r})"
