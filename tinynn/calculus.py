@@ -430,7 +430,7 @@ def complex_step_diff(f: Callable[[complex], complex], x: float, h: float = 1e-2
     >>> def function_1(x):
     ...     return 0.01 * x**2 + 0.1 * x
     >>> complex_step_diff(function_1, 5.0)   # the central difference: 0.1999999999990898
-    0.2
+    0.19999999999999998
     >>> complex_step_diff(np.sin, 1.0), float(np.cos(1.0))
     (0.5403023058681398, 0.5403023058681398)
     """

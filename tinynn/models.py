@@ -241,8 +241,8 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, ComplexLayer):
                 raise TypeError(
-                    f"layers[{i}] ({layer!r}) does not declare complex input (it has no "
-                    "forward_complex; see tinynn.ComplexLayer). The complex step needs every "
+                    f"layers[{i}] ({type(layer).__name__}) does not declare complex input (it has "
+                    "no forward_complex; see tinynn.ComplexLayer). The complex step needs every "
                     "layer to be complex-analytic, and max, abs, comparisons or a kink such as "
                     "Relu's are not: use Backprop or NumericalDiff for this model"
                 )
@@ -250,8 +250,9 @@ class Sequential:
         loss_layer = self.loss_layer
         if not isinstance(loss_layer, ComplexLossLayer):
             raise TypeError(
-                f"the loss layer ({loss_layer!r}) does not declare complex input (it has no "
-                "loss_complex; see tinynn.ComplexLossLayer): use Backprop or NumericalDiff"
+                f"the loss layer ({type(loss_layer).__name__}) does not declare complex input "
+                "(it has no loss_complex; see tinynn.ComplexLossLayer): use Backprop or "
+                "NumericalDiff"
             )
         xb, single = self._batch(x)
         targets = self._targets(t, self._forward(xb), single)
