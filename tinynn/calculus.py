@@ -390,8 +390,8 @@ def complex_step_diff(f: Callable[[complex], complex], x: float, h: float = 1e-2
     ----------
     f : callable
         A function of one number that accepts a complex argument and is
-        analytic there: built with NumPy or :mod:`cmath` functions (``np.sin``,
-        ``np.exp``, ``**``), not :mod:`math` ones, and without ``abs``,
+        analytic there: built with NumPy or ``cmath`` functions (``np.sin``,
+        ``np.exp``, ``**``), not ``math`` ones, and without ``abs``,
         ``max`` or comparisons.
     x : float
         Where to differentiate (real).

@@ -406,7 +406,7 @@ def step_size_figure(
 ) -> Figure:
     """Relative error of the forward, central and complex-step derivatives against ``h``.
 
-    A log-log plot of :func:`~tinynn.step_size.step_size_study`: the
+    A log-log plot of :func:`~tinynn.step_size_study`: the
     differences' errors fall with ``h`` (truncation, slopes 1 and 2) until
     rounding error, growing like :math:`1/h`, takes over; the complex step
     has no rounding term and stays at float64 precision down to
@@ -416,7 +416,7 @@ def step_size_figure(
     Parameters
     ----------
     f, df, x, hs
-        As for :func:`~tinynn.step_size.step_size_study` (by default
+        As for :func:`~tinynn.step_size_study` (by default
         :math:`e^x / \\sqrt{\\sin^3 x + \\cos^3 x}` at x = 1.5, h from
         1e-20 to 1e-1).
     ax : matplotlib Axes, optional
