@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import as_generator, check_positive, check_positive_int
-from ..base import BindsLoss, Model
+from ..base import Model
 from ..typing import ArrayLike, Params
 
 __all__ = ["SPSA"]
@@ -102,14 +102,10 @@ class SPSA:
 
         The parameters are changed in place for the two evaluations and
         restored from copies afterwards, bit for bit, even if the loss raises.
+        The loss is ``model.loss(x, t)``, called exactly ``2k`` times (binding
+        it first, as :class:`~tinynn.NumericalDiff` does, would cost a third
+        forward pass).
         """
-        if isinstance(model, BindsLoss):
-            loss = model.bind_loss(x, t)  # checks x and t once
-        else:
-
-            def loss() -> float:
-                return model.loss(x, t)
-
         params = model.params
         grads: Params = {name: np.zeros_like(p) for name, p in params.items()}
         saved = {name: p.copy() for name, p in params.items()}
@@ -118,10 +114,10 @@ class SPSA:
             try:
                 for name, p in params.items():
                     p += self.c * delta[name]
-                plus = loss()
+                plus = model.loss(x, t)
                 for name, p in params.items():
                     np.subtract(saved[name], self.c * delta[name], out=p)
-                minus = loss()
+                minus = model.loss(x, t)
             finally:
                 for name, p in params.items():
                     p[...] = saved[name]
