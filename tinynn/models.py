@@ -222,8 +222,9 @@ class Sequential:
 
         For :class:`~tinynn.ComplexStep`. The returned function takes complex
         arrays keyed and shaped as :attr:`params` and passes each layer its
-        own (``forward_complex(x, {'W': ..., 'b': ...})``): the model's real
-        parameters and the layers' caches are never touched.
+        own (``forward_complex(x, {'W': ..., 'b': ...})``). Calling it never
+        touches the model's real parameters or the layers' caches (binding
+        runs one real forward pass, as :meth:`bind_loss` does, to check ``t``).
 
         Raises
         ------
