@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -268,3 +269,21 @@ def test_bound_loss_checks_inputs_once() -> None:
         np.ones((2, 3)), np.array([0, 1])
     )
     assert isinstance(loss({k: v.astype(complex) for k, v in net.params.items()}), complex)
+
+
+def test_example_reports_agreement_with_backprop(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_examples import FLOAT, load
+
+    assert load("complex_step_check").main(["--models", "5"]) == 0
+    text = capsys.readouterr().out
+    pattern = (
+        rf"^(TwoLayerNet|5 random).*?(complex step|central difference): max abs diff ({FLOAT})"
+    )
+    found = {
+        (m.group(1), m.group(2)): float(m.group(3))
+        for m in re.finditer(pattern, text, re.MULTILINE)
+    }
+    assert len(found) == 4
+    for model in ("TwoLayerNet", "5 random"):
+        assert found[(model, "complex step")] < 1e-14
+        assert found[(model, "central difference")] > 100 * found[(model, "complex step")]
