@@ -69,12 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, float, float]] = []
 
     bp = Backprop()
-    rows.append(
-        (
-            "backprop gradient (784-50-10, batch 100)",
-            *compare(lambda: bp.gradient(net, x, t), lambda: ref.gradient(x, t), repeats, 200),
-        )
-    )
+    rows.append((
+        "backprop gradient (784-50-10, batch 100)",
+        *compare(lambda: bp.gradient(net, x, t), lambda: ref.gradient(x, t), repeats, 200),
+    ))
 
     x_train = rng.random((6000, 784)).astype(np.float32)
     t_train = np.eye(10)[rng.integers(0, 10, 6000)]
@@ -104,22 +102,18 @@ def main(argv: list[str] | None = None) -> int:
     small_ref = book.BookTwoLayerNet(small.params)
     xs, ts = x[:10], t[:10]
     nd = NumericalDiff()
-    rows.append(
-        (
-            "numerical gradient (784-10-10, batch 10)",
-            *compare(
-                lambda: nd.gradient(small, xs, ts),
-                lambda: small_ref.numerical_gradient(xs, ts),
-                max(1, repeats // 3),
-                1,
-            ),
-        )
-    )
+    rows.append((
+        "numerical gradient (784-10-10, batch 10)",
+        *compare(
+            lambda: nd.gradient(small, xs, ts),
+            lambda: small_ref.numerical_gradient(xs, ts),
+            max(1, repeats // 3),
+            1,
+        ),
+    ))
 
-    print(
-        f"tinynn gradient benchmark: Python {platform.python_version()}, NumPy {np.__version__}, "
-        f"{platform.machine()}, median of {repeats} repeats"
-    )
+    print(f"tinynn gradient benchmark: Python {platform.python_version()}, NumPy {np.__version__}, "
+          f"{platform.machine()}, median of {repeats} repeats")
     print(f"{'operation':<50} {'tinynn':>12} {'reference':>12} {'ratio':>7}")
     for name, ours, theirs in rows:
         print(f"{name:<50} {ours * 1e3:>9.3f} ms {theirs * 1e3:>9.3f} ms {ours / theirs:>7.2f}")
