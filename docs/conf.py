@@ -102,8 +102,6 @@ nitpick_ignore_regex = [
     # list of float") are descriptions, not names.
     (r"py:.*", r".*\s.*"),
     (r"py:.*", r"(ndarray|array_like|array-like|arrays|callable|file|optional|scalar)"),
-    # the type variable of load_model's overloads (a model of the caller's own class)
-    (r"py:.*", r"tinynn\.serialization\.M"),
 ]
 
 # -- autodoc ------------------------------------------------------------------------
