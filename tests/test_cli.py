@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,9 @@ def test_missing_run_and_missing_data_exit_1(tmp_path: Path, env: dict[str, str]
     (tmp_path / "empty").mkdir()
     err = tinynn("predict", "empty", "x.png", cwd=tmp_path, env=env, status=1).stderr
     assert "empty has no model.npz" in err
-    no_data = {**env, "TINYNN_DATA": str(tmp_path / "empty")}
+    # an empty cache too: another test may have filled the shared one with MNIST already
+    no_data = {**env, "TINYNN_DATA": str(tmp_path / "empty"),
+               "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}  # fmt: skip
     err = tinynn("train", "--no-download", "--data-dir", str(tmp_path / "empty"),
                  cwd=tmp_path, env=no_data, status=1).stderr  # fmt: skip
     assert err.startswith("tinynn train: error: could not load MNIST")
@@ -138,7 +141,8 @@ def test_gradcheck_on_mnist(tmp_path: Path, env: dict[str, str]) -> None:
 
 # -- train, evaluate, predict on one small run ------------------------------------------------
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
+def trained_run(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Path:
+    """One short training run for the module (never handed to a test directly)."""
     if not os.environ.get("TINYNN_DATA"):
         pytest.skip("MNIST not configured: set TINYNN_DATA")
     cwd = tmp_path_factory.mktemp("work")
@@ -146,6 +150,15 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> 
     first = tinynn(*args, cwd=cwd, env=env).stdout
     folder = cwd / first.strip().splitlines()[-1]  # the folder is the last line printed
     assert folder.parent == cwd / "runs"
+    return folder
+
+
+@pytest.fixture
+def small_run(trained_run: Path, tmp_path: Path) -> Path:
+    """A copy of the module's run folder for this test alone: ``evaluate`` writes into its
+    run folder, and no test may see what another wrote (the tests run in random order)."""
+    folder = tmp_path / "runs" / trained_run.name
+    shutil.copytree(trained_run, folder)
     return folder
 
 
