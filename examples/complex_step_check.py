@@ -1,4 +1,7 @@
-"""How close the complex-step gradient comes to backpropagation (and the central difference).
+"""Complex step against backpropagation (4.4.2)
+============================================
+
+How close the complex-step gradient comes to backpropagation (and the central difference).
 
 Builds the book's TwoLayerNet (784-5-10, so that it runs in seconds) and
 ``--models`` random stacks of Affine and Sigmoid layers, all with
@@ -84,4 +87,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

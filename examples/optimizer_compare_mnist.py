@@ -1,4 +1,7 @@
-"""SGD, Momentum, AdaGrad and Adam training the same network on MNIST: the book's figure 6-9.
+"""Four optimizers training on MNIST (6.1.8, figure 6-9)
+=====================================================
+
+SGD, Momentum, AdaGrad and Adam training the same network on MNIST: the book's figure 6-9.
 
 Mirrors section 6.1.8 of the book and ``ch06/optimizer_compare_mnist.py``: a
 five-layer network (four hidden layers of 100 ReLU units, He initialisation:
@@ -121,4 +124,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

@@ -1,4 +1,7 @@
-"""Four optimizers on ``f(x, y) = x^2 / 20 + y^2`` from (-7, 2): the book's figure 6-8.
+"""Four optimizers on x²/20 + y² (6.1.7, figure 6-8)
+=================================================
+
+Four optimizers on ``f(x, y) = x^2 / 20 + y^2`` from (-7, 2): the book's figure 6-8.
 
 Mirrors section 6.1.7 of the book and ``ch06/optimizer_compare_naive.py``: 30
 steps of SGD (lr 0.95), Momentum (lr 0.1), AdaGrad (lr 1.5) and Adam (lr 0.3),
@@ -88,4 +91,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

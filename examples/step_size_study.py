@@ -1,4 +1,7 @@
-"""The error of a numerical derivative against the step h: truncation against rounding.
+"""The step size h: truncation against rounding (4.3.1)
+====================================================
+
+The error of a numerical derivative against the step h: truncation against rounding.
 
 Book section 4.3.1 explains why ``h = 1e-50`` fails (rounding error) and why
 the central difference beats the forward one (truncation error). This script
@@ -49,4 +52,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

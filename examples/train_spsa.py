@@ -1,4 +1,7 @@
-"""Train a two-layer network on MNIST with the SPSA gradient estimate instead of backpropagation.
+"""Training with SPSA gradient estimates (4.4.2, 4.5.2)
+====================================================
+
+Train a two-layer network on MNIST with the SPSA gradient estimate instead of backpropagation.
 
 SPSA (:class:`tinynn.SPSA`) evaluates the loss twice per direction, however
 many weights the network has, and never calls ``backward``: the gradient it
@@ -63,4 +66,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)
