@@ -16,8 +16,6 @@ from .base import Model as Model
 from .base import Optimizer as Optimizer
 from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
-from .calculus import gradient_descent as gradient_descent
-from .calculus import gradient_descent_path as gradient_descent_path
 from .calculus import numerical_diff as numerical_diff
 from .calculus import numerical_gradient as numerical_gradient
 from .calculus import tangent_line as tangent_line
@@ -36,6 +34,8 @@ from .functions import sigmoid as sigmoid
 from .functions import sigmoid_grad as sigmoid_grad
 from .functions import softmax as softmax
 from .functions import step_function as step_function
+from .gradient_method import gradient_descent as gradient_descent
+from .gradient_method import gradient_descent_path as gradient_descent_path
 from .layers import Affine as Affine
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
