@@ -263,12 +263,12 @@ def test_numerical_diff_warns_for_a_large_x_in_float64() -> None:
         (lambda: tangent_line(2.5, 1.0), "got float 2.5"),  # type: ignore[arg-type]
         (lambda: gradient_descent(3, [1.0]), "got int 3"),  # type: ignore[arg-type]
         (lambda: numerical_diff(abs, "1.0"), "x must be a real number, got str"),  # type: ignore[arg-type]
-        (lambda: numerical_diff(abs, True), "x must be a real number, got bool"),  # type: ignore[arg-type]
+        (lambda: numerical_diff(abs, True), "x must be a real number, got bool"),
         (lambda: numerical_diff(abs, 1 + 2j), "got complex"),  # type: ignore[arg-type]
         (lambda: tangent_line(abs, None), "got NoneType"),  # type: ignore[arg-type]
         (lambda: gradient_descent(np.sum, [[1.0, 2.0], [3.0]]), "ragged .* lengths 2, 1"),
         (lambda: gradient_descent(np.sum, ["a", "b"]), "init_x must be an array of real"),
-        (lambda: gradient_descent(np.sum, [1.0], step_num=True), "step_num must be an int"),  # type: ignore[arg-type]
+        (lambda: gradient_descent(np.sum, [1.0], step_num=True), "step_num must be an int"),
     ],
 )
 def test_errors_name_what_was_passed(call: Any, message: str) -> None:

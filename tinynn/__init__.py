@@ -42,11 +42,11 @@ from .layers import Sigmoid as Sigmoid
 from .layers import SoftmaxWithLoss as SoftmaxWithLoss
 from .losses import cross_entropy_error as cross_entropy_error
 from .losses import sum_squared_error as sum_squared_error
-from .models import Parameters as Parameters
 from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .parameters import Parameters as Parameters
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"

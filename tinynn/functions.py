@@ -303,9 +303,11 @@ def _softmax(a: FloatArray) -> FloatArray:
     """Softmax without input checks (the book's algorithm), for the layers.
 
     A finite score so far below the maximum that the shift overflows to ``-inf`` gets
-    probability 0, as it should; NumPy's overflow warning for it is silenced.
+    probability 0, as it should; NumPy's overflow warning for it is silenced. An infinite
+    score gives NaN without a warning: :func:`softmax` rejects such input, and models
+    explain a non-finite result.
     """
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # callers check the result
         if a.ndim == 2:
             at = a.T
             at = at - np.max(at, axis=0)

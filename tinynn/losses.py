@@ -241,12 +241,14 @@ def _check_distributions(t: FloatArray, name: str) -> None:
 def _cross_entropy(y: FloatArray, t: NDArray[Any], delta: float = CROSS_ENTROPY_DELTA) -> float:
     """Cross-entropy of a checked ``(N, C)`` batch; ``t`` from :func:`as_targets`."""
     n = y.shape[0]
-    if t.ndim == 2:
-        labels = _one_hot_indices(t)
-        if labels is None:
-            return float(-np.sum(t * np.log(y + delta)) / n)
-        t = labels
-    return float(-np.sum(np.log(y[np.arange(n), t] + delta)) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) with delta=0: callers check
+        if t.ndim == 2:
+            labels = _one_hot_indices(t)
+            if labels is None:
+                terms = np.where(t > 0, t * np.log(y + delta), 0.0)  # 0 log 0 = 0
+                return float(-np.sum(terms) / n)
+            t = labels
+        return float(-np.sum(np.log(y[np.arange(n), t] + delta)) / n)
 
 
 def _one_hot_indices(t: FloatArray) -> NDArray[np.intp] | None:
