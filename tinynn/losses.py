@@ -190,15 +190,13 @@ def as_targets(
         return tf
     if ta.ndim == 1 and ta.shape[0] == n_samples:
         if not np.issubdtype(ta.dtype, np.integer):
-            if (
+            if not (
                 np.issubdtype(ta.dtype, np.floating)
                 and np.all(np.isfinite(ta))
                 and np.all(ta == np.round(ta))
             ):
-                ta = ta.astype(np.intp)
-            else:
                 raise TypeError(f"{name} as class indices must be integers, got {describe(ta)}")
-        if ta.size and (ta.min() < 0 or ta.max() >= n_classes):
+        if ta.size and (ta.min() < 0 or ta.max() >= n_classes):  # before any cast to intp
             bad = int(ta[(ta < 0) | (ta >= n_classes)][0])
             raise ValueError(
                 f"{name} holds label {bad}, outside the {n_classes} classes [0, {n_classes - 1}]"
