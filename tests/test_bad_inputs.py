@@ -280,6 +280,8 @@ def test_gradient_check(x: Any, t: Any) -> None:
     small = nn.TwoLayerNet(3, 2, 2, rng=1)
     r = outcome(lambda: nn.gradient_check(small, x, t))
     if isinstance(r, dict):
-        assert all(d.max_rel < 1e-4 for d in r.values()), r
+        # saturated sigmoids (huge x) give gradients near 0, where only the absolute
+        # difference means anything
+        assert all(d.max_rel < 1e-4 or d.max_abs < 1e-5 for d in r.values()), r
     else:
         assert isinstance(r, (TypeError, ValueError))
