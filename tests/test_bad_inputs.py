@@ -285,3 +285,21 @@ def test_gradient_check(x: Any, t: Any) -> None:
         assert all(d.max_rel < 1e-4 or d.max_abs < 1e-5 for d in r.values()), r
     else:
         assert isinstance(r, (TypeError, ValueError))
+
+
+@given(SIZES, SIZES, st.sampled_from([np.random.default_rng(0), 0, None, "seed", 2.5]),
+       st.sampled_from([True, False, "no", None]))
+def test_affine_random(i: Any, o: Any, rng: Any, bias: Any) -> None:
+    layer = outcome(lambda: nn.Affine.random(i, o, rng=rng, bias=bias))
+    if isinstance(layer, nn.Affine):
+        assert layer.W.shape == (i, o) and ("b" in layer.params) == bias
+    else:
+        assert isinstance(layer, (TypeError, ValueError))
+
+
+@given(st.sampled_from([None, [], (), "abc", nn.Sigmoid(), [nn.Sigmoid(), 3], [nn.Relu()],
+                        [nn.Affine.random(2, 2, rng=0)]]),
+       st.sampled_from([None, nn.SoftmaxWithLoss(), 3, nn.Sigmoid()]))
+def test_sequential_constructor(layers: Any, loss: Any) -> None:
+    model = outcome(lambda: nn.Sequential(layers, loss))
+    assert isinstance(model, (nn.Sequential, TypeError, ValueError))

@@ -69,6 +69,8 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer], loss: LossLayer | None = None) -> None:
+        if not isinstance(layers, (list, tuple)):
+            raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
         if len(layers) == 0:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
