@@ -241,7 +241,7 @@ def step_rounding(x: NDArray[np.floating[Any]], h: float, name: str = "x") -> st
         "use a larger h"
     )
     return (
-        f"rounding in {x.dtype} changes the step h={h!r}: at {count} of {x.size} entries of "
+        f"rounding in {x.dtype} changes the step h={float(h)!r}: at {count} of {x.size} entries of "
         f"{name} the step actually taken differs from h by more than {STEP_TOLERANCE:.0%}, "
         f"worst {float(error.flat[worst]):.1%} at index {where} (value "
         f"{float(xd.flat[worst])!r}); {lost}the derivative there is off by about as much: {fix}"

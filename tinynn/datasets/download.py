@@ -175,7 +175,7 @@ def download_verified(
     timeout : float
         Seconds to wait for each connection or read before giving up on a mirror.
     deadline : float, optional
-        A :func:`time.monotonic` time by which everything must be done: no attempt starts
+        A ``time.monotonic()`` time by which everything must be done: no attempt starts
         after it, and a transfer still running then is abandoned. ``None``: no deadline.
     progress : bool, optional
         Show a progress line on stderr for files of 1 MiB or more. ``None`` (the default)
