@@ -17,6 +17,9 @@ from tinynn import (
     Model,
     NumericalDiff,
     Optimizer,
+    PerturbableLoss,
+    PerturbsParameters,
+    PropagatesChange,
     Relu,
     Sequential,
     Sigmoid,
@@ -44,6 +47,9 @@ def test_builtins_fit_their_protocols() -> None:
     plain: Model = models[0]
     estimators: list[GradientEstimator] = [NumericalDiff(), Backprop()]
     optimizer: Optimizer = SGD(lr=0.1)
+    propagating: list[PropagatesChange] = [Affine(np.eye(2)), Sigmoid(), Relu()]
+    perturbing: PerturbsParameters = Affine(np.eye(2))
+    perturbable_loss: PerturbableLoss = SoftmaxWithLoss()
     # runtime_checkable protocols agree with mypy
     groups: list[tuple[list[object], type]] = [
         (list(functions), Function),
@@ -54,6 +60,9 @@ def test_builtins_fit_their_protocols() -> None:
         ([plain], Model),
         (list(estimators), GradientEstimator),
         ([optimizer], Optimizer),
+        (list(propagating), PropagatesChange),
+        ([perturbing], PerturbsParameters),
+        ([perturbable_loss], PerturbableLoss),
     ]
     for group, proto in groups:
         for obj in group:

@@ -14,6 +14,9 @@ from .base import Loss as Loss
 from .base import LossLayer as LossLayer
 from .base import Model as Model
 from .base import Optimizer as Optimizer
+from .base import PerturbableLoss as PerturbableLoss
+from .base import PerturbsParameters as PerturbsParameters
+from .base import PropagatesChange as PropagatesChange
 from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
 from .calculus import numerical_diff as numerical_diff
@@ -70,8 +73,11 @@ __all__ = [
     "NumericalDiff",
     "Optimizer",
     "Parameters",
+    "PerturbableLoss",
+    "PerturbsParameters",
     "PrecisionWarning",
     "ProgressPrinter",
+    "PropagatesChange",
     "Relu",
     "Sequential",
     "Sigmoid",

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from ._validation import first_nonfinite
 from .base import Layer, LossLayer
 
-__all__ = ["all_finite", "explain_nonfinite"]
+__all__ = ["all_finite", "check_params_finite", "explain_nonfinite"]
 
 
 def all_finite(a: NDArray[Any]) -> bool:
@@ -31,6 +31,32 @@ def all_finite(a: NDArray[Any]) -> bool:
 
 def _largest(a: NDArray[Any]) -> float:
     return float(np.max(np.abs(a), initial=0.0))
+
+
+def _params_message(what: str, name: str, problem: str) -> str:
+    return (
+        f"{what} is not finite because params[{name!r}] contains {problem}. It was "
+        f"set in place (e.g. params[{name!r}][...] = nan) or by an update with too "
+        f"large a learning rate; assign finite values (params[{name!r}] = ...) or "
+        "build a new model"
+    )
+
+
+def check_params_finite(what: str, params: Mapping[str, NDArray[Any]]) -> None:
+    """Raise ``ValueError`` naming the first parameter holding NaN or infinity.
+
+    For a computation that would spread it silently (a numerical gradient: an infinite
+    weight can leave the loss finite but not its differences); one pass over the weights.
+
+    Book section
+    ------------
+    4.4.2 (gradient of a network)
+    """
+    for name, p in params.items():
+        if not all_finite(p):
+            problem = first_nonfinite(p)
+            assert problem is not None
+            raise ValueError(_params_message(what, name, problem))
 
 
 def explain_nonfinite(
@@ -50,12 +76,7 @@ def explain_nonfinite(
     for name, p in params.items():
         problem = first_nonfinite(p)
         if problem is not None:
-            raise ValueError(
-                f"{what} is not finite because params[{name!r}] contains {problem}. It was "
-                f"set in place (e.g. params[{name!r}][...] = nan) or by an update with too "
-                f"large a learning rate; assign finite values (params[{name!r}] = ...) or "
-                "build a new model"
-            )
+            raise ValueError(_params_message(what, name, problem))
     out = x
     largest_param = max((_largest(p) for p in params.values()), default=0.0)
     with np.errstate(all="ignore"):

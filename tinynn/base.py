@@ -12,12 +12,15 @@ Book section
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from numpy.typing import NDArray
 
-from .typing import ArrayLike, FloatArray, Params
+from .typing import ArrayLike, FloatArray, IntArray, Params
+
+if TYPE_CHECKING:
+    from .perturbation import Change
 
 __all__ = [
     "BindsLoss",
@@ -29,6 +32,9 @@ __all__ = [
     "LossLayer",
     "Model",
     "Optimizer",
+    "PerturbableLoss",
+    "PerturbsParameters",
+    "PropagatesChange",
     "Stateful",
 ]
 
@@ -223,4 +229,60 @@ class Stateful(Protocol):
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a state returned by ``state_dict``."""
+        ...
+
+
+@runtime_checkable
+class PropagatesChange(Protocol):
+    """A layer that says how a change of its input travels to its output.
+
+    Optional: with it (and :class:`PerturbsParameters` for a layer with
+    parameters) :class:`~tinynn.NumericalDiff` evaluates every perturbed loss
+    without re-running the network; without it, it uses the book's loop. A
+    layer that only knows full arrays can write
+    ``return DenseChange(f(change.dense().values))``. See :mod:`tinynn.perturbation`.
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network, by structured central differences)
+    """
+
+    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
+        """The change of the output, given the change of the input ``x`` (``out`` unperturbed)."""
+        ...
+
+
+@runtime_checkable
+class PerturbsParameters(Protocol):
+    """A layer that says how moving entries of its parameters changes its output.
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network, by structured central differences)
+    """
+
+    def perturbation_groups(self, key: str, max_entries: int) -> Iterator[IntArray]:
+        """Groups of flat indices of ``params[key]``, at most ``max_entries`` each, whose
+        moves :meth:`perturb` can express as one :data:`~tinynn.perturbation.Change`."""
+        ...
+
+    def perturb(
+        self, key: str, entries: IntArray, steps: FloatArray, x: FloatArray, out: FloatArray
+    ) -> Change:
+        """The change of the output ``out`` (input ``x``) when each entry of the group
+        moves by each of ``steps``, shape ``(S, m)``: ``S * m`` rows, step-major."""
+        ...
+
+
+@runtime_checkable
+class PerturbableLoss(Protocol):
+    """A loss layer that evaluates the loss of many perturbed score arrays at once.
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network, by structured central differences)
+    """
+
+    def perturbed_losses(self, x: FloatArray, t: NDArray[Any]) -> Callable[[Change], FloatArray]:
+        """A function from a change of the scores ``x`` to the ``P`` losses."""
         ...

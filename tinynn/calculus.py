@@ -256,7 +256,11 @@ def warn_if_step_rounded(x: NDArray[np.floating[Any]], h: float, name: str = "x"
 
 
 def numerical_gradient(
-    f: Callable[[NDArray[Any]], float], x: NDArray[Any], h: float = DEFAULT_H
+    f: Callable[[NDArray[Any]], float],
+    x: NDArray[Any],
+    h: float = DEFAULT_H,
+    *,
+    scheme: Literal["central", "forward", "backward"] = "central",
 ) -> FloatArray:
     """Gradient of a scalar function of an array, by central differences per entry.
 
@@ -275,6 +279,9 @@ def numerical_gradient(
     x : ndarray of float
         Any shape. Modified during the call and restored before it returns.
     h : float, default 1e-4
+    scheme : {'central', 'forward', 'backward'}, default 'central'
+        As in :func:`numerical_diff`: ``(f(x+h) - f(x-h)) / 2h`` per entry, or the
+        one-sided ``(f(x+h) - f(x)) / h`` and ``(f(x) - f(x-h)) / h``.
 
     Returns
     -------
@@ -314,7 +321,12 @@ def numerical_gradient(
     check_callable(f)
     check_positive(h, "h")
     xa = _check_perturbable(x)
+    if scheme not in ("central", "forward", "backward"):
+        raise ValueError(f"scheme must be 'central', 'forward' or 'backward', got {scheme!r}")
     warn_if_step_rounded(xa, h)
+    if scheme != "central":
+        grad = np.zeros(xa.shape, dtype=np.float64)
+        return _one_sided_gradient(f, xa, h, 1.0 if scheme == "forward" else -1.0, grad)
     return _central_differences(f, xa, h)
 
 
@@ -333,4 +345,24 @@ def _central_differences(
         finally:
             xa[idx] = tmp_val
         grad[idx] = (fxh1 - fxh2) / (2 * h)
+    return grad
+
+
+def _one_sided_gradient(
+    f: Callable[[NDArray[Any]], float],
+    xa: NDArray[np.floating[Any]],
+    h: float,
+    sign: float,
+    grad: FloatArray,
+) -> FloatArray:
+    """``(f(x+h) - f(x)) / h`` (sign 1) or ``(f(x) - f(x-h)) / h`` (sign -1) per entry."""
+    fx = _scalar(f(xa), "f")
+    for idx in np.ndindex(xa.shape):
+        tmp_val = xa[idx]
+        try:
+            xa[idx] = float(tmp_val) + sign * h
+            moved = _scalar(f(xa), "f")
+        finally:
+            xa[idx] = tmp_val
+        grad[idx] = sign * (moved - fx) / h
     return grad

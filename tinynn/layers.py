@@ -9,6 +9,8 @@ its output into the gradient of its input (and of its parameters) in
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -23,8 +25,9 @@ from ._validation import (
     describe,
 )
 from .functions import _softmax
-from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, check_delta
-from .typing import ArrayLike, FloatArray, Params
+from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, _one_hot_indices, check_delta
+from .perturbation import Change, ColumnChange, DenseChange, RankOneChange
+from .typing import ArrayLike, FloatArray, IntArray, Params
 
 __all__ = ["Affine", "Relu", "Sigmoid", "SoftmaxWithLoss"]
 
@@ -178,6 +181,61 @@ class Affine:
             return np.empty(0)
         return (dout @ self._params["W"].T).reshape(self._x_shape)
 
+    def param_backward(self, dout: FloatArray) -> None:
+        """Fill ``grads`` only, skipping ``dL/dx`` (unused for a first layer, and its largest
+        product); :class:`~tinynn.Sequential` calls this for its first layer."""
+        self.backward(dout, input_grad=False)
+
+    # -- structured numerical differentiation (see tinynn.perturbation) ------------
+    def perturbation_groups(self, key: str, max_entries: int) -> Iterator[IntArray]:
+        """Entries of ``params[key]`` (flat indices) that change one output column together.
+
+        ``W[i, j]`` and ``b[j]`` change only column ``j`` of the output, so a group is (up
+        to ``max_entries`` of) one column of ``W``, or one entry of ``b``.
+        """
+        if key == "b":
+            for j in range(self._params["b"].size):
+                yield np.array([j], dtype=np.intp)
+            return
+        n_in, n_out = self._params["W"].shape
+        for j in range(n_out):
+            for start in range(0, n_in, max_entries):
+                yield np.arange(start, min(start + max_entries, n_in), dtype=np.intp) * n_out + j
+
+    def perturb(
+        self, key: str, entries: IntArray, steps: FloatArray, x: FloatArray, out: FloatArray
+    ) -> Change:
+        """The output when each of ``entries`` (one group) moves by each of ``steps`` (S, m).
+
+        Moving ``W[i, j]`` by ``s`` adds ``s * x[:, i]`` to output column ``j``; moving
+        ``b[j]`` adds ``s``. Rows are step-major: all entries at ``steps[0]``, then all at
+        ``steps[1]``.
+        """
+        n_out = out.shape[1]
+        j = int(entries[0]) % n_out
+        if key == "b":
+            return ColumnChange(out, j, steps.reshape(-1, 1) + out[:, j])
+        x2 = x.reshape(x.shape[0], -1)
+        xi = x2[:, entries // n_out].T  # (m, N): the inputs that each W[i, j] multiplies
+        values = (steps[:, :, np.newaxis] * xi).reshape(-1, x2.shape[0])
+        values += out[:, j]
+        return ColumnChange(out, j, values)
+
+    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
+        """Carry a change of the input to the output: a column becomes a rank-1 change."""
+        W = self._params["W"]
+        if isinstance(change, ColumnChange):
+            j = change.column
+            return RankOneChange(out, change.values - change.base[:, j], W[j])
+        if isinstance(change, RankOneChange):
+            return RankOneChange(out, change.d, change.w @ W)
+        v = change.values
+        dense = (v.reshape(-1, W.shape[0]) @ W).reshape(v.shape[0], v.shape[1], -1)
+        b = self._params.get("b")
+        if b is not None:
+            dense += b
+        return DenseChange(dense)
+
     def __repr__(self) -> str:
         n_in, n_out = self._params["W"].shape
         return f"Affine({n_in} -> {n_out}{'' if 'b' in self._params else ', no bias'})"
@@ -236,8 +294,7 @@ class Sigmoid(_Activation):
 
     def forward(self, x: FloatArray) -> FloatArray:
         """``1 / (1 + exp(-x))``."""
-        with np.errstate(over="ignore"):
-            out: FloatArray = 1 / (1 + np.exp(-x))
+        out = self._f(x)
         self._out = out
         return out
 
@@ -246,6 +303,18 @@ class Sigmoid(_Activation):
         if self._out is None:
             raise RuntimeError("Sigmoid.backward called before forward")
         return (1.0 - self._out) * self._out * dout
+
+    @staticmethod
+    def _f(x: FloatArray) -> FloatArray:
+        with np.errstate(over="ignore"):
+            out: FloatArray = 1 / (1 + np.exp(-x))
+        return out
+
+    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
+        """Apply the sigmoid to what changed: a changed column stays one column."""
+        if isinstance(change, ColumnChange):
+            return ColumnChange(out, change.column, self._f(change.values))
+        return DenseChange(self._f(change.dense().values))
 
 
 class Relu(_Activation):
@@ -278,6 +347,14 @@ class Relu(_Activation):
         if self._mask is None:
             raise RuntimeError("Relu.backward called before forward")
         return np.where(self._mask, 0.0, dout)
+
+    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
+        """Apply ``max(0, x)`` to what changed: a changed column stays one column."""
+        if isinstance(change, ColumnChange):
+            v = change.values
+            return ColumnChange(out, change.column, np.where(v <= 0, 0.0, v))
+        v = change.dense().values
+        return DenseChange(np.where(v <= 0, 0.0, v))
 
 
 class SoftmaxWithLoss:
@@ -346,5 +423,96 @@ class SoftmaxWithLoss:
             dx *= dout
         return dx
 
+    def perturbed_losses(self, x: FloatArray, t: NDArray[Any]) -> Callable[[Change], FloatArray]:
+        """A function giving the loss of every perturbed version of the scores ``x``.
+
+        The same softmax and cross-entropy as :meth:`forward`, for ``P`` perturbed
+        score arrays at once (the function returns shape ``(P,)``); a rank-1 change
+        is never expanded to ``(P, N, C)``.
+        """
+        labels = _one_hot_indices(t) if t.ndim == 2 else t
+        n = x.shape[0]
+        rows = np.arange(n)
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        e = np.exp(shifted)
+        delta = self.delta
+
+        def losses(change: Change) -> FloatArray:
+            if isinstance(change, ColumnChange):
+                change = change.rank_one()
+            if isinstance(change, RankOneChange) and labels is not None:
+                return _rank_one_cross_entropy(shifted, e, change.d, change.w, labels, delta)
+            v = change.dense().values
+            ev = np.exp(v - np.max(v, axis=2, keepdims=True))
+            y = ev / np.sum(ev, axis=2, keepdims=True)
+            if labels is not None:
+                loss: FloatArray = -np.sum(np.log(y[:, rows, labels] + delta), axis=1) / n
+                return loss
+            soft: FloatArray = -np.sum(t * np.log(y + delta), axis=(1, 2)) / n
+            return soft
+
+        return losses
+
     def __repr__(self) -> str:
         return f"SoftmaxWithLoss(delta={self.delta!r})"
+
+
+def _rank_one_cross_entropy(
+    shifted: FloatArray,
+    e: FloatArray,
+    d: FloatArray,
+    w: FloatArray,
+    labels: NDArray[Any],
+    delta: float,
+) -> FloatArray:
+    """Mean cross-entropy of ``softmax(scores + d * w)`` for every perturbation, shape ``(P,)``.
+
+    ``shifted`` is ``scores - max(scores)`` per row and ``e = exp(shifted)``. The softmax
+    denominator of a perturbed row is then
+    :math:`S = \\sum_k e_k \\exp(d\\, w_k) = \\sum_j \\frac{d^j}{j!} \\sum_k e_k w_k^j`.
+    When every ``|d w_k|`` is small (it is about ``h`` times a weight), a few terms of
+    this series give ``S`` to within 1e-18 relative, far below rounding; the remainder
+    is bounded before the series is used, and ``S`` is summed directly otherwise. Either
+    way memory stays at a few ``(P, N)`` arrays whatever the number of classes.
+    """
+    n = shifted.shape[0]
+    order = _series_order(float(np.max(np.abs(d), initial=0.0) * np.max(np.abs(w), initial=0.0)))
+    if order is not None:
+        coeffs = [e @ w**j / math.factorial(j) for j in range(order + 1)]  # each (N,)
+        total = d * coeffs[order]
+        for c in reversed(coeffs[1:order]):
+            total += c
+            total *= d
+        total += coeffs[0]
+    else:
+        total = np.zeros_like(d)
+        term = np.empty_like(d)
+        for k in range(shifted.shape[1]):
+            np.multiply(d, w[k], out=term)
+            term += shifted[:, k]
+            np.exp(term, out=term)
+            total += term
+    picked = d * w[labels]
+    picked += shifted[np.arange(n), labels]
+    np.exp(picked, out=picked)
+    picked /= total
+    picked += delta
+    np.log(picked, out=picked)
+    loss: FloatArray = -np.sum(picked, axis=1) / n
+    return loss
+
+
+def _series_order(r: float) -> int | None:
+    """Terms needed so that the Taylor remainder of ``exp`` on ``[-r, r]`` is below 2**-60.
+
+    The remainder after the term of order ``J`` is at most ``r**(J+1) / (J+1)! * exp(r)``,
+    relative to a sum whose largest term is 1. ``None`` when more than 6 terms are needed.
+    """
+    if r == 0.0:
+        return 1
+    bound = math.exp(r) * r
+    for order in range(1, 7):
+        bound *= r / (order + 1)
+        if bound <= 2.0**-60:
+            return order
+    return None

@@ -1,0 +1,273 @@
+"""The structured numerical gradient gives the book's loop's numbers, entry by entry."""
+
+from __future__ import annotations
+
+import tracemalloc
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinynn import (
+    Affine,
+    NumericalDiff,
+    Relu,
+    Sequential,
+    Sigmoid,
+    SimpleNet,
+    SoftmaxWithLoss,
+    TwoLayerNet,
+)
+from tinynn.perturbation import (
+    ColumnChange,
+    DenseChange,
+    RankOneChange,
+    structured_gradient,
+    unsupported_layer,
+)
+from tinynn.typing import FloatArray, Params
+
+LOOP = NumericalDiff(method="loop")
+FAST = NumericalDiff(method="structured")
+
+
+def max_diff(a: Params, b: Params) -> float:
+    assert list(a) == list(b)
+    for k in a:
+        assert a[k].shape == b[k].shape, k
+    return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
+
+
+def book_batch(rng: np.random.Generator, n: int = 100) -> tuple[FloatArray, FloatArray]:
+    x = rng.random((n, 784))
+    return x, np.eye(10)[rng.integers(0, 10, n)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delta", [1e-7, 0.0])
+def test_book_configuration_agrees_with_the_loop(delta: float) -> None:
+    """TwoLayerNet(784, 50, 10), batch 100: every one of the 39,760 entries within 1e-9."""
+    net = TwoLayerNet(784, 50, 10, rng=0)
+    net.loss_layer = SoftmaxWithLoss(delta)
+    x, t = book_batch(np.random.default_rng(1))
+    fast, loop = FAST.gradient(net, x, t), LOOP.gradient(net, x, t)
+    assert max_diff(fast, loop) <= 1e-9
+    # and it is the gradient: it agrees with backpropagation as well as the loop does
+    exact = net.gradient(x, t)
+    assert max_diff(fast, exact) <= 1e-9 if delta == 0.0 else max_diff(fast, exact) < 1e-6
+
+
+def test_trained_weights_agree_with_the_loop_on_a_sample() -> None:
+    """Larger weights (as after training) on a smaller net: still within 1e-9."""
+    rng = np.random.default_rng(2)
+    net = TwoLayerNet(784, 12, 10, weight_init_std=0.3, rng=rng)
+    net.params["b1"] = rng.standard_normal(12)
+    x, t = book_batch(rng, 20)
+    assert max_diff(FAST.gradient(net, x, t), LOOP.gradient(net, x, t)) <= 1e-9
+
+
+layer_kinds = st.lists(st.sampled_from(["sigmoid", "relu", "affine"]), min_size=0, max_size=3)
+
+
+@given(
+    kinds=layer_kinds,
+    width=st.integers(1, 6),
+    classes=st.integers(2, 5),
+    batch=st.integers(1, 5),
+    targets=st.sampled_from(["labels", "one_hot", "soft"]),
+    delta=st.sampled_from([0.0, 1e-7]),
+    scheme=st.sampled_from(["central", "forward", "backward"]),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_random_stacks_agree_with_the_loop(
+    kinds: list[str],
+    width: int,
+    classes: int,
+    batch: int,
+    targets: str,
+    delta: float,
+    scheme: Any,
+    bias: bool,
+    seed: int,
+) -> None:
+    r = np.random.default_rng(seed)
+    layers: list[Any] = [Affine.random(3, width, rng=r, weight_init_std=1.0, bias=bias)]
+    for kind in kinds:
+        if kind == "affine":
+            layers.append(Affine.random(width, width, rng=r, weight_init_std=1.0))
+        else:
+            layers.append(Sigmoid() if kind == "sigmoid" else Relu())
+    layers.append(Affine.random(width, classes, rng=r, weight_init_std=1.0))
+    for layer in layers:
+        if "b" in layer.params:
+            layer.params["b"][:] = r.standard_normal(layer.params["b"].shape)
+    net = Sequential(layers, SoftmaxWithLoss(delta))
+    x = r.standard_normal((batch, 3))
+    labels = r.integers(0, classes, batch)
+    if targets == "labels":
+        t: Any = labels
+    elif targets == "one_hot":
+        t = np.eye(classes)[labels]
+    else:
+        t = r.dirichlet(np.ones(classes), batch)
+    before = {k: v.copy() for k, v in net.params.items()}
+    fast = NumericalDiff(scheme=scheme, method="structured").gradient(net, x, t)
+    loop = NumericalDiff(scheme=scheme, method="loop").gradient(net, x, t)
+    assert max_diff(fast, loop) <= 1e-9
+    for k, v in net.params.items():  # nothing moved
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_workers_do_not_change_a_bit() -> None:
+    net = TwoLayerNet(784, 20, 10, rng=0)
+    x, t = book_batch(np.random.default_rng(3), 30)
+    results = [NumericalDiff(method="structured", workers=w).gradient(net, x, t) for w in (1, 2, 3)]
+    for other in results[1:]:
+        for k in results[0]:
+            np.testing.assert_array_equal(other[k], results[0][k])
+
+
+def test_one_sided_schemes_differ_from_central_by_truncation_error() -> None:
+    net = TwoLayerNet(10, 5, 3, weight_init_std=1.0, rng=4)
+    x, t = np.random.default_rng(5).random((4, 10)), np.array([0, 1, 2, 0])
+    exact = net.gradient(x, t)
+    errors = {
+        scheme: max_diff(NumericalDiff(scheme=scheme).gradient(net, x, t), exact)
+        for scheme in ("central", "forward", "backward")
+    }
+    # forward and backward are O(h) = 1e-4-ish off, central O(h**2) (plus the delta's 1e-7)
+    assert errors["central"] < 1e-6 < errors["forward"] and errors["central"] < errors["backward"]
+
+
+def test_simple_net_single_sample_and_image_input() -> None:
+    net = SimpleNet(rng=0)
+    fast = FAST.gradient(net, [0.6, 0.9], [0, 0, 1])
+    assert max_diff(fast, LOOP.gradient(net, [0.6, 0.9], [0, 0, 1])) <= 1e-9
+    images = np.random.default_rng(6).random((3, 1, 4, 4))  # flattened by the first Affine
+    conv_like = TwoLayerNet(16, 4, 3, rng=1)
+    t = np.array([0, 2, 1])
+    assert max_diff(FAST.gradient(conv_like, images, t), LOOP.gradient(conv_like, images, t)) < 1e-9
+
+
+class Square:
+    """A user's layer that declares nothing: it still works, through the loop."""
+
+    def __init__(self) -> None:
+        self._x: FloatArray | None = None
+
+    @property
+    def params(self) -> Params:
+        return {}
+
+    @property
+    def grads(self) -> Params:
+        return {}
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        self._x = x
+        return x * x
+
+    def backward(self, dout: FloatArray) -> FloatArray:
+        assert self._x is not None
+        return 2 * self._x * dout
+
+
+class DenseSquare(Square):
+    """The same layer, declaring the simplest propagation: on full arrays."""
+
+    def propagate(self, change: Any, x: FloatArray, out: FloatArray) -> DenseChange:
+        v = change.dense().values
+        return DenseChange(v * v)
+
+
+def test_user_layer_without_declaration_falls_back_to_the_loop() -> None:
+    rng = np.random.default_rng(7)
+    net = Sequential([Affine.random(3, 4, rng=rng, weight_init_std=1.0), Square(),
+                      Affine.random(4, 2, rng=rng)])  # fmt: skip
+    x, t = rng.random((5, 3)), np.array([0, 1, 1, 0, 1])
+    assert unsupported_layer(net) == "layer 1 (Square) does not declare propagate()"
+    auto = NumericalDiff().gradient(net, x, t)
+    assert max_diff(auto, LOOP.gradient(net, x, t)) == 0.0  # it *is* the loop
+    with pytest.raises(TypeError, match=r"layer 1 \(Square\) does not declare propagate"):
+        FAST.gradient(net, x, t)
+    net.layers[1] = DenseSquare()
+    assert unsupported_layer(net) is None
+    assert max_diff(FAST.gradient(net, x, t), LOOP.gradient(net, x, t)) <= 1e-9
+
+
+def test_a_model_that_is_not_a_stack_uses_the_loop() -> None:
+    class Wrapped:  # a user's Model: params, predict, loss, accuracy only
+        def __init__(self) -> None:
+            self.net = TwoLayerNet(4, 3, 2, rng=0)
+            self.params = self.net.params
+
+        def predict(self, x: Any) -> FloatArray:
+            return self.net.predict(x)
+
+        def loss(self, x: Any, t: Any) -> float:
+            return self.net.loss(x, t)
+
+        def accuracy(self, x: Any, t: Any) -> float:
+            return self.net.accuracy(x, t)
+
+    model = Wrapped()
+    x, t = np.ones((2, 4)), np.array([0, 1])
+    assert "not a stack of layers" in str(unsupported_layer(model))
+    np.testing.assert_array_equal(
+        NumericalDiff().gradient(model, x, t)["W1"], LOOP.gradient(model.net, x, t)["W1"]
+    )
+
+
+def test_bad_settings_are_rejected() -> None:
+    with pytest.raises(ValueError, match="method must be"):
+        NumericalDiff(method="fast")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="scheme must be"):
+        NumericalDiff(scheme="upwind")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="workers must be an int >= 1"):
+        NumericalDiff(workers=0)
+    with pytest.raises(ValueError, match=r"t holds label 7"):  # inputs checked as model.loss does
+        FAST.gradient(TwoLayerNet(4, 3, 2, rng=0), np.ones((1, 4)), [7])
+
+
+@pytest.mark.parametrize(("hidden", "batch"), [(50, 100), (300, 1000)])
+def test_extra_memory_stays_under_64_mb(hidden: int, batch: int) -> None:
+    net = TwoLayerNet(784, hidden, 10, rng=0)
+    x, t = book_batch(np.random.default_rng(8), batch)
+    xb, tb = net.check_batch(x, t)
+    calls = 0
+
+    class Enough(Exception):
+        pass
+
+    def stop_early(done: int, total: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 40:  # the chunks are alike: forty of them show the peak
+            raise Enough
+
+    tracemalloc.start()
+    try:
+        structured_gradient(net, xb, tb, 1e-4, workers=2, on_progress=stop_early)
+    except Enough:
+        pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert calls == 40
+    assert peak < 64 * 2**20, f"peak {peak / 2**20:.1f} MB"
+
+
+def test_change_kinds_expand_to_the_same_dense_values() -> None:
+    rng = np.random.default_rng(9)
+    base, values = rng.random((4, 3)), rng.random((2, 4))
+    column = ColumnChange(base, 1, values)
+    dense = column.dense().values
+    np.testing.assert_array_equal(dense[:, :, 1], values)
+    np.testing.assert_array_equal(dense[:, :, 0], np.broadcast_to(base[:, 0], (2, 4)))
+    np.testing.assert_allclose(column.rank_one().dense().values, dense, rtol=0, atol=1e-15)
+    d, w = rng.random((2, 4)), rng.random(3)
+    np.testing.assert_allclose(
+        RankOneChange(base, d, w).dense().values, base + d[:, :, None] * w, rtol=0, atol=0
+    )
