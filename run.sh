@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One entry point that sets everything up on a fresh machine (Python >= 3.10 with venv).
 #
-#   ./run.sh train [options]   train the book's TwoLayerNet on MNIST (examples/train_neuralnet.py)
+#   ./run.sh train [options]   train the book's TwoLayerNet on MNIST (`tinynn train`, into runs/)
 #   ./run.sh test  [pytest options]   lint, mypy --strict, the whole test suite, doctests, docs build
 #   ./run.sh docs              build the HTML docs into docs/_build/html
 #
-# Each creates .venv (if missing) and installs tinynn into it with the extra it needs.
+# Each creates .venv (if missing) and installs tinynn into it with the extra it needs. The
+# install is redone only when pyproject.toml (or the extra) changed: a stamp in .venv keeps the
+# hash of what was installed, so a second call starts at once.
 # MNIST is read from $TINYNN_DATA (a folder holding mnist/), else the user cache
 # (~/.cache/tinynn), else downloaded. On machines without internet access, point
 # TINYNN_DATA at a folder with the four IDX files in mnist/.
@@ -19,8 +21,24 @@ setup() {  # setup EXTRA
     if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -m venv "$VENV"
     fi
+    local want have
+    want="$1 $("$VENV/bin/python" -c 'import hashlib, sys
+print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest(), sys.version.split()[0])')"
+    # dev holds every other extra: a dev install serves train and docs too
+    for have in "$want" "dev ${want#* }"; do
+        if [ "$(cat "$VENV/.tinynn-installed-${have%% *}" 2>/dev/null)" = "$have" ] \
+            && [ -x "$VENV/bin/tinynn" ]; then
+            return 0
+        fi
+    done
+    echo "run.sh: installing tinynn[$1] into $VENV (pyproject.toml is new or changed)" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[$1]"
+    # setuptools warns on every editable install that a folder named tinynn in the current
+    # directory could shadow the package: true, and harmless here
+    PYTHONWARNINGS="ignore:Editable installation" \
+        "$VENV/bin/python" -m pip install --quiet -e ".[$1]"
+    rm -f "$VENV"/.tinynn-installed-*
+    echo "$want" >"$VENV/.tinynn-installed-$1"
 }
 
 # This project's development machines keep a copy of MNIST beside the checkout.
@@ -35,7 +53,7 @@ cmd=${1:-}
 case "$cmd" in
     train)
         setup plot
-        exec "$VENV/bin/python" examples/train_neuralnet.py "$@"
+        exec "$VENV/bin/tinynn" train "$@"
         ;;
     test)
         setup dev

@@ -49,9 +49,12 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax from the wheel into _static/mathjax, not from a CDN: formulas render offline
+    "sphinx-mathjax-offline",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx_gallery.gen_gallery",
 ]
 
 ONLINE = os.environ.get("TINYNN_DOCS_ONLINE", "") not in ("", "0")
@@ -90,13 +93,17 @@ nitpick_ignore_regex = [
         r"|Exception|ValueError|TypeError|RuntimeError|RuntimeWarning|OSError"
         r"|KeyError|IOError|ConnectionError|FileNotFoundError)",
     ),
-    (r"py:.*", r"(Figure|Axes)"),
+    (r"py:.*", r"(Figure|SubFigure|Axes)"),
+    # the type alias, as Sphinx shows it in signatures of tinynn.perturbation and base
+    (r"py:.*", r"(Change|Scheme|_Stack)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name
     (r"py:.*", r"Function2"),
     # NumPy-style prose types in docstrings ("ndarray of float64", "dict of str to
     # list of float") are descriptions, not names.
     (r"py:.*", r".*\s.*"),
-    (r"py:.*", r"(ndarray|array_like|array-like|callable|file|optional|scalar)"),
+    (r"py:.*", r"(ndarray|array_like|array-like|arrays|callable|file|optional|scalar)"),
+    # the type variable of load_model's overloads (a model of the caller's own class)
+    (r"py:.*", r"tinynn\.serialization\.M"),
 ]
 
 # -- autodoc ------------------------------------------------------------------------
@@ -166,6 +173,27 @@ plot_apply_rcparams = True
 plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\n"
 plot_working_directory = str(ROOT)
 
+# -- the examples as a gallery: one page each with the code, its output and figures --
+# The examples write PNG files rather than pyplot figures; docs/_ext/gallery_helpers.py
+# collects them and gives each script its command line (train_neuralnet.py runs the
+# short schedule of docs/_ext/build_time_training.py).
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r".*\.py$",  # run every example, not only plot_*.py
+    "image_scrapers": ("gallery_helpers.scrape_pngs",),
+    "reset_modules": ("gallery_helpers.note_start",),
+    "reset_argv": "gallery_helpers.reset_argv",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "show_signature": False,
+    # the execution-times pages load DataTables and Bootstrap from a CDN: not offline
+    "write_computation_times": False,
+}
+
 # -- HTML ---------------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"tinynn {release}"
@@ -191,6 +219,20 @@ def _alias_reference(app, env, node, contnode):  # type: ignore[no-untyped-def]
     return None
 
 
+def _forget_modules_without_source(app, env):  # type: ignore[no-untyped-def]
+    """Keep viewcode's module index to the pages it writes.
+
+    viewcode notes ``builtins`` (the module of an alias such as ``Logs = dict[...]``) as a
+    module without source, writes no page for it, yet lists it in ``_modules/index.html``:
+    a broken link. Modules without source are dropped before the pages are written.
+    """
+    modules = getattr(env, "_viewcode_modules", {})
+    for name in [name for name, entry in modules.items() if entry is False]:
+        del modules[name]
+    return []
+
+
 def setup(app):  # type: ignore[no-untyped-def]
     app.connect("autodoc-process-signature", _protocol_signature)
     app.connect("missing-reference", _alias_reference)
+    app.connect("env-updated", _forget_modules_without_source)

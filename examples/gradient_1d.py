@@ -1,4 +1,7 @@
-"""Numerical differentiation of a function of one variable, and its tangent line.
+"""Numerical differentiation and the tangent line (4.3.2)
+======================================================
+
+Numerical differentiation of a function of one variable, and its tangent line.
 
 Mirrors the book's ``ch04/gradient_1d.py`` (section 4.3.2, figure 4-7): the
 derivative of ``f(x) = 0.01x^2 + 0.1x`` by the central difference at x = 5 and
@@ -22,7 +25,7 @@ def function_1(x: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--x", type=float, default=5.0, help="point of tangency (default 5)")
     parser.add_argument("--out", default="gradient_1d.png", help="where to write the figure")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
@@ -45,4 +48,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

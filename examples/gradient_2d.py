@@ -1,4 +1,7 @@
-"""Partial derivatives and the gradient of ``f(x0, x1) = x0^2 + x1^2``.
+"""Partial derivatives and the gradient (4.3.3, 4.4)
+=================================================
+
+Partial derivatives and the gradient of ``f(x0, x1) = x0^2 + x1^2``.
 
 Mirrors sections 4.3.3 and 4.4 of the book and ``ch04/gradient_2d.py``
 (figures 4-8 and 4-9): the partial derivatives at (3, 4) by fixing one
@@ -26,7 +29,7 @@ def function_2(x: NDArray[Any]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--out", default="gradient_2d.png", help="where to write the figure")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
@@ -56,4 +59,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

@@ -1,4 +1,7 @@
-"""The gradient method on ``f(x0, x1) = x0^2 + x1^2``, and the effect of the learning rate.
+"""The gradient method and the learning rate (4.4.1)
+=================================================
+
+The gradient method on ``f(x0, x1) = x0^2 + x1^2``, and the effect of the learning rate.
 
 Mirrors section 4.4.1 of the book and ``ch04/gradient_method.py`` (figure 4-10).
 From (-3, 4), 100 steps of ``x <- x - lr * grad f(x)``:
@@ -32,7 +35,7 @@ def function_2(x: NDArray[Any]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate of the drawn path")
     parser.add_argument("--steps", type=int, default=20, help="steps of the drawn path")
     parser.add_argument("--out", default="gradient_method.png", help="where to write the figure")
@@ -71,4 +74,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

@@ -1,4 +1,7 @@
-"""The gradient of a network's loss with respect to its weights, by numerical differentiation.
+"""The gradient of a network's loss (4.4.2)
+========================================
+
+The gradient of a network's loss with respect to its weights, by numerical differentiation.
 
 Mirrors section 4.4.2 of the book and ``ch04/gradient_simplenet.py``: a
 ``simpleNet`` with one 2x3 weight matrix ``W``, input ``x = [0.6, 0.9]`` and
@@ -46,7 +49,7 @@ def report(net: SimpleNet, x: FloatArray, t: FloatArray) -> FloatArray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the random net's weights")
     parser.add_argument("--out", default="gradient_simplenet.png", help="where to write the figure")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
@@ -91,4 +94,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    if status:  # only on failure: the docs' gallery runs this file as __main__
+        raise SystemExit(status)

@@ -105,3 +105,85 @@ class BookTwoLayerNet:
         grads["W1"] = np.dot(x.T, dz1)
         grads["b1"] = np.sum(dz1, axis=0)
         return grads
+
+
+# -- ch06: common/optimizer.py, operation for operation ------------------------------------
+
+
+class BookSGD:
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr = lr
+
+    def update(self, params: Any, grads: Any) -> None:
+        for key in params.keys():
+            params[key] -= self.lr * grads[key]
+
+
+class BookMomentum:
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params: Any, grads: Any) -> None:
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params.keys():
+            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+            params[key] += self.v[key]
+
+
+class BookNesterov:
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params: Any, grads: Any) -> None:
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params.keys():
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * self.v[key]
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+class BookAdaGrad:
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr, self.h = lr, None
+
+    def update(self, params: Any, grads: Any) -> None:
+        if self.h is None:
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params.keys():
+            self.h[key] += grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
+
+
+class BookRMSprop:
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        self.lr, self.decay_rate, self.h = lr, decay_rate, None
+
+    def update(self, params: Any, grads: Any) -> None:
+        if self.h is None:
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params.keys():
+            self.h[key] *= self.decay_rate
+            self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
+
+
+class BookAdam:
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
+        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+        self.iter = 0
+        self.m: Any = None
+        self.v: Any = None
+
+    def update(self, params: Any, grads: Any) -> None:
+        if self.m is None:
+            self.m = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
+        for key in params.keys():
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)

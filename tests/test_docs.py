@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 #: Figures each page must show (drawn by the plot directive at build time).
-FIGURES = {"chapter4": 8, "getting_started": 1}
+FIGURES = {"chapter4": 8, "getting_started": 1, "optimizers": 2}
 
 
 def _mnist_found(env: dict[str, str]) -> bool:
@@ -71,8 +71,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]) -
 
 
 def test_html_build_has_no_warnings(built: Path) -> None:
-    for page in ("index", "getting_started", "chapter4", "book_map", "extending", "api",
-                 "performance"):  # fmt: skip
+    for page in ("index", "getting_started", "chapter4", "optimizers", "book_map", "extending",
+                 "api", "performance"):  # fmt: skip
         assert (built / "html" / f"{page}.html").is_file(), f"{page}.html was not written"
 
 
@@ -119,3 +119,78 @@ def test_book_map_links_every_name_to_the_api(built: Path) -> None:
 
     missing = {f"tinynn.{n}" for n in tinynn.__all__} - targets
     assert not missing, f"the book map does not link {sorted(missing)}"
+
+
+# -- links, images and formulas work offline ---------------------------------------------
+_ATTRIBUTE = re.compile(
+    r"""<(a|img|script|link|source|iframe)\b[^>]*?\s(href|src)=["']([^"']*)["']"""
+)
+_EXTERNAL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")  # http:, https:, mailto:, data:, //
+
+
+def _pages(built: Path) -> list[Path]:
+    return sorted((built / "html").rglob("*.html"))
+
+
+def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if page not in cache:
+        cache[page] = set(re.findall(r"""\sid=["']([^"']+)["']""", page.read_text("utf-8")))
+    return cache[page]
+
+
+def test_every_local_link_and_image_in_the_html_exists(built: Path) -> None:
+    """Each local href/src names a file of the build, and each #anchor an id on its page."""
+    broken: list[str] = []
+    ids: dict[Path, set[str]] = {}
+    pages = _pages(built)
+    assert len(pages) >= 10
+    for page in pages:
+        for tag, _, url in _ATTRIBUTE.findall(page.read_text("utf-8")):
+            if not url or _EXTERNAL.match(url):
+                continue
+            path, _, anchor = url.partition("#")
+            path = path.split("?", 1)[0]
+            target = (page.parent / path).resolve() if path else page
+            where = f"{page.relative_to(built / 'html')}: <{tag}> {url}"
+            if not target.exists():
+                broken.append(f"{where} (no file {target.name})")
+            elif anchor and target.suffix == ".html" and anchor not in _ids(target, ids):
+                broken.append(f"{where} (no id {anchor!r} on that page)")
+    assert not broken, "broken local links:\n" + "\n".join(broken)
+
+
+def test_pages_load_nothing_from_the_network_and_mathjax_is_bundled(built: Path) -> None:
+    loads = re.compile(r"""<(?:script|img|iframe)\b[^>]*\ssrc=["']([^"']+)["']"""
+                       r"""|<link\b[^>]*\shref=["']([^"']+)["'][^>]*>""")  # fmt: skip
+    remote = []
+    for page in _pages(built):
+        for match in loads.finditer(page.read_text("utf-8")):
+            url = match.group(1) or match.group(2)
+            if _EXTERNAL.match(url) and not url.startswith("data:"):
+                remote.append(f"{page.name}: {url}")
+    assert not remote, f"pages load from the network: {remote}"
+    chapter = (built / "html" / "chapter4.html").read_text("utf-8")
+    assert 'src="_static/mathjax/tex-chtml.js' in chapter
+    bundled = built / "html" / "_static" / "mathjax"
+    assert (bundled / "tex-chtml.js").stat().st_size > 100_000
+    assert list((bundled / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert "\\frac" in chapter or "\\(" in chapter  # formulas are there, for MathJax to render
+
+
+def test_the_examples_gallery_has_a_page_per_example_with_its_figures(built: Path) -> None:
+    examples = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
+    gallery = built / "html" / "auto_examples"
+    index = (gallery / "index.html").read_text("utf-8")
+    for name in examples:
+        page = (gallery / f"{name}.html").read_text("utf-8")
+        assert f"{name}.html" in index
+        assert 'class="sphx-glr-script-out' in page, f"{name}: no output shown"
+        images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page)
+        assert images, f"{name}: no figure"
+        for src in images:
+            assert (gallery / src).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    tour = (gallery / "using_the_command_line.html").read_text("utf-8")
+    # training.png, confusion_matrix.png, misclassified.png, the drawn digit and what the
+    # network saw of it
+    assert len(re.findall(r'<img[^>]+src="\.\./_images/', tour)) >= 5
+    assert "test accuracy" in tour and "my_seven.png: " in tour

@@ -125,8 +125,10 @@ def test_gradient_simplenet_prints_the_books_numbers(tmp_path: Path, capsys: Cap
 
 
 @pytest.mark.parametrize(
-    "name", ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet"]
-)
+    "name",
+    ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet",
+     "optimizer_compare_naive"],
+)  # fmt: skip
 def test_no_plot_writes_nothing(name: str, tmp_path: Path, capsys: Capture) -> None:
     out = tmp_path / "fig.png"
     assert load(name).main(["--out", str(out), "--no-plot"]) == 0
@@ -135,8 +137,10 @@ def test_no_plot_writes_nothing(name: str, tmp_path: Path, capsys: Capture) -> N
 
 
 @pytest.mark.parametrize(
-    "name", ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet"]
-)
+    "name",
+    ["gradient_1d", "gradient_2d", "gradient_method", "gradient_simplenet",
+     "optimizer_compare_naive"],
+)  # fmt: skip
 def test_without_matplotlib_the_figure_is_skipped(
     name: str, tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,7 +198,7 @@ def test_train_neuralnet_is_reproducible_and_numerical_matches_backprop(
         _, err = run_training(
             [*common, "--estimator", estimator, "--save-history", str(hist)], capsys
         )
-        assert ("warning: --estimator numerical" in err) == (estimator == "numerical")
+        assert ("note: --estimator numerical" in err) == (estimator == "numerical")
         with np.load(hist, allow_pickle=False) as saved:
             losses[estimator] = saved["train_loss_list"]
     # same seed, same batches; the two gradients agree, and so do the losses
@@ -211,3 +215,66 @@ def test_train_neuralnet_reports_missing_data(
     code = load("train_neuralnet").main(["--data-dir", str(tmp_path), "--no-download"])
     assert code == 1
     assert "could not load MNIST" in capsys.readouterr().err
+
+
+@needs_mnist
+def test_train_neuralnet_checkpoint_resume_and_save_model(tmp_path: Path, capsys: Capture) -> None:
+    common = ["--train-size", "500", "--batch-size", "50", "--hidden", "8", "--no-plot"]
+    whole, part, ckpt = tmp_path / "whole.npz", tmp_path / "part.npz", tmp_path / "ckpt.npz"
+    run_training([*common, "--iters", "35", "--save-history", str(whole)], capsys)
+    # a run stopped after 17 iterations, then the same command with --resume
+    run_training([*common, "--iters", "17", "--checkpoint", str(ckpt)], capsys)
+    net = tmp_path / "net.npz"
+    resume = ["--checkpoint", str(ckpt), "--resume", str(ckpt), "--save-model", str(net)]
+    text, _ = run_training([*common, "--iters", "35", *resume, "--save-history", str(part)], capsys)
+    assert f"resuming from {ckpt}" in text and f"model saved to {net}" in text
+    with np.load(whole, allow_pickle=False) as a, np.load(part, allow_pickle=False) as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+    from tinynn import load_model
+
+    assert load_model(net).params["W1"].shape == (784, 8)
+    assert load_model(ckpt).params["W1"].shape == (784, 8)
+def test_optimizer_compare_naive_walks_as_the_book(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out = tmp_path / "naive.png"
+    module = load("optimizer_compare_naive")
+    assert module.main(["--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    finals = {
+        m[0]: (float(m[1]), float(m[2]), float(m[3]))
+        for m in re.findall(rf"^(\w+) +after 30 steps: \(x, y\) = \(({FLOAT}), ({FLOAT})\), "
+                            rf"f = ({FLOAT})$", text, re.MULTILINE)
+    }  # fmt: skip
+    assert list(finals) == ["SGD", "Momentum", "AdaGrad", "Adam"]
+    # SGD by hand: x <- x - 0.95 x / 10 and y <- y - 0.95 * 2 y, 30 times, from (-7, 2)
+    sgd_x, sgd_y = -7.0 * 0.905**30, 2.0 * (-0.9) ** 30
+    np.testing.assert_allclose(finals["SGD"][:2], [sgd_x, sgd_y], rtol=1e-5)
+    for x, y, f in finals.values():
+        assert f == pytest.approx(x**2 / 20 + y**2, rel=1e-4, abs=1e-9)
+        assert f < 0.15  # from f(-7, 2) = 6.45
+    paths = module.paths(30)
+    assert all(p.shape == (31, 2) and tuple(p[0]) == (-7.0, 2.0) for p in paths.values())
+    assert_png(out)
+
+
+@needs_mnist
+def test_optimizer_compare_mnist_prints_the_books_log(tmp_path: Path, capsys: Capture) -> None:
+    needs_matplotlib()
+    out = tmp_path / "mnist.png"
+    args = ["--iters", "150", "--train-size", "2000", "--out", str(out), "--no-download"]
+    assert load("optimizer_compare_mnist").main(args) == 0
+    text = capsys.readouterr().out
+    assert text.count("===========iteration:") == 2  # iterations 0 and 100, as the book prints
+    first = dict(re.findall(rf"^(\w+):({FLOAT})$", text.split("iteration:100")[0], re.MULTILINE))
+    assert list(first) == ["SGD", "Momentum", "AdaGrad", "Adam"]
+    # the same weights and batch; the loss is taken after the first update (as the book's),
+    # whose step is -lr * grad for SGD and Momentum alike (both lr 0.01)
+    assert first["SGD"] == first["Momentum"]
+    assert all(2.0 < float(v) < 2.6 for v in first.values())
+    accs = dict(re.findall(rf"^(\w+) +final test acc ({FLOAT})", text, re.MULTILINE))
+    assert set(accs) == set(first)
+    assert all(float(a) > 0.3 for a in accs.values())  # all learn in 150 iterations
+    assert float(accs["Adam"]) > float(accs["SGD"])  # and SGD, at lr 0.01, is the slowest
+    assert_png(out)

@@ -204,3 +204,65 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r'pip install "tinynn\[plot\]"'):
         tangent_line_figure()
+
+
+# -- section 6.1: figures 6-8 and 6-9 ------------------------------------------------------
+
+
+def test_optimizer_paths_figure_draws_one_panel_per_path() -> None:
+    from tinynn.plot import optimizer_paths_figure
+
+    paths = {
+        "SGD": np.array([[-7.0, 2.0], [-6.0, -1.5], [-5.0, 1.0]]),
+        "Adam": np.array([[-7.0, 2.0], [-6.7, 1.7]]),
+        "AdaGrad": np.array([[-7.0, 2.0]]),
+    }
+    fig = optimizer_paths_figure(paths)
+    assert [ax.get_title() for ax in fig.axes] == ["SGD", "Adam", "AdaGrad"]
+    for ax, path in zip(fig.axes, paths.values(), strict=True):
+        line = ax.lines[0]
+        np.testing.assert_array_equal(arr(line.get_xdata()), path[:, 0])
+        np.testing.assert_array_equal(arr(line.get_ydata()), path[:, 1])
+        assert ax.get_xlim() == (-10.0, 10.0) and ax.get_ylim() == (-10.0, 10.0)
+        assert ax.collections, "the contours of f are drawn"
+    sub = Figure().subfigures(1, 2)[1]
+    assert optimizer_paths_figure({"A": [[0, 0]]}, fig=sub) is sub.figure
+    assert len(sub.axes) == 1
+
+
+@pytest.mark.parametrize("bad", [{}, {"A": [1.0, 2.0]}, {"A": np.zeros((3, 3))}, {"A": []}])
+def test_optimizer_paths_figure_rejects_bad_paths(bad: dict) -> None:
+    from tinynn.plot import optimizer_paths_figure
+
+    with pytest.raises(ValueError, match="path"):
+        optimizer_paths_figure(bad)
+
+
+def test_smooth_curve_keeps_constants_and_lines() -> None:
+    from tinynn.plot import smooth_curve
+
+    np.testing.assert_allclose(smooth_curve(np.full(30, 2.5)), 2.5, rtol=1e-12)
+    ramp = np.arange(40.0)
+    smoothed = smooth_curve(ramp)
+    assert smoothed.shape == ramp.shape
+    # a symmetric window leaves a straight line unchanged away from the ends
+    np.testing.assert_allclose(smoothed[10:-10], ramp[10:-10], atol=1e-9)
+    noisy = np.random.default_rng(0).standard_normal(500)
+    assert smooth_curve(noisy).std() < noisy.std() / 2  # and it does smooth
+    with pytest.raises(ValueError, match=">= 11 values"):
+        smooth_curve(np.ones(10))
+
+
+def test_optimizer_loss_figure_draws_each_loss() -> None:
+    from tinynn.plot import optimizer_loss_figure, smooth_curve
+
+    rng = np.random.default_rng(1)
+    losses = {"SGD": list(2.0 - np.linspace(0, 1, 50) + 0.1 * rng.random(50)),
+              "Adam": list(np.linspace(1, 0.1, 50))}  # fmt: skip
+    fig = optimizer_loss_figure(losses)
+    (ax,) = fig.axes
+    assert [line.get_label() for line in ax.lines] == ["SGD", "Adam"]
+    np.testing.assert_allclose(arr(ax.lines[0].get_ydata()), smooth_curve(losses["SGD"]))
+    assert ax.get_ylim() == (0.0, 1.0)
+    raw = optimizer_loss_figure({"Adam": [0.5, 0.4]}, smooth=False)
+    np.testing.assert_array_equal(arr(raw.axes[0].lines[0].get_ydata()), [0.5, 0.4])

@@ -6,6 +6,8 @@ import numpy as np
 
 from tinynn import (
     SGD,
+    AdaGrad,
+    Adam,
     Affine,
     Backprop,
     DifferentiableModel,
@@ -15,16 +17,20 @@ from tinynn import (
     Loss,
     LossLayer,
     Model,
+    Momentum,
+    Nesterov,
     NumericalDiff,
     Optimizer,
     PerturbableLoss,
     PerturbsParameters,
     PropagatesChange,
     Relu,
+    RMSprop,
     Sequential,
     Sigmoid,
     SimpleNet,
     SoftmaxWithLoss,
+    Stateful,
     TwoLayerNet,
     cross_entropy_error,
     relu,
@@ -50,6 +56,8 @@ def test_builtins_fit_their_protocols() -> None:
     propagating: list[PropagatesChange] = [Affine(np.eye(2)), Sigmoid(), Relu()]
     perturbing: PerturbsParameters = Affine(np.eye(2))
     perturbable_loss: PerturbableLoss = SoftmaxWithLoss()
+    optimizers: list[Optimizer] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
+    stateful: list[Stateful] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
     # runtime_checkable protocols agree with mypy
     groups: list[tuple[list[object], type]] = [
         (list(functions), Function),
@@ -63,6 +71,8 @@ def test_builtins_fit_their_protocols() -> None:
         (list(propagating), PropagatesChange),
         ([perturbing], PerturbsParameters),
         ([perturbable_loss], PerturbableLoss),
+        (list(optimizers), Optimizer),
+        (list(stateful), Stateful),
     ]
     for group, proto in groups:
         for obj in group:

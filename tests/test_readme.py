@@ -36,3 +36,20 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         namespace["model"], namespace["x_train"][:3], namespace["t_train"][:3]
     )
     assert all(d.max_abs < 1e-6 for d in diffs.values())
+
+
+def test_the_main_job_has_one_measured_time_everywhere() -> None:
+    """The README's time for ``./run.sh train`` is the one the docs give, in the same words."""
+    first = re.search(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    assert first is not None
+    claim = re.search(r"MNIST \((\d+(?:\.\d+)? s) on 2 ", first.group(1))
+    assert claim is not None, "the README's ./run.sh train line gives no time"
+    seconds = claim.group(1)
+    docs = README.parent / "docs"
+    getting_started = (docs / "getting_started.rst").read_text(encoding="utf-8")
+    performance = (docs / "performance.rst").read_text(encoding="utf-8")
+    assert f"iterations ({seconds} on the 2-core machine" in getting_started
+    assert f"**{seconds}**" in performance
+    # no other time for the main job lingers anywhere
+    for text in (getting_started, performance, README.read_text(encoding="utf-8")):
+        assert not re.search(r"\b(?!" + re.escape(seconds) + r")\d+(\.\d+)? s on (the )?2", text)

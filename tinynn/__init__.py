@@ -23,13 +23,20 @@ from .calculus import numerical_diff as numerical_diff
 from .calculus import numerical_gradient as numerical_gradient
 from .calculus import tangent_line as tangent_line
 from .callbacks import Callback as Callback
+from .callbacks import Checkpoint as Checkpoint
+from .callbacks import CSVLogger as CSVLogger
+from .callbacks import EarlyStopping as EarlyStopping
 from .callbacks import EpochAccuracy as EpochAccuracy
+from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
 from .estimators import Backprop as Backprop
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
 from .estimators import gradient_check as gradient_check
+from .evaluation import ClassScores as ClassScores
+from .evaluation import class_scores as class_scores
+from .evaluation import confusion_matrix as confusion_matrix
 from .functions import identity_function as identity_function
 from .functions import relu as relu
 from .functions import relu_grad as relu_grad
@@ -39,6 +46,8 @@ from .functions import softmax as softmax
 from .functions import step_function as step_function
 from .gradient_method import gradient_descent as gradient_descent
 from .gradient_method import gradient_descent_path as gradient_descent_path
+from .handwriting import preprocess_digit as preprocess_digit
+from .handwriting import read_digit as read_digit
 from .layers import Affine as Affine
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
@@ -49,20 +58,34 @@ from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
+from .optimizers import AdaGrad as AdaGrad
+from .optimizers import Adam as Adam
+from .optimizers import Momentum as Momentum
+from .optimizers import Nesterov as Nesterov
+from .optimizers import RMSprop as RMSprop
 from .parameters import Parameters as Parameters
+from .serialization import load_model as load_model
+from .serialization import save_model as save_model
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "AdaGrad",
+    "Adam",
     "Affine",
     "Backprop",
     "BindsLoss",
+    "CSVLogger",
     "Callback",
+    "Checkpoint",
+    "ClassScores",
     "DifferentiableModel",
+    "EarlyStopping",
     "EpochAccuracy",
     "Function",
+    "GradientAgreement",
     "GradientDifference",
     "GradientEstimator",
     "History",
@@ -70,6 +93,8 @@ __all__ = [
     "Loss",
     "LossLayer",
     "Model",
+    "Momentum",
+    "Nesterov",
     "NumericalDiff",
     "Optimizer",
     "Parameters",
@@ -78,6 +103,7 @@ __all__ = [
     "PrecisionWarning",
     "ProgressPrinter",
     "PropagatesChange",
+    "RMSprop",
     "Relu",
     "Sequential",
     "Sigmoid",
@@ -86,15 +112,21 @@ __all__ = [
     "Stateful",
     "Trainer",
     "TwoLayerNet",
+    "class_scores",
+    "confusion_matrix",
     "cross_entropy_error",
     "gradient_check",
     "gradient_descent",
     "gradient_descent_path",
     "identity_function",
+    "load_model",
     "numerical_diff",
     "numerical_gradient",
+    "preprocess_digit",
+    "read_digit",
     "relu",
     "relu_grad",
+    "save_model",
     "sigmoid",
     "sigmoid_grad",
     "softmax",

@@ -133,6 +133,14 @@ def check_positive(value: float, name: str) -> None:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
 
 
+def check_fraction(value: float, name: str) -> None:
+    """Raise unless ``value`` is a number in ``[0, 1)`` (a decay rate, a momentum)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+
+
 def check_positive_int(value: int, name: str) -> None:
     """Raise unless ``value`` is an ``int`` >= 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -65,7 +65,8 @@ class DenseChange:
 
     Attributes
     ----------
-    values : ndarray, shape (P, N, D)
+    values : ndarray
+        Shape ``(P, N, D)``.
 
     Book section
     ------------
@@ -90,11 +91,13 @@ class ColumnChange:
 
     Attributes
     ----------
-    base : ndarray, shape (N, D)
+    base : ndarray
+        Shape ``(N, D)``.
         The unperturbed activation.
     column : int
         The column ``j`` that changes.
-    values : ndarray, shape (P, N)
+    values : ndarray
+        Shape ``(P, N)``.
         Column ``j`` of each perturbed version.
 
     Book section
@@ -134,11 +137,14 @@ class RankOneChange:
 
     Attributes
     ----------
-    base : ndarray, shape (N, D)
+    base : ndarray
+        Shape ``(N, D)``.
         The unperturbed activation.
-    d : ndarray, shape (P, N)
+    d : ndarray
+        Shape ``(P, N)``.
         The size of the change, per perturbation and sample.
-    w : ndarray, shape (D,)
+    w : ndarray
+        Shape ``(D,)``.
         Its direction.
 
     Book section
@@ -235,7 +241,7 @@ def structured_gradient(
     ----------
     model : Sequential
         Every layer must declare how a perturbation propagates (see
-        :func:`unsupported_layer`).
+        ``unsupported_layer``).
     x, t : ndarray
         A checked mini-batch (``model.check_batch(x, t)``).
     h : float
@@ -243,7 +249,7 @@ def structured_gradient(
     scheme : {'central', 'forward', 'backward'}
     workers : int
         Threads to spread the chunks over (capped so that memory stays under
-        :data:`MEMORY_LIMIT`). Each chunk is computed the same way whatever the
+        ``MEMORY_LIMIT``). Each chunk is computed the same way whatever the
         number, so the result does not depend on it.
     budget : int
         Largest perturbed activation of one chunk, in float64 values.

@@ -8,13 +8,14 @@ panel of a larger figure); the function then returns ``ax.figure``. No
 
 Book section
 ------------
-4.3.2, 4.3.3, 4.4, 4.4.1, 4.5.2, 4.5.3 (figures 4-7 to 4-12)
+4.3.2, 4.3.3, 4.4, 4.4.1, 4.5.2, 4.5.3 (figures 4-7 to 4-12; what the network gets wrong)
 """
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -26,15 +27,20 @@ from .typing import ArrayLike, FloatArray
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 __all__ = [
     "accuracy_figure",
+    "confusion_matrix_figure",
     "descent_path_figure",
     "function_surface_figure",
     "gradient_field_figure",
     "learning_rate_figure",
     "loss_curve_figure",
+    "misclassified_figure",
+    "optimizer_loss_figure",
+    "optimizer_paths_figure",
+    "smooth_curve",
     "tangent_line_figure",
 ]
 
@@ -393,4 +399,279 @@ def accuracy_figure(history: AccuracyRecord, *, ax: Axes | None = None) -> Figur
     axes.set_ylabel("accuracy")
     axes.set_ylim(0, 1.0)
     axes.legend(loc="lower right")
+    return fig
+
+
+def confusion_matrix_figure(
+    matrix: ArrayLike, *, ax: Axes | None = None, normalize: bool = True
+) -> Figure:
+    """The confusion matrix as a heat map, every cell labelled with its count.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (k, k)
+        ``matrix[i, j]`` counts samples of true class ``i`` predicted as ``j``,
+        as from :func:`~tinynn.confusion_matrix`.
+    ax : matplotlib Axes, optional
+    normalize : bool, default True
+        Colour each cell by its share of its row (the recall of the diagonal),
+        so that rare mistakes stay visible next to large diagonals; the labels
+        are the counts either way.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Rows are true classes (y axis), columns predicted classes (x axis).
+
+    Raises
+    ------
+    ValueError
+        If ``matrix`` is not square.
+
+    Book section
+    ------------
+    4.5.3 (evaluating with test data)
+
+    Examples
+    --------
+    >>> fig = confusion_matrix_figure([[5, 1], [0, 4]])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['5', '1', '0', '4']
+    """
+    counts = np.asarray(matrix, dtype=np.float64)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
+        raise ValueError(f"matrix must be square (k, k), got shape {counts.shape}")
+    fig, axes = _axes(ax)
+    k = counts.shape[0]
+    rows = counts.sum(axis=1, keepdims=True)
+    shade = counts / np.where(rows > 0, rows, 1.0) if normalize else counts
+    axes.imshow(shade, cmap="Blues", vmin=0.0, vmax=1.0 if normalize else None)
+    for i in range(k):
+        for j in range(k):
+            dark = shade[i, j] > 0.5 * (1.0 if normalize else shade.max())
+            axes.text(j, i, f"{counts[i, j]:.0f}", ha="center", va="center", fontsize=8,
+                      color="white" if dark else "black")  # fmt: skip
+    axes.set_xticks(range(k))
+    axes.set_yticks(range(k))
+    axes.set_xlabel("predicted class")
+    axes.set_ylabel("true class")
+    return fig
+
+
+def misclassified_figure(
+    images: ArrayLike,
+    labels: ArrayLike,
+    predicted: ArrayLike,
+    *,
+    columns: int = 10,
+    ax: Axes | None = None,
+) -> Figure:
+    """A grid of digits, each titled ``true -> predicted``, white on black as MNIST's.
+
+    The digits are tiled into one image drawn in one axes, so the figure fits
+    into a panel of a larger one like the chapter's figures.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, 784) or (n, 28, 28)
+        The digits (square images, flattened or not), values in [0, 1].
+    labels, predicted : array_like of int, shape (n,)
+        The true and the predicted classes.
+    columns : int, default 10
+        Digits per row.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, there is no image, or the images are not square.
+
+    Book section
+    ------------
+    4.5.3 (evaluating with test data)
+
+    Examples
+    --------
+    >>> fig = misclassified_figure(np.zeros((3, 784)), [1, 2, 3], [7, 7, 8], columns=2)
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['1 -> 7', '2 -> 7', '3 -> 8']
+    """
+    pics = np.asarray(images, dtype=np.float64)
+    true, pred = np.asarray(labels).ravel(), np.asarray(predicted).ravel()
+    n = len(pics)
+    side = math.isqrt(pics[0].size) if n else 0
+    if n == 0 or side * side != pics[0].size:
+        raise ValueError(f"images must be n >= 1 square images, got shape {pics.shape}")
+    if not len(true) == len(pred) == n:
+        raise ValueError(f"got {n} images, {len(true)} labels and {len(pred)} predictions")
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"columns must be an int >= 1, got {columns!r}")
+    fig, axes = _axes(ax)
+    cols = min(columns, n)
+    grid_rows = -(-n // cols)
+    gap, title = 2, 9  # pixels between digits, and above each for its label
+    cell_w, cell_h = side + gap, side + gap + title
+    canvas = np.full((grid_rows * cell_h, cols * cell_w), np.nan)
+    for index, pic in enumerate(pics.reshape(n, side, side)):
+        r, c = divmod(index, cols)
+        top, left = r * cell_h + title, c * cell_w
+        canvas[top : top + side, left : left + side] = pic
+        axes.text(left + side / 2, top - 1, f"{true[index]} -> {pred[index]}", ha="center",
+                  va="bottom", fontsize=7)  # fmt: skip
+    axes.imshow(np.ma.masked_invalid(canvas), cmap="gray", vmin=0.0, vmax=1.0)
+    axes.set_axis_off()
+    return fig
+
+
+# -- chapter 6.1: optimizers (figures 6-8 and 6-9) -------------------------------------------
+
+
+def _f_6_1(x: NDArray[Any], y: NDArray[Any]) -> NDArray[Any]:
+    """The book's function of section 6.1.3: :math:`f(x, y) = x^2 / 20 + y^2`."""
+    z: NDArray[Any] = x**2 / 20.0 + y**2
+    return z
+
+
+def optimizer_paths_figure(
+    paths: Mapping[str, ArrayLike], *, fig: Figure | SubFigure | None = None
+) -> Figure:
+    """Each optimizer's path on :math:`f(x, y) = x^2/20 + y^2`, one panel each (figure 6-8).
+
+    Parameters
+    ----------
+    paths : mapping of str to array_like of shape (n, 2)
+        The points each optimizer visited, by its name (the panel's title), as
+        ``examples/optimizer_compare_naive.py`` computes them from (-7, 2).
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the panels here (two columns) instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``paths`` is empty or a path is not of shape ``(n, 2)`` with ``n >= 1``.
+
+    Book section
+    ------------
+    6.1.7 (figure 6-8, ``ch06/optimizer_compare_naive.py``)
+
+    Examples
+    --------
+    >>> fig = optimizer_paths_figure({"A": [[-7, 2], [-3, 1]], "B": [[-7, 2], [0, 0]]})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['A', 'B']
+    """
+    points = {name: np.asarray(path, dtype=np.float64) for name, path in paths.items()}
+    if not points:
+        raise ValueError("paths must name at least one optimizer's path")
+    for name, p in points.items():
+        if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
+            raise ValueError(f"paths[{name!r}] must have shape (n, 2) with n >= 1, got {p.shape}")
+    if fig is None:
+        root, _ = _axes(None)
+        root.delaxes(root.axes[0])
+        target: Figure | SubFigure = root
+        root.set_size_inches(9.0, 3.6 * ((len(points) + 1) // 2))
+    else:
+        target = fig
+    X, Y = np.meshgrid(np.arange(-10, 10, 0.05), np.arange(-5, 5, 0.05))
+    Z = _f_6_1(X, Y)
+    Z[Z > 7] = 0  # as the book: only the contours near the minimum
+    rows = (len(points) + 1) // 2
+    for i, (name, p) in enumerate(points.items()):
+        axes = target.add_subplot(rows, 2, i + 1)
+        axes.plot(p[:, 0], p[:, 1], "o-", color="red", markersize=3)
+        axes.contour(X, Y, Z)
+        axes.plot(0, 0, "+")
+        axes.set_xlim(-10, 10)
+        axes.set_ylim(-10, 10)
+        axes.set_title(name)
+        axes.set_xlabel("x")
+        axes.set_ylabel("y")
+    return target.figure.figure
+
+
+def smooth_curve(x: ArrayLike) -> FloatArray:
+    """A loss curve smoothed with an 11-point Kaiser window, as the book draws figure 6-9.
+
+    Parameters
+    ----------
+    x : array_like, 1-D
+        At least 11 values; the result has the same length.
+
+    Returns
+    -------
+    ndarray of float64
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 1-D with at least 11 values.
+
+    Book section
+    ------------
+    6.1.8 (``smooth_curve`` in ``common/util.py``)
+
+    Examples
+    --------
+    >>> smooth_curve(np.ones(20)).round(12).tolist() == [1.0] * 20
+    True
+    """
+    a = np.asarray(x, dtype=np.float64)
+    window_len = 11
+    if a.ndim != 1 or len(a) < window_len:
+        raise ValueError(f"smooth_curve needs a 1-D array of >= 11 values, got shape {a.shape}")
+    s = np.r_[a[window_len - 1 : 0 : -1], a, a[-1:-window_len:-1]]
+    w = np.kaiser(window_len, 2)
+    y = np.convolve(w / w.sum(), s, mode="valid")
+    return y[5 : len(y) - 5]
+
+
+def optimizer_loss_figure(
+    losses: Mapping[str, Sequence[float]], *, ax: Axes | None = None, smooth: bool = True
+) -> Figure:
+    """The training loss of several optimizers on the same network and batches (figure 6-9).
+
+    Parameters
+    ----------
+    losses : mapping of str to sequence of float
+        Each optimizer's mini-batch loss at every iteration, by name.
+    ax : matplotlib Axes, optional
+    smooth : bool, default True
+        Draw :func:`smooth_curve` of each loss, as the book does (needs at
+        least 11 iterations).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per optimizer, y from 0 to 1 as in the book.
+
+    Book section
+    ------------
+    6.1.8 (figure 6-9, ``ch06/optimizer_compare_mnist.py``)
+
+    Examples
+    --------
+    >>> fig = optimizer_loss_figure({"SGD": [2.3] * 20, "Adam": [0.5] * 20})
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['SGD', 'Adam']
+    """
+    markers = {"SGD": "o", "Momentum": "x", "AdaGrad": "s", "Adam": "D"}
+    fig, axes = _axes(ax)
+    for name, loss in losses.items():
+        y = smooth_curve(loss) if smooth else np.asarray(loss, dtype=np.float64)
+        every = max(len(y) // 20, 1)
+        axes.plot(np.arange(len(y)), y, marker=markers.get(name, "^"), markevery=every,
+                  label=name, linewidth=1.0)  # fmt: skip
+    axes.set_xlabel("iterations")
+    axes.set_ylabel("loss")
+    axes.set_ylim(0, 1)
+    axes.legend()
     return fig

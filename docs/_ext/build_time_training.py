@@ -18,15 +18,25 @@ import numpy as np
 #: on all 60000 training images; this one takes a few seconds).
 OPTIONS = ["--iters", "2000", "--train-size", "10000", "--seed", "0"]
 
+#: Where the gallery's run of ``train_neuralnet.py`` (the same :data:`OPTIONS`, see
+#: ``gallery_helpers.py``) saves its history, so that the build trains once, not twice.
+SHARED_HISTORY = Path(tempfile.mkdtemp(prefix="tinynn-docs-")) / "history.npz"
+
 
 @functools.cache
 def short_run() -> SimpleNamespace:
     """Run ``examples/train_neuralnet.py`` with :data:`OPTIONS`; return its history.
 
+    The gallery runs the same command first (sphinx-gallery works before the pages
+    are read) and leaves its history in :data:`SHARED_HISTORY`; it is reused.
+
     The result has the book's lists ``train_loss_list``, ``train_acc_list`` and
     ``test_acc_list``, which is what :func:`tinynn.plot.loss_curve_figure` and
     :func:`tinynn.plot.accuracy_figure` draw.
     """
+    if SHARED_HISTORY.is_file():
+        with np.load(SHARED_HISTORY, allow_pickle=False) as data:
+            return SimpleNamespace(**{key: data[key].tolist() for key in data.files})
     import train_neuralnet  # examples/train_neuralnet.py (conf.py puts examples/ on the path)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,5 +47,5 @@ def short_run() -> SimpleNamespace:
                 "the documentation's training run could not load MNIST: set TINYNN_DATA to a "
                 "folder holding mnist/ with the four IDX files, or allow the download"
             )
-        with np.load(saved) as data:
+        with np.load(saved, allow_pickle=False) as data:
             return SimpleNamespace(**{key: data[key].tolist() for key in data.files})

@@ -1,18 +1,16 @@
 """Downloading a data file from a list of mirrors: atomic, verified, with a progress display.
 
 The file is streamed into a temporary file in the destination folder, its decompressed content
-is checked against the expected SHA-256, and only then is it renamed into place with
-:func:`os.replace`. On any failure -- HTTP error, timeout, short transfer, wrong checksum, or an
-interrupt such as ``KeyboardInterrupt`` -- the temporary file is deleted, so nothing a later
+is checked against the expected SHA-256, and only then is it fsync-ed and renamed into place
+with :func:`os.replace`. On any failure -- HTTP error, timeout, short transfer, wrong checksum, or
+an interrupt such as ``KeyboardInterrupt`` -- the temporary file is deleted, so nothing a later
 call would trust is left behind. Mirrors are tried in order; the first that yields a verified
 file wins.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import os
 import sys
 import time
 import urllib.error
@@ -20,10 +18,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+from .._atomic import atomic_write
 from .idx import IDXFormatError, decompress_idx
-from .verify import ChecksumError, check_sha256, create_temp
+from .verify import ChecksumError, check_sha256
 
 __all__ = ["DownloadError", "check_url", "download_verified"]
 
@@ -126,15 +125,15 @@ class _Progress:
 
 
 def _fetch(
-    url: str, tmp: Path, *, timeout: float, deadline: float, progress: bool, name: str
+    url: str, f: BinaryIO, *, timeout: float, deadline: float, progress: bool, name: str
 ) -> None:
-    """Stream ``url`` into ``tmp`` before ``deadline`` (``time.monotonic()``); raise ``OSError``
-    if the transfer is short or the deadline passes."""
+    """Stream ``url`` into the open file ``f`` before ``deadline`` (``time.monotonic()``);
+    raise ``OSError`` if the transfer is short or the deadline passes."""
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     wait = min(timeout, deadline - time.monotonic())
     if wait <= 0:
         raise _DeadlinePassed("not tried: the download deadline had passed")
-    with urllib.request.urlopen(request, timeout=wait) as response, open(tmp, "wb") as f:
+    with urllib.request.urlopen(request, timeout=wait) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length is not None and length.isdigit() else None
         bar = _Progress(name, total, progress, sys.stderr)
@@ -201,7 +200,7 @@ def download_verified(
 
     Notes
     -----
-    The file is written to a temporary name in ``dest``'s folder and renamed with
+    The file is written to a temporary name in ``dest``'s folder, fsync-ed and renamed with
     :func:`os.replace` only after its checksum matches, so an existing ``dest`` is replaced
     atomically and a failed download never leaves a partial file.
 
@@ -226,18 +225,14 @@ def download_verified(
         if time.monotonic() >= end:
             errors.append((url, "not tried: the download deadline had passed"))
             continue
-        fd, tmp = create_temp(dest.parent, dest.name)
-        os.close(fd)
         try:
-            _fetch(url, tmp, timeout=timeout, deadline=end, progress=show, name=dest.name)
-            check_sha256(decompress_idx(tmp.read_bytes(), source=url), sha256, source=url)
-            os.replace(tmp, dest)
+            with atomic_write(dest) as f:
+                _fetch(url, f, timeout=timeout, deadline=end, progress=show, name=dest.name)
+                f.seek(0)
+                check_sha256(decompress_idx(f.read(), source=url), sha256, source=url)
             return dest
         except (OSError, EOFError, http.client.HTTPException, ChecksumError, IDXFormatError) as exc:
             errors.append((url, _why(exc)))
             if _unreachable(exc):
                 silent.append(url)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
     raise DownloadError(dest.name, errors, silent[first_silent:])

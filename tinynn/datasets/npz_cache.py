@@ -10,14 +10,12 @@ cache format) never reads an old file.
 Loading uses ``numpy.load(..., allow_pickle=False)``, so a tampered file cannot run code, and
 re-derives each array's IDX content (header from the shape, then the bytes) to check it
 against the data set's SHA-256: about 40 ms for MNIST. A file that fails any check is ignored
-with a warning and rewritten. Writes are atomic (temporary file, then :func:`os.replace`).
+with a warning and rewritten. Writes are atomic (temporary file, fsync, then :func:`os.replace`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import struct
 import warnings
 import zipfile
@@ -26,10 +24,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from .._atomic import atomic_write
 from .idx import UBYTE
 from .locate import user_cache_dir
 from .spec import DatasetSpec
-from .verify import create_temp
 
 __all__ = ["load_npz", "npz_path", "save_npz"]
 
@@ -99,16 +97,8 @@ def save_npz(path: Path, arrays: Arrays) -> bool:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = create_temp(path.parent, path.name)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as f:
+        with atomic_write(path) as f:
             np.savez(f, x_train=arrays[0], t_train=arrays[1], x_test=arrays[2], t_test=arrays[3])
-        os.replace(tmp, path)
     except OSError:
         return False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
     return True

@@ -16,11 +16,12 @@ import contextlib
 import hashlib
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChecksumError", "VerifiedRecord", "check_sha256", "create_temp", "sha256_hex"]
+from .._atomic import write_bytes_atomic
+
+__all__ = ["ChecksumError", "VerifiedRecord", "check_sha256", "sha256_hex"]
 
 _RECORD_VERSION = 1
 
@@ -97,7 +98,7 @@ class VerifiedRecord:
     Notes
     -----
     Reading tolerates a missing or malformed file (it starts empty); :meth:`save` writes
-    atomically (temporary file, then :func:`os.replace`) and ignores ``OSError`` so that a
+    atomically (temporary file, fsync, then :func:`os.replace`) and ignores ``OSError`` so that a
     read-only cache never stops a load. Entries of files that no longer exist are dropped.
 
     Book section
@@ -157,45 +158,5 @@ class VerifiedRecord:
         text = json.dumps({"version": _RECORD_VERSION, "files": entries}, indent=1, sort_keys=True)
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, text.encode("utf-8"))
+            write_bytes_atomic(self.path, text.encode("utf-8"))
             self._dirty = False
-
-
-def create_temp(folder: Path, name: str) -> tuple[int, Path]:
-    """Create a new, empty hidden file ``.{name}.<random>.part`` in ``folder``; return (fd, path).
-
-    Unlike :func:`tempfile.mkstemp` (mode 0600), the file gets the usual permissions
-    (0666 minus the umask), so a file renamed into a shared ``root`` stays readable by others.
-
-    Book section
-    ------------
-    3.6.1 (MNIST dataset)
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        path = folder / f".{name}.{secrets.token_hex(6)}.part"
-        try:
-            return os.open(path, flags, 0o666), path
-        except FileExistsError:
-            continue
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    The temporary file is removed on any exception, including ``KeyboardInterrupt``, so a
-    reader sees either the old file or the complete new one, never a partial file.
-
-    Book section
-    ------------
-    3.6.1 (MNIST dataset; the book writes its pickle in place)
-    """
-    fd, tmp = create_temp(path.parent, path.name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

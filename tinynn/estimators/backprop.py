@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..base import DifferentiableModel, Model
+from ..base import Model
 from ..typing import ArrayLike, Params
 
 __all__ = ["Backprop"]
@@ -38,9 +38,13 @@ class Backprop:
 
     def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         """Return ``model.gradient(x, t)``."""
-        if not isinstance(model, DifferentiableModel):
+        # a plain attribute look-up: a runtime Protocol check here would cost more than a
+        # small network's whole backward pass, on every iteration
+        gradient = getattr(model, "gradient", None)
+        if not callable(gradient):
             raise TypeError(
                 f"Backprop needs a model with an analytic gradient(x, t) method; "
                 f"{type(model).__name__} has none. Use NumericalDiff() instead."
             )
-        return model.gradient(x, t)
+        grads: Params = gradient(x, t)
+        return grads

@@ -1,0 +1,60 @@
+"""sphinx-gallery helpers: the examples' command lines, and a scraper for the PNGs they write.
+
+The examples draw with matplotlib's ``Figure`` (no pyplot) and save PNG files,
+so sphinx-gallery's pyplot scraper sees nothing: :func:`scrape_pngs` collects the
+PNG files an example wrote instead (in its own folder, and in the runs folder
+given to ``using_the_command_line.py``), newest last.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from build_time_training import OPTIONS, SHARED_HISTORY
+
+#: Where ``using_the_command_line.py`` makes its run folder during the build (not in the
+#: source tree).
+RUNS = Path(tempfile.mkdtemp(prefix="tinynn-gallery-runs-"))
+_state: dict[str, Any] = {"start": 0.0, "seen": set()}
+
+
+def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> list[str]:
+    """The command-line options each example runs with (``sys.argv[1:]``)."""
+    name = Path(script_vars["src_file"]).stem
+    if name == "train_neuralnet":
+        # the short schedule of the other pages' figures, whose history they reuse
+        return [*OPTIONS, "--save-history", str(SHARED_HISTORY)]
+    if name == "using_the_command_line":
+        return ["--runs-dir", str(RUNS)]
+    return []
+
+
+def note_start(gallery_conf: dict[str, Any], fname: str, when: str = "before") -> None:
+    """Called before and after every example: remember when it started."""
+    if when == "before":
+        _state["start"] = time.time() - 1.0  # file times may be coarser than the clock
+
+
+def scrape_pngs(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
+    """An image scraper: the PNG files written since the example started, oldest first."""
+    from sphinx_gallery.scrapers import figure_rst
+
+    folder = Path(block_vars["src_file"]).parent
+    stamped = [(p, p.stat().st_mtime_ns) for d in (folder, RUNS) for p in d.rglob("*.png")]
+    new = sorted(
+        (item for item in stamped
+         if item[1] >= _state["start"] * 1e9 and item not in _state["seen"]),
+        key=lambda item: item[1],
+    )  # fmt: skip
+    written = []
+    for (png, stamp), target in zip(new, block_vars["image_path_iterator"], strict=False):
+        shutil.copyfile(png, target)
+        _state["seen"].add((png, stamp))
+        written.append(target)
+        if png.parent == folder:  # a build product in the source tree: tidy it away
+            png.unlink()
+    return str(figure_rst(written, gallery_conf["src_dir"]))

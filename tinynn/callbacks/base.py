@@ -1,0 +1,146 @@
+"""The base class of callbacks, and what their hooks receive.
+
+Book section
+------------
+4.5.3 (what happens once per epoch)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from ..trainer import Trainer
+
+__all__ = ["Callback", "Logs", "Monitor"]
+
+#: What hooks receive, by name. Per iteration ``{'loss': ...}``; per epoch the
+#: ``'iteration'`` it was recorded at plus what writers add (``'train_acc'``, ...).
+Logs = dict[str, float]
+
+
+class Callback:
+    """Base class with a no-op for every hook; override the ones you need.
+
+    Attributes
+    ----------
+    order : int
+        Writers of logs use a negative order, readers a positive one (see
+        :mod:`tinynn.callbacks` for the order of the built-in callbacks).
+    trainer : Trainer
+        Set by the trainer before ``on_train_begin``. Set
+        ``self.trainer.stop_training = True`` to end training after the
+        current iteration.
+
+    Book section
+    ------------
+    4.5.3 (what happens each epoch), after Keras's ``Callback``
+
+    Examples
+    --------
+    >>> class StopBelow(Callback):
+    ...     def __init__(self, loss):
+    ...         super().__init__()
+    ...         self.threshold = loss
+    ...     def on_iteration_end(self, iteration, logs):
+    ...         if logs["loss"] < self.threshold:
+    ...             self.trainer.stop_training = True
+    """
+
+    order: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        self._trainer: Trainer | None = None
+
+    @property
+    def trainer(self) -> Trainer:
+        """The trainer running this callback."""
+        if self._trainer is None:
+            raise RuntimeError(f"{type(self).__name__} is not attached to a Trainer yet")
+        return self._trainer
+
+    def set_trainer(self, trainer: Trainer) -> None:
+        """Called by the trainer before training starts."""
+        self._trainer = trainer
+
+    def on_train_begin(self, logs: Logs) -> None:
+        """Before the first iteration (also when resuming, before states are restored)."""
+
+    def on_iteration_end(self, iteration: int, logs: Logs) -> None:
+        """After each parameter update; ``logs['loss']`` is the mini-batch loss."""
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        """At each epoch boundary (iteration 0, ``iters_per_epoch``, ...), as the book records."""
+
+    def on_train_end(self, logs: Logs) -> None:
+        """After the last iteration."""
+
+
+class Monitor:
+    """Tracks the best value of one epoch log: what early stopping and best checkpoints watch.
+
+    Parameters
+    ----------
+    monitor : str
+        The epoch-log key, e.g. ``'test_acc'``.
+    mode : {'max', 'min'}
+        Whether larger or smaller values are better.
+    min_delta : float, default 0
+        How much better than the best a value must be to count as an improvement.
+
+    Book section
+    ------------
+    4.5.3 (watching the test accuracy to spot overfitting)
+
+    Examples
+    --------
+    >>> m = Monitor("test_acc", "max", min_delta=0.01)
+    >>> [m.update({"test_acc": v}) for v in (0.5, 0.505, 0.52)]
+    [True, False, True]
+    >>> m.best
+    0.52
+    """
+
+    def __init__(self, monitor: str, mode: str, min_delta: float = 0.0) -> None:
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(
+                f"monitor must be an epoch-log name such as 'test_acc', got {monitor!r}"
+            )
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)):
+            raise TypeError(f"min_delta must be a number >= 0, got {min_delta!r}")
+        if not math.isfinite(min_delta) or min_delta < 0:
+            raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+        self.monitor = monitor
+        self.mode = mode
+        self.min_delta = float(min_delta)
+        self.best = -math.inf if mode == "max" else math.inf
+
+    def reset(self) -> None:
+        """Forget the best value."""
+        self.best = -math.inf if self.mode == "max" else math.inf
+
+    def value(self, logs: Logs) -> float:
+        """The monitored value in ``logs``; ``ValueError`` naming the keys if it is absent."""
+        if self.monitor not in logs:
+            raise ValueError(
+                f"monitor {self.monitor!r} is not in the epoch logs, which hold {sorted(logs)}; "
+                "add the callback that writes it (e.g. EpochAccuracy(test=(x, t)) for 'test_acc')"
+            )
+        return logs[self.monitor]
+
+    def update(self, logs: Logs) -> bool:
+        """Whether ``logs``' value beats the best by more than ``min_delta``; then it is the best.
+
+        NaN never improves.
+        """
+        value = self.value(logs)
+        if self.mode == "max":
+            better = value > self.best + self.min_delta
+        else:
+            better = value < self.best - self.min_delta
+        if better:
+            self.best = value
+        return better

@@ -1,0 +1,57 @@
+"""The ``tinynn`` command: ``train``, ``evaluate``, ``predict`` and ``gradcheck``.
+
+Run ``tinynn --help`` (or ``python -m tinynn --help``). This package sits above
+everything else in tinynn and nothing imports it. Usage errors exit with
+status 2, expected failures (no data, an unreadable file, a failed gradient
+check) with status 1 and a one-line message, both without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from . import evaluate, gradcheck, predict, train
+from ._common import CliError
+
+__all__ = ["CliError", "main"]
+
+EPILOG = """\
+examples:
+  tinynn train                          the book's run: 10000 iterations, about 20 s
+  tinynn train --iters 600 --seed 3     one epoch, another seed
+  tinynn evaluate runs/20261128-210000  accuracy, per-class table, figures of a run
+  tinynn predict runs/20261128-210000 my_digit.png --show
+  tinynn gradcheck                      backprop against the numerical gradient
+
+MNIST is read from --data-dir, $TINYNN_DATA, the user cache, or downloaded."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinynn",
+        description="Chapter 4 of 'Deep Learning from Scratch': train the book's network on "
+        "MNIST, see what it gets wrong, try it on your own digits.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tinynn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in (train, evaluate, predict, gradcheck):
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 failed, 2 usage error)."""
+    args = build_parser().parse_args(argv)  # exits with status 2 on a usage error
+    try:
+        status: int = args.func(args)
+    except CliError as exc:
+        print(f"tinynn {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ntinynn {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return status

@@ -1,0 +1,152 @@
+"""What the subcommands share: the error type, option types, data, runs and figures."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._atomic import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..models import Sequential
+
+#: The file names inside a run folder.
+MODEL, HISTORY, OPTIONS, TRAINING_FIGURE = (
+    "model.npz",
+    "history.csv",
+    "options.json",
+    "training.png",
+)
+
+
+class CliError(Exception):
+    """An expected failure, told to the user in one line (exit status 1, no traceback)."""
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="folder holding mnist/ or the four MNIST files (default: $TINYNN_DATA, the "
+        "user cache, else download)",
+    )
+    p.add_argument("--no-download", action="store_true", help="never download MNIST")
+
+
+def load_data(args: argparse.Namespace, *, one_hot: bool = True) -> tuple[Any, Any]:
+    """MNIST as ``load_mnist(normalize=True)`` gives it, or a :class:`CliError` that says why."""
+    from ..datasets import load_mnist
+
+    try:
+        return load_mnist(
+            normalize=True,
+            flatten=True,
+            one_hot_label=one_hot,
+            root=args.data_dir,
+            download=not args.no_download,
+        )
+    except (OSError, ValueError) as exc:  # DatasetNotFoundError, DownloadError, ChecksumError
+        raise CliError(
+            f"could not load MNIST: {exc}\n(set --data-dir or TINYNN_DATA to a folder holding "
+            "mnist/ with the four IDX files)"
+        ) from exc
+
+
+def run_model_path(run: str) -> Path:
+    """The model file of ``RUN``: a run folder (``RUN/model.npz``) or a ``.npz`` file."""
+    path = Path(run)
+    if path.is_dir():
+        path = path / MODEL
+        if not path.is_file():
+            raise CliError(f"{run} has no {MODEL}: is it a run folder of tinynn train?")
+    elif not path.is_file():
+        raise CliError(f"no run folder or model file {run!r}")
+    return path
+
+
+def load_run_model(run: str) -> tuple[Sequential, Path]:
+    """The model saved in ``RUN``, and the folder where its outputs go."""
+    from ..serialization import load_model
+
+    path = run_model_path(run)
+    try:
+        model = load_model(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CliError(f"could not load the model in {path}: {exc}") from exc
+    return model, path.parent
+
+
+def probabilities(model: Sequential, x: NDArray[Any]) -> NDArray[np.float64]:
+    """The model's class probabilities for a batch (its ``predict`` ends in softmax)."""
+    return np.asarray(model.predict(x), dtype=np.float64)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, indent=2, sort_keys=False) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def new_figure(size: tuple[float, float]) -> Figure | None:
+    """A matplotlib ``Figure``, or ``None`` (and a note) when the plot extra is missing."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        print('figures skipped: they need matplotlib: pip install "tinynn[plot]"', flush=True)
+        return None
+    return Figure(figsize=size, layout="constrained")
+
+
+def save_figure(fig: Figure, path: Path, *, dpi: int = 100) -> None:
+    """Write ``fig`` as a PNG atomically."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+def display(path: Path) -> str:
+    """``path`` relative to the current folder when inside it (shorter to read and copy)."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative

@@ -1,0 +1,77 @@
+"""``tinynn predict RUN IMAGE...``: what a trained network says about your own digits."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..handwriting import read_digit
+from ._common import CliError, display, load_run_model, probabilities
+
+HELP = "classify pictures of handwritten digits (PNG, JPEG) with a trained run"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "predict",
+        help=HELP,
+        description=HELP + ". Each picture is brought to MNIST's conventions first: grey, "
+        "light digit on dark (a light paper is inverted), cropped, scaled into 20x20 and "
+        "centred by its centre of mass in 28x28.",
+    )
+    p.add_argument("run", metavar="RUN", help="a run folder of tinynn train (or a model .npz)")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="picture(s) of one digit each")
+    p.add_argument("--show", action="store_true",
+                   help="write the 28x28 image the network sees beside each input, as "
+                        "NAME.mnist.png")  # fmt: skip
+    p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
+                   help="whether the paper is light (auto: guessed from the border)")  # fmt: skip
+    p.add_argument("--top", type=int, choices=range(1, 11), default=3, metavar="K",
+                   help="how many classes to print (3)")  # fmt: skip
+    p.set_defaults(func=run)
+
+
+def _save_preview(digit: np.ndarray[Any, Any], path: Path) -> Path:
+    from PIL import Image
+
+    from .._atomic import atomic_write
+
+    preview = path.with_name(f"{path.stem}.mnist.png")
+    pixels = np.round(digit * 255).astype(np.uint8)
+    with atomic_write(preview) as f:
+        Image.fromarray(pixels).save(f, format="PNG")
+    return preview
+
+
+def run(args: argparse.Namespace) -> int:
+    model, _ = load_run_model(args.run)
+    invert = {"auto": None, "yes": True, "no": False}[args.invert]
+    failed = 0
+    for name in args.images:
+        path = Path(name)
+        try:
+            digit = read_digit(path, invert=invert)
+        except FileNotFoundError:
+            print(f"{name}: error: no such file", flush=True)
+            failed += 1
+            continue
+        except ValueError as exc:
+            print(f"{name}: error: {exc}", flush=True)
+            failed += 1
+            continue
+        except ImportError as exc:
+            raise CliError(str(exc)) from exc
+        if model.input_size not in (None, digit.size):
+            raise CliError(f"the model expects {model.input_size} inputs, not 28x28 images")
+        p = probabilities(model, digit.reshape(1, -1))[0]
+        best = np.argsort(p)[::-1][: args.top]
+        ranked = ", ".join(f"{int(k)} ({p[k]:.1%})" for k in best)
+        print(f"{name}: {ranked}", flush=True)
+        if args.show:
+            print(f"  the network saw {display(_save_preview(digit, path))}", flush=True)
+    if failed:
+        raise CliError(f"{failed} of {len(args.images)} image(s) could not be read")
+    return 0
