@@ -116,6 +116,7 @@ autodoc_type_aliases = {
     "ArrayLike": "numpy.typing.ArrayLike",
     "NDArray": "numpy.typing.NDArray",
     "FloatArray": "tinynn.typing.FloatArray",
+    "ComplexArray": "tinynn.typing.ComplexArray",
     "IntArray": "tinynn.typing.IntArray",
     "Params": "tinynn.typing.Params",
     "ScalarFunction": "tinynn.typing.ScalarFunction",

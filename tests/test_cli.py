@@ -373,3 +373,15 @@ def test_a_missing_extra_is_named(
         err
         == 'tinynn predict: error: reading image files needs Pillow: pip install "tinynn[plot]"\n'
     )
+
+
+@needs_mnist
+def test_train_with_numerical_gradients(tmp_path: Path, env: dict[str, str]) -> None:
+    """``--estimator numerical`` trains with the structured path and says what it costs."""
+    result = tinynn(
+        "train", "--estimator", "numerical", "--iters", "3", "--train-size", "300",
+        "--hidden", "4", "--no-plot", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert "(structured path): about" in result.stderr
+    assert "estimator numerical" in result.stdout
+    assert re.search(r"after 3 iterations: train acc 0\.\d{4}", result.stdout)

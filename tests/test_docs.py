@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 #: Figures each page must show (drawn by the plot directive at build time).
-FIGURES = {"chapter4": 8, "getting_started": 1, "optimizers": 2}
+FIGURES = {"chapter4": 9, "getting_started": 1, "optimizers": 2}
 
 
 def _mnist_found(env: dict[str, str]) -> bool:

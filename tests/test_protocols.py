@@ -6,10 +6,15 @@ import numpy as np
 
 from tinynn import (
     SGD,
+    SPSA,
     AdaGrad,
     Adam,
     Affine,
     Backprop,
+    BindsComplexLoss,
+    ComplexLayer,
+    ComplexLossLayer,
+    ComplexStep,
     DifferentiableModel,
     Function,
     GradientEstimator,
@@ -51,7 +56,10 @@ def test_builtins_fit_their_protocols() -> None:
         Sequential([Affine(np.eye(2))]),
     ]
     plain: Model = models[0]
-    estimators: list[GradientEstimator] = [NumericalDiff(), Backprop()]
+    estimators: list[GradientEstimator] = [NumericalDiff(), Backprop(), ComplexStep(), SPSA(rng=0)]
+    complex_layers: list[ComplexLayer] = [Affine(np.eye(2)), Sigmoid()]
+    complex_loss: ComplexLossLayer = SoftmaxWithLoss()
+    complex_models: list[BindsComplexLoss] = [TwoLayerNet(2, 2, 2, rng=0), SimpleNet(rng=0)]
     optimizer: Optimizer = SGD(lr=0.1)
     propagating: list[PropagatesChange] = [Affine(np.eye(2)), Sigmoid(), Relu()]
     perturbing: PerturbsParameters = Affine(np.eye(2))
@@ -73,9 +81,13 @@ def test_builtins_fit_their_protocols() -> None:
         ([perturbable_loss], PerturbableLoss),
         (list(optimizers), Optimizer),
         (list(stateful), Stateful),
+        (list(complex_layers), ComplexLayer),
+        ([complex_loss], ComplexLossLayer),
+        (list(complex_models), BindsComplexLoss),
     ]
     for group, proto in groups:
         for obj in group:
             assert isinstance(obj, proto), (obj, proto)
     assert not isinstance(object(), Layer)
     assert not isinstance(SGD(), GradientEstimator)
+    assert not isinstance(Relu(), ComplexLayer)  # its kink is not complex-analytic

@@ -5,7 +5,10 @@ Every public name is importable from here (the data loaders from
 each one implements.
 """
 
+from .base import BindsComplexLoss as BindsComplexLoss
 from .base import BindsLoss as BindsLoss
+from .base import ComplexLayer as ComplexLayer
+from .base import ComplexLossLayer as ComplexLossLayer
 from .base import DifferentiableModel as DifferentiableModel
 from .base import Function as Function
 from .base import GradientEstimator as GradientEstimator
@@ -19,6 +22,7 @@ from .base import PerturbsParameters as PerturbsParameters
 from .base import PropagatesChange as PropagatesChange
 from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
+from .calculus import complex_step_diff as complex_step_diff
 from .calculus import numerical_diff as numerical_diff
 from .calculus import numerical_gradient as numerical_gradient
 from .calculus import tangent_line as tangent_line
@@ -30,7 +34,9 @@ from .callbacks import EpochAccuracy as EpochAccuracy
 from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
+from .estimators import SPSA as SPSA
 from .estimators import Backprop as Backprop
+from .estimators import ComplexStep as ComplexStep
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
 from .estimators import gradient_check as gradient_check
@@ -66,21 +72,28 @@ from .optimizers import RMSprop as RMSprop
 from .parameters import Parameters as Parameters
 from .serialization import load_model as load_model
 from .serialization import save_model as save_model
+from .step_size import StepSizeStudy as StepSizeStudy
+from .step_size import step_size_study as step_size_study
 from .trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "SPSA",
     "AdaGrad",
     "Adam",
     "Affine",
     "Backprop",
+    "BindsComplexLoss",
     "BindsLoss",
     "CSVLogger",
     "Callback",
     "Checkpoint",
     "ClassScores",
+    "ComplexLayer",
+    "ComplexLossLayer",
+    "ComplexStep",
     "DifferentiableModel",
     "EarlyStopping",
     "EpochAccuracy",
@@ -110,9 +123,11 @@ __all__ = [
     "SimpleNet",
     "SoftmaxWithLoss",
     "Stateful",
+    "StepSizeStudy",
     "Trainer",
     "TwoLayerNet",
     "class_scores",
+    "complex_step_diff",
     "confusion_matrix",
     "cross_entropy_error",
     "gradient_check",
@@ -131,6 +146,7 @@ __all__ = [
     "sigmoid_grad",
     "softmax",
     "step_function",
+    "step_size_study",
     "sum_squared_error",
     "tangent_line",
 ]

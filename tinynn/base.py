@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from numpy.typing import NDArray
 
-from .typing import ArrayLike, FloatArray, IntArray, Params
+from .typing import ArrayLike, ComplexArray, FloatArray, IntArray, Params
 
 if TYPE_CHECKING:
     from .perturbation import Change
 
 __all__ = [
+    "BindsComplexLoss",
     "BindsLoss",
+    "ComplexLayer",
+    "ComplexLossLayer",
     "DifferentiableModel",
     "Function",
     "GradientEstimator",
@@ -285,4 +288,73 @@ class PerturbableLoss(Protocol):
 
     def perturbed_losses(self, x: FloatArray, t: NDArray[Any]) -> Callable[[Change], FloatArray]:
         """A function from a change of the scores ``x`` to the ``P`` losses."""
+        ...
+
+
+# -- optional: complex input, for the complex-step gradient (tinynn.ComplexStep) -----------
+
+
+@runtime_checkable
+class ComplexLayer(Protocol):
+    """A layer that declares it computes a complex-analytic function of complex input.
+
+    Optional. :class:`~tinynn.ComplexStep` differentiates a model by feeding a
+    tiny imaginary step through it, which is exact only if every layer is an
+    analytic function of its input and parameters (built from ``+``, ``*``,
+    ``@``, ``exp``, ``log``, ``tanh``, ...). Layers that branch on the value
+    (``max``, ``abs``, comparisons, :class:`~tinynn.Relu`'s kink at 0) are not
+    analytic, and do not have this method.
+
+    ``forward_complex`` receives the complex parameters explicitly (keyed as
+    ``params``) instead of reading ``self.params``, so the layer's real
+    parameters and the caches its ``backward`` uses are never touched.
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network, here by the complex step)
+    """
+
+    def forward_complex(self, x: ComplexArray, params: Mapping[str, ComplexArray]) -> ComplexArray:
+        """The layer's output for complex ``x`` with complex ``params``; caches nothing."""
+        ...
+
+
+@runtime_checkable
+class ComplexLossLayer(Protocol):
+    """A loss layer whose loss is a complex-analytic function of complex scores.
+
+    Optional, like :class:`ComplexLayer`: used by :class:`~tinynn.ComplexStep`.
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network, here by the complex step)
+    """
+
+    def loss_complex(self, x: ComplexArray, t: NDArray[Any]) -> complex:
+        """The loss of complex scores ``x`` against checked targets ``t``; caches nothing."""
+        ...
+
+
+@runtime_checkable
+class BindsComplexLoss(Protocol):
+    """A model whose loss can be evaluated at complex parameters.
+
+    Optional: :class:`~tinynn.ComplexStep` needs it. :class:`~tinynn.Sequential`
+    has it, and raises ``TypeError`` from ``bind_complex_loss`` when one of
+    its layers is not a :class:`ComplexLayer` (or its loss layer not a
+    :class:`ComplexLossLayer`).
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network, here by the complex step)
+    """
+
+    def bind_complex_loss(
+        self, x: ArrayLike, t: ArrayLike
+    ) -> Callable[[Mapping[str, ComplexArray]], complex]:
+        """Check ``x`` and ``t`` once; return ``params -> loss`` for complex ``params``.
+
+        The function takes complex arrays keyed and shaped as ``self.params``
+        and leaves the model's own parameters unchanged.
+        """
         ...

@@ -10,7 +10,7 @@ its output into the gradient of its input (and of its parameters) in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from ._validation import (
 from .functions import _softmax
 from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, _one_hot_indices, check_delta
 from .perturbation import Change, ColumnChange, DenseChange, RankOneChange
-from .typing import ArrayLike, FloatArray, IntArray, Params
+from .typing import ArrayLike, ComplexArray, FloatArray, IntArray, Params
 
 __all__ = ["Affine", "Relu", "Sigmoid", "SoftmaxWithLoss"]
 
@@ -236,6 +236,16 @@ class Affine:
             dense += b
         return DenseChange(dense)
 
+    def forward_complex(self, x: ComplexArray, params: Mapping[str, ComplexArray]) -> ComplexArray:
+        """``x @ W + b`` with complex ``params``, for :class:`~tinynn.ComplexStep`.
+
+        A product and a sum: complex-analytic. Caches nothing, so
+        ``backward`` still sees the last real ``forward``.
+        """
+        x2 = x.reshape(x.shape[0], -1) if x.ndim > 2 else x
+        out: ComplexArray = x2 @ params["W"]
+        return out + params["b"] if "b" in self._params else out
+
     def __repr__(self) -> str:
         n_in, n_out = self._params["W"].shape
         return f"Affine({n_in} -> {n_out}{'' if 'b' in self._params else ', no bias'})"
@@ -303,6 +313,19 @@ class Sigmoid(_Activation):
         if self._out is None:
             raise RuntimeError("Sigmoid.backward called before forward")
         return (1.0 - self._out) * self._out * dout
+
+    def forward_complex(self, x: ComplexArray, params: Mapping[str, ComplexArray]) -> ComplexArray:
+        """The sigmoid of complex ``x``, for :class:`~tinynn.ComplexStep`.
+
+        ``1 / (1 + exp(-x))`` is analytic. Written as ``exp(x) / (1 + exp(x))``
+        where the real part of ``x`` is negative, so that ``exp`` never
+        overflows (a complex infinity would turn into NaN); the choice between
+        the two equal forms looks at the real part only. Caches nothing.
+        """
+        negative = x.real < 0
+        e = np.exp(np.where(negative, x, -x))
+        out: ComplexArray = np.where(negative, e / (1 + e), 1 / (1 + e))
+        return out
 
     @staticmethod
     def _f(x: FloatArray) -> FloatArray:
@@ -452,6 +475,23 @@ class SoftmaxWithLoss:
             return soft
 
         return losses
+
+    def loss_complex(self, x: ComplexArray, t: NDArray[Any]) -> complex:
+        """Softmax and cross-entropy of complex scores, for :class:`~tinynn.ComplexStep`.
+
+        The shift by the row's maximum (against overflow) uses the *real*
+        parts: ``max`` of complex numbers is not analytic, but softmax does
+        not change when every score of a row moves by the same real number.
+        ``exp``, the division and ``log(y + delta)`` are analytic. Caches
+        nothing.
+        """
+        e = np.exp(x - np.max(x.real, axis=1, keepdims=True))
+        y = e / np.sum(e, axis=1, keepdims=True)
+        n = y.shape[0]
+        labels = _one_hot_indices(t) if t.ndim == 2 else t
+        if labels is None:  # soft targets: the full sum
+            return complex(-np.sum(t * np.log(y + self.delta)) / n)
+        return complex(-np.sum(np.log(y[np.arange(n), labels] + self.delta)) / n)
 
     def __repr__(self) -> str:
         return f"SoftmaxWithLoss(delta={self.delta!r})"

@@ -8,7 +8,7 @@ Book section
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,12 +21,12 @@ from ._validation import (
     check_positive,
     check_positive_int,
 )
-from .base import Layer, LossLayer
+from .base import ComplexLayer, ComplexLossLayer, Layer, LossLayer
 from .estimators import NumericalDiff
 from .layers import Affine, Sigmoid, SoftmaxWithLoss
 from .losses import CROSS_ENTROPY_DELTA, as_targets
 from .parameters import Parameters
-from .typing import ArrayLike, FloatArray, Params
+from .typing import ArrayLike, ComplexArray, FloatArray, Params
 
 __all__ = ["Parameters", "Sequential", "SimpleNet", "TwoLayerNet"]
 
@@ -223,6 +223,62 @@ class Sequential:
 
         def loss() -> float:
             return self._finite_loss(self.loss_layer.forward(self._forward(xb), targets), xb)
+
+        return loss
+
+    def bind_complex_loss(
+        self, x: ArrayLike, t: ArrayLike
+    ) -> Callable[[Mapping[str, ComplexArray]], complex]:
+        """Check ``x`` and ``t`` once; return ``params -> loss`` at complex parameters.
+
+        For :class:`~tinynn.ComplexStep`. The returned function takes complex
+        arrays keyed and shaped as :attr:`params` and passes each layer its
+        own (``forward_complex(x, {'W': ..., 'b': ...})``). Calling it never
+        touches the model's real parameters or the layers' caches (binding
+        runs one real forward pass, as :meth:`bind_loss` does, to check ``t``).
+
+        Raises
+        ------
+        TypeError
+            Before anything is computed, if a layer is not a
+            :class:`~tinynn.ComplexLayer` or the loss layer not a
+            :class:`~tinynn.ComplexLossLayer` (such as :class:`~tinynn.Relu`,
+            whose kink at 0 is not complex-analytic).
+
+        Book section
+        ------------
+        4.4.2 (the gradient of a network, here by the complex step)
+        """
+        complex_layers: list[ComplexLayer] = []
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, ComplexLayer):
+                raise TypeError(
+                    f"layers[{i}] ({type(layer).__name__}) does not declare complex input (it has "
+                    "no forward_complex; see tinynn.ComplexLayer). The complex step needs every "
+                    "layer to be complex-analytic, and max, abs, comparisons or a kink such as "
+                    "Relu's are not: use Backprop or NumericalDiff for this model"
+                )
+            complex_layers.append(layer)
+        loss_layer = self.loss_layer
+        if not isinstance(loss_layer, ComplexLossLayer):
+            raise TypeError(
+                f"the loss layer ({type(loss_layer).__name__}) does not declare complex input "
+                "(it has no loss_complex; see tinynn.ComplexLossLayer): use Backprop or "
+                "NumericalDiff"
+            )
+        xb, single = self._batch(x)
+        targets = self._targets(t, self._forward(xb), single)
+        xc = xb.astype(np.complex128)
+        keys = [
+            {key: name for name, owner, key in self._slots if owner is layer}
+            for layer in self.layers
+        ]
+
+        def loss(params: Mapping[str, ComplexArray]) -> complex:
+            h = xc
+            for layer, names in zip(complex_layers, keys, strict=True):
+                h = layer.forward_complex(h, {key: params[name] for key, name in names.items()})
+            return loss_layer.loss_complex(h, targets)
 
         return loss
 

@@ -41,6 +41,7 @@ __all__ = [
     "optimizer_loss_figure",
     "optimizer_paths_figure",
     "smooth_curve",
+    "step_size_figure",
     "tangent_line_figure",
 ]
 
@@ -524,6 +525,72 @@ def misclassified_figure(
                   va="bottom", fontsize=7)  # fmt: skip
     axes.imshow(np.ma.masked_invalid(canvas), cmap="gray", vmin=0.0, vmax=1.0)
     axes.set_axis_off()
+    return fig
+
+
+def step_size_figure(
+    f: Callable[[Any], Any] | None = None,
+    df: Callable[[float], float] | None = None,
+    x: float = 1.5,
+    *,
+    hs: ArrayLike | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Relative error of the forward, central and complex-step derivatives against ``h``.
+
+    A log-log plot of :func:`~tinynn.step_size_study`: the
+    differences' errors fall with ``h`` (truncation, slopes 1 and 2) until
+    rounding error, growing like :math:`1/h`, takes over; the complex step
+    has no rounding term and stays at float64 precision down to
+    ``h = 1e-20``. A large marker shows each scheme's best ``h`` (named in
+    the legend). Errors of exactly 0 are drawn at 1e-17.
+
+    Parameters
+    ----------
+    f, df, x, hs
+        As for :func:`~tinynn.step_size_study` (by default
+        :math:`e^x / \\sqrt{\\sin^3 x + \\cos^3 x}` at x = 1.5, h from
+        1e-20 to 1e-1).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Book section
+    ------------
+    4.3.1 (rounding error against truncation error; the central difference)
+
+    Examples
+    --------
+    >>> fig = step_size_figure()
+    >>> [line.get_label().split(":")[0] for line in fig.axes[0].lines[:6:2]]
+    ['forward difference', 'central difference', 'complex step']
+    >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale()
+    ('log', 'log')
+    """
+    from .step_size import SCHEMES, step_size_study
+
+    study = step_size_study(f, df, x, hs)
+    fig, axes = _axes(ax)
+    names = {"forward": "forward difference", "central": "central difference",
+             "complex": "complex step"}  # fmt: skip
+    for scheme in SCHEMES:
+        err = np.maximum(study.errors[scheme], 1e-17)
+        best = study.best_h(scheme)
+        (line,) = axes.loglog(
+            study.hs, err, marker=".", linewidth=1,
+            label=f"{names[scheme]}: best h = {best:.1e}",
+        )  # fmt: skip
+        i = int(np.flatnonzero(study.hs == best)[0])
+        axes.loglog([best], [err[i]], marker="o", markersize=10, color=line.get_color(),
+                    fillstyle="none", linestyle="none")  # fmt: skip
+    axes.axvline(1e-4, color="0.6", linestyle=":", label="h = 1e-4 (the book's)")
+    axes.set_xlabel("h")
+    axes.set_ylabel("relative error of f'(x)")
+    axes.set_title(f"derivative at x = {x:g}: truncation against rounding error")
+    axes.legend(loc="best", fontsize="small")
+    axes.grid(True, which="major", alpha=0.4)
     return fig
 
 

@@ -102,6 +102,10 @@ class Trainer:
         Whether the last ``fit`` was stopped by Ctrl-C.
     batch : tuple of arrays
         The current mini-batch ``(x_batch, t_batch)``, for callbacks.
+    train_data : tuple of arrays
+        ``(x, x_float64)``: the training inputs as given to ``fit`` and as the
+        trainer uses them, converted once, so that callbacks evaluating the same
+        data (``EpochAccuracy(train=...)``) need not convert them again.
 
     Book section
     ------------
@@ -162,6 +166,7 @@ class Trainer:
         self.train_size = 0
         self.pending_batch: NDArray[np.intp] | None = None
         self.batch: tuple[NDArray[Any], NDArray[Any]] | None = None
+        self.train_data: tuple[object, NDArray[np.float64]] | None = None
         self._stop_requested = False
 
     def fit(
@@ -206,6 +211,7 @@ class Trainer:
         # checked and converted to float64 once per fit: mini-batches are then float64
         # already, where the book's loop converts float32 data inside every product
         xa = np.ascontiguousarray(as_float_input(x, "x"), dtype=np.float64)
+        self.train_data = (x, xa)
         ta = as_real_array(t, "t")
         if xa.ndim < 2 or len(xa) == 0:
             raise ValueError(f"x must be a non-empty batch of shape (N, ...), got {xa.shape}")

@@ -13,7 +13,7 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["ArrayLike", "FloatArray", "IntArray", "Params", "ScalarFunction"]
+__all__ = ["ArrayLike", "ComplexArray", "FloatArray", "IntArray", "Params", "ScalarFunction"]
 
 #: A float64 array (weights, activations, gradients).
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -23,3 +23,5 @@ IntArray: TypeAlias = NDArray[np.intp]
 Params: TypeAlias = dict[str, FloatArray]
 #: A function of one array returning a scalar, as ``numerical_gradient`` expects.
 ScalarFunction: TypeAlias = Callable[[FloatArray], float]
+#: A complex128 array: parameters and activations carrying a complex step (``ComplexStep``).
+ComplexArray: TypeAlias = NDArray[np.complex128]

@@ -99,5 +99,8 @@ class EpochAccuracy(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
         """Add ``<name>_acc`` for every data set."""
+        train = self.trainer.train_data
         for name, (x, t) in self.datasets.items():
+            if train is not None and x is train[0]:  # the training set: already float64
+                x = train[1]
             logs[f"{name}_acc"] = self.accuracy(x, t)

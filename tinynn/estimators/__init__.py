@@ -1,4 +1,4 @@
-"""Gradient estimators: numerical (central difference) and analytic (backpropagation).
+"""Gradient estimators: numerical, analytic (backpropagation), complex step and SPSA.
 
 Each is a small class behind the :class:`~tinynn.base.GradientEstimator`
 protocol, one module each, re-exported here and from :mod:`tinynn`.
@@ -11,6 +11,15 @@ Book section
 from .backprop import Backprop as Backprop
 from .check import GradientDifference as GradientDifference
 from .check import gradient_check as gradient_check
+from .complex_step import ComplexStep as ComplexStep
 from .numerical import NumericalDiff as NumericalDiff
+from .spsa import SPSA as SPSA
 
-__all__ = ["Backprop", "GradientDifference", "NumericalDiff", "gradient_check"]
+__all__ = [
+    "SPSA",
+    "Backprop",
+    "ComplexStep",
+    "GradientDifference",
+    "NumericalDiff",
+    "gradient_check",
+]
