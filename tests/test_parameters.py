@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinynn import NumericalDiff, Parameters, SimpleNet, TwoLayerNet
+from tinynn import SPSA, ComplexStep, NumericalDiff, Parameters, SimpleNet, TwoLayerNet
 
 
 def net_and_x() -> tuple[TwoLayerNet, np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -194,7 +194,17 @@ def test_no_sequence_of_dict_operations_detaches_or_corrupts(ops: list[str], k: 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize(
     "call",
-    ["loss", "predict", "accuracy", "gradient", "bind_loss", "numerical_gradient", "NumericalDiff"],
+    [
+        "loss",
+        "predict",
+        "accuracy",
+        "gradient",
+        "bind_loss",
+        "numerical_gradient",
+        "NumericalDiff",
+        "ComplexStep",
+        "SPSA",
+    ],
 )
 def test_non_finite_weight_set_in_place_is_named(name: str, bad: float, call: str) -> None:
     net, x, t = net_and_x()
@@ -207,6 +217,8 @@ def test_non_finite_weight_set_in_place_is_named(name: str, bad: float, call: st
         "bind_loss": lambda: net.bind_loss(x, t),
         "numerical_gradient": lambda: net.numerical_gradient(x, t),
         "NumericalDiff": lambda: NumericalDiff().gradient(net, x, t),  # the structured path
+        "ComplexStep": lambda: ComplexStep().gradient(net, x, t),
+        "SPSA": lambda: SPSA(rng=0).gradient(net, x, t),
     }
     if np.isnan(bad):  # NaN always reaches the output: it must be named
         with pytest.raises(ValueError, match=rf"params\['{name}'\] contains 1 non-finite value"):

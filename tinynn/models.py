@@ -267,7 +267,10 @@ class Sequential:
                 "NumericalDiff"
             )
         xb, single = self._batch(x)
-        targets = self._targets(t, self._forward(xb), single)
+        check_params_finite("the complex-step gradient", self._params)  # one pass
+        scores = self._forward(xb)
+        targets = self._targets(t, scores, single)
+        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # overflow fails here
         xc = xb.astype(np.complex128)
         keys = [
             {key: name for name, owner, key in self._slots if owner is layer}
