@@ -57,7 +57,7 @@ def worst(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--models", type=int, default=100, help="random stacks (100)")
     args = parser.parse_args(argv)
 

@@ -66,7 +66,7 @@ def compare(
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--iters", type=int, default=2000, help="iterations per optimizer (2000)")
     p.add_argument("--batch-size", type=int, default=128, help="mini-batch size (128)")
     p.add_argument("--train-size", type=int, default=None, help="use the first N training images")

@@ -60,7 +60,7 @@ def paths(steps: int = 30) -> dict[str, FloatArray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--steps", type=int, default=30, help="steps of each optimizer (30)")
     parser.add_argument("--out", default="optimizer_compare_naive.png", help="the figure's file")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")

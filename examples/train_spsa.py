@@ -25,7 +25,7 @@ from tinynn import SGD, SPSA, Trainer, TwoLayerNet
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--train-size", type=int, default=1000, help="training images used (1000)")
     p.add_argument("--hidden", type=int, default=10, help="hidden units (10)")
     p.add_argument("--iters", type=int, default=500, help="SGD steps (500)")

@@ -260,3 +260,40 @@ def test_built_in_callbacks_run_writers_before_readers_whatever_the_list_order(
     assert (tmp_path / "log.csv").read_text().splitlines()[0] == (
         "epoch,iteration,test_acc,grad_disagreement"
     )
+
+
+def test_callbacks_with_state_are_stateful_and_round_trip(tmp_path: Path) -> None:
+    from tinynn import Stateful
+
+    stateful = [
+        EarlyStopping(),
+        CSVLogger(tmp_path / "log.csv"),
+        GradientAgreement(),
+        Checkpoint(tmp_path / "c.npz"),
+        History(),
+    ]
+    assert all(isinstance(cb, Stateful) for cb in stateful)
+    assert not isinstance(EpochAccuracy(test=(X, T)), Stateful)  # nothing to keep
+    trainer = _fit([*stateful[:4], EpochAccuracy(test=(X, T))], iters=13)
+    for cb in [*stateful[:4], trainer.history]:
+        again = type(cb).__new__(type(cb))
+        again.__dict__.update(cb.__dict__)
+        state = cb.state_dict()  # type: ignore[attr-defined]
+        again.load_state_dict(state)  # type: ignore[attr-defined]
+        after = again.state_dict()  # type: ignore[attr-defined]
+        assert after.keys() == state.keys()
+        for key in state:
+            if isinstance(state[key], np.ndarray):
+                np.testing.assert_array_equal(after[key], state[key])
+            elif key != "best_params" and key != "rng":
+                assert after[key] == state[key] or (
+                    isinstance(state[key], float) and math.isnan(state[key])
+                )
+    with pytest.raises(ValueError, match="not an EarlyStopping state"):
+        EarlyStopping().load_state_dict({"best": 1.0})
+    with pytest.raises(ValueError, match="not a CSVLogger state"):
+        CSVLogger(tmp_path / "x.csv").load_state_dict({"rows": "3"})
+    with pytest.raises(ValueError, match="not a GradientAgreement state"):
+        GradientAgreement().load_state_dict({})
+    with pytest.raises(ValueError, match="needs a number 'best'"):
+        Checkpoint(tmp_path / "c.npz").load_state_dict({"best": "x"})

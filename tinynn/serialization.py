@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +23,6 @@ from .models import Sequential, SimpleNet, TwoLayerNet
 
 __all__ = ["load_model", "save_model"]
 
-M = TypeVar("M", bound=Model)
 PARAMS = "params/"
 _ACTIVATIONS: dict[str, type[Sigmoid] | type[Relu]] = {"Sigmoid": Sigmoid, "Relu": Relu}
 
@@ -177,7 +176,7 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
 @overload
 def load_model(path: str | os.PathLike[str]) -> Sequential: ...
 @overload
-def load_model(path: str | os.PathLike[str], model: M) -> M: ...
+def load_model(path: str | os.PathLike[str], model: Model) -> Model: ...
 def load_model(path: str | os.PathLike[str], model: Model | None = None) -> Model:
     """Load a model saved by :func:`save_model` (or the model inside a checkpoint).
 

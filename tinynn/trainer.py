@@ -100,7 +100,7 @@ class Trainer:
         Updates applied so far in this run; ``len(history.train_loss_list)``.
     interrupted : bool
         Whether the last ``fit`` was stopped by Ctrl-C.
-    batch : tuple of arrays
+    batch : tuple of ndarray
         The current mini-batch ``(x_batch, t_batch)``, for callbacks.
     train_data : tuple of arrays
         ``(x, x_float64)``: the training inputs as given to ``fit`` and as the

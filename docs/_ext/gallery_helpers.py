@@ -30,6 +30,13 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
         return [*OPTIONS, "--save-history", str(SHARED_HISTORY)]
     if name == "using_the_command_line":
         return ["--runs-dir", str(RUNS)]
+    # short settings for the slow ones, so that the build stays quick (each page says so)
+    if name == "optimizer_compare_mnist":
+        return ["--iters", "200", "--train-size", "10000"]
+    if name == "train_spsa":
+        return ["--iters", "200"]
+    if name == "complex_step_check":
+        return ["--models", "10"]
     return []
 
 

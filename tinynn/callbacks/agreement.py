@@ -59,8 +59,9 @@ class GradientAgreement(Callback):
 
     The largest :math:`r` since the previous epoch boundary goes into the
     epoch logs as ``grad_disagreement`` (NaN if no check ran in between).
-    Backprop against the default numerical reference gives about 1e-7
-    (see :func:`~tinynn.gradient_check`); a wrong backward pass gives ~1.
+    Backprop against the default numerical reference gives 1e-7 to 1e-5
+    (see :func:`~tinynn.gradient_check` for why not less); a wrong backward
+    pass gives ~1.
     Order -5: a writer of the logs. Its generator's state is saved by
     :class:`~tinynn.Checkpoint`.
 
