@@ -88,8 +88,9 @@ class IDXServer:
 
     ``url(mode)`` is a mirror base URL. Modes: ``ok`` serves the files; ``missing`` answers
     404; ``corrupt`` serves the files with bytes changed (still valid gzip); ``truncate``
-    announces the full length, sends half and closes; ``hang`` accepts the request and never
-    answers (until the server stops). ``hits`` counts requests by path.
+    announces the full length, sends half and closes; ``hang`` (or any mode starting with it,
+    for several silent mirrors) accepts the request and never answers (until the server
+    stops). ``hits`` counts requests by path.
 
     The server keeps to itself: a client that hangs up (as every timed-out client does) is
     not an error, and leaving the ``with`` block stops the server *and joins every handler
@@ -119,7 +120,7 @@ class IDXServer:
                     raw = bytearray(gzip.decompress(data))
                     raw[-1] ^= 0xFF
                     data = gzip.compress(bytes(raw))
-                if mode == "hang":
+                if mode.startswith("hang"):  # hang, hang2, ...: distinct silent mirrors
                     server.stopping.wait()  # never answer; the client times out
                     return
                 self.send_response(200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -77,7 +78,7 @@ def test_numerical_diff_rejects_bad_arguments() -> None:
     for h in (0.0, -1e-4, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="h must be a finite number > 0"):
             numerical_diff(function_1, 5.0, h)
-    with pytest.raises(ValueError, match="x returned nan"):
+    with pytest.raises(ValueError, match="x must be finite, got nan"):
         numerical_diff(function_1, float("nan"))
     with pytest.raises(ValueError, match="scheme"):
         numerical_diff(function_1, 5.0, scheme="sideways")  # type: ignore[arg-type]
@@ -152,7 +153,7 @@ def test_numerical_gradient_refuses_lists_and_read_only_and_nan() -> None:
 
 
 def test_precision_warning_where_h_vanishes() -> None:
-    with pytest.warns(PrecisionWarning, match="float32 at 1 of 2 entries"):
+    with pytest.warns(PrecisionWarning, match="float32 changes the step h=0.0001: at 1 of 2 "):
         numerical_gradient(lambda a: float(np.sum(a)), np.array([1.0, 1e5], dtype=np.float32))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -206,3 +207,70 @@ def test_gradient_descent_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match=r"returned inf|diverged"), warnings.catch_warnings():
         warnings.simplefilter("ignore", PrecisionWarning)
         gradient_descent(function_2, [1.0, 1.0], lr=1e308, step_num=3)
+
+
+# -- rounding of the step (issue 8) ---------------------------------------------------
+
+
+def test_float32_step_rounded_by_8_percent_warns_and_says_what_to_do() -> None:
+    # in float32, 300 + 1e-4 is rounded so coarsely that the step taken is 8.4% short
+    x = np.array([300.0], dtype=np.float32)
+    taken = (float(np.float32(300.0 + 1e-4)) - float(np.float32(300.0 - 1e-4))) / 2
+    assert abs(taken - 1e-4) / 1e-4 == pytest.approx(0.0845, abs=1e-3)  # independent check
+    with pytest.warns(PrecisionWarning, match=r"worst 8\.4% .*use float64 .* or a larger h"):
+        g = numerical_gradient(lambda v: float(np.sum(v.astype(np.float64) ** 2)), x)
+    # the warning is right: the result really is about 8% off the true 600
+    assert abs(g[0] - 600.0) / 600.0 > 0.05
+
+
+def test_float64_large_entry_warns_and_small_entries_do_not() -> None:
+    with pytest.warns(PrecisionWarning, match=r"in float64 .* at 1 of 2 entries .*index \(0,\)"):
+        numerical_gradient(lambda v: float(np.sum(v**2)), np.array([1e12, 1.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = numerical_gradient(lambda v: float(np.sum(v**2)), np.array([3.0, 4.0, 1e3]))
+    np.testing.assert_allclose(g, [6.0, 8.0, 2e3], rtol=1e-5)
+
+
+@given(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from([1e-4, 1e-3, 1e-2]),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_warning_fires_exactly_when_the_step_is_over_1_percent_off(
+    x: float, h: float, dtype: type[np.floating[Any]]
+) -> None:
+    a = np.array([x], dtype=dtype)
+    up, down = float(dtype(float(a[0]) + h)), float(dtype(float(a[0]) - h))
+    off = abs((up - down) / 2 - h) / h > 0.01
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        numerical_gradient(lambda v: float(np.sum(v)), a, h)
+    assert any(w.category is PrecisionWarning for w in caught) == off
+
+
+def test_numerical_diff_warns_for_a_large_x_in_float64() -> None:
+    with pytest.warns(PrecisionWarning, match="rounding in float64"):
+        numerical_diff(lambda v: v * v, 1e13)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: numerical_diff(3, 1.0), "f must be callable .*got int 3"),  # type: ignore[arg-type]
+        (lambda: numerical_diff("sin", 1.0), "got str 'sin'"),  # type: ignore[arg-type]
+        (lambda: numerical_gradient(None, np.zeros(2)), "got NoneType"),  # type: ignore[arg-type]
+        (lambda: tangent_line(2.5, 1.0), "got float 2.5"),  # type: ignore[arg-type]
+        (lambda: gradient_descent(3, [1.0]), "got int 3"),  # type: ignore[arg-type]
+        (lambda: numerical_diff(abs, "1.0"), "x must be a real number, got str"),  # type: ignore[arg-type]
+        (lambda: numerical_diff(abs, True), "x must be a real number, got bool"),
+        (lambda: numerical_diff(abs, 1 + 2j), "got complex"),  # type: ignore[arg-type]
+        (lambda: tangent_line(abs, None), "got NoneType"),  # type: ignore[arg-type]
+        (lambda: gradient_descent(np.sum, [[1.0, 2.0], [3.0]]), "ragged .* lengths 2, 1"),
+        (lambda: gradient_descent(np.sum, ["a", "b"]), "init_x must be an array of real"),
+        (lambda: gradient_descent(np.sum, [1.0], step_num=True), "step_num must be an int"),
+    ],
+)
+def test_errors_name_what_was_passed(call: Any, message: str) -> None:
+    with pytest.raises(TypeError if "ragged" not in message else ValueError, match=message):
+        call()

@@ -55,7 +55,7 @@ def test_bad_step(h: float) -> None:
 
 
 def test_bad_point_and_non_finite_value() -> None:
-    with pytest.raises(ValueError, match="x returned"):
+    with pytest.raises(ValueError, match="x must be finite, got nan"):
         complex_step_diff(np.sin, float("nan"))
     with pytest.raises(ValueError, match="finite values"):
         with np.errstate(over="ignore", invalid="ignore"):

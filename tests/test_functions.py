@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -91,3 +94,52 @@ def test_softmax_rejects_bad_shapes(bad: np.ndarray) -> None:
 def test_functions_reject_non_numeric_input(fn: object) -> None:
     with pytest.raises(TypeError, match="real numbers"):
         fn(np.array(["a", "b"]))  # type: ignore[operator]
+
+
+# -- NaN and infinity (issue 8) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_softmax_rejects_non_finite_scores_without_numpy_warnings(
+    bad: float, shape: tuple[int, ...]
+) -> None:
+    x = np.zeros(shape)
+    x.flat[1] = bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"NaN|softmax needs finite scores"):
+            softmax(x)
+
+
+def test_softmax_of_far_apart_finite_scores_is_exact_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(softmax([1e308, -1e308]), [1.0, 0.0])
+
+
+ELEMENTWISE = [identity_function, step_function, sigmoid, sigmoid_grad, relu, relu_grad]
+
+
+@pytest.mark.parametrize("f", ELEMENTWISE)
+def test_elementwise_functions_reject_nan_naming_its_index(f: Any) -> None:
+    message = r"x contains 1 NaN value\(s\), the first at index \(1, 0\)"
+    with pytest.raises(ValueError, match=message):
+        f(np.array([[0.0], [np.nan]]))
+
+
+@pytest.mark.parametrize(
+    ("f", "expected"),
+    [
+        (identity_function, [np.inf, -np.inf]),
+        (step_function, [1.0, 0.0]),
+        (sigmoid, [1.0, 0.0]),
+        (sigmoid_grad, [0.0, 0.0]),
+        (relu, [np.inf, 0.0]),
+        (relu_grad, [1.0, 0.0]),
+    ],
+)
+def test_elementwise_functions_take_their_limits_at_infinity(f: Any, expected: list[float]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(f([np.inf, -np.inf]), expected)

@@ -92,3 +92,78 @@ def test_sum_squared_error_rejects_mismatched_shapes_and_nan() -> None:
         sum_squared_error([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="infinite"):
         sum_squared_error([1.0, np.inf], [1.0, 0.0])
+
+
+# -- targets that are not distributions, scores instead of probabilities (issue 8) --------
+
+
+@pytest.mark.parametrize(
+    ("t", "row", "total"),
+    [
+        ([[0, 1, 0], [0, 0, 0]], 1, "0"),  # the sample would be dropped from the loss
+        ([[1, 1, 0], [0, 0, 1]], 0, "2"),  # counted twice
+        ([[0.5, 0.4, 0.0], [0, 0, 1]], 0, "0.9"),  # soft targets that do not add up
+        ([[0, 0, 1], [0, 0, 1], [0.3, 0.3, 0.3]], 2, "0.9"),
+    ],
+)
+def test_target_rows_must_sum_to_1_and_the_first_bad_row_is_named(
+    t: list[list[float]], row: int, total: str
+) -> None:
+    y = softmax(np.zeros((len(t), 3)))
+    message = rf"t row {row} sums to {total} .*probability distribution"
+    with pytest.raises(ValueError, match=message):
+        cross_entropy_error(y, t)
+
+
+def test_rows_summing_to_0_would_silently_break_backprop_against_numerical() -> None:
+    # the reason for the check: with a zero row the loss ignores the sample, but Backprop's
+    # (y - t) / N does not, so the two gradients would disagree without a word
+    from tinynn import TwoLayerNet
+
+    net = TwoLayerNet(3, 4, 2, rng=0)
+    with pytest.raises(ValueError, match="t row 0 sums to 0"):
+        net.gradient(np.ones((2, 3)), [[0.0, 0.0], [0.0, 1.0]])
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(2, 6),
+    st.integers(0, 2**32 - 1),
+)
+def test_soft_targets_summing_to_1_are_allowed_and_match_the_formula(
+    n: int, c: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    t = rng.dirichlet(np.ones(c), size=n)  # each row sums to 1 up to rounding
+    y = softmax(rng.standard_normal((n, c)))
+    expected = -np.sum(t * np.log(y + 1e-7)) / n  # independent
+    assert cross_entropy_error(y, t) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("y", "fragment"),
+    [
+        ([[2.0, -1.0, 0.5]], "got 2.0 at index \\(0, 0\\).*raw scores\\? Apply softmax first"),
+        ([[0.2, 0.3, 1.5]], "got 1.5 at index \\(0, 2\\)"),
+        ([0.5, -0.1, 0.6], "got -0.1 at index \\(1,\\)"),
+    ],
+)
+def test_y_outside_0_1_is_rejected_with_a_hint_to_use_softmax(
+    y: list[float], fragment: str
+) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        cross_entropy_error(y, [0, 0, 1] if np.ndim(y) == 1 else [2])
+
+
+def test_zero_probability_with_delta_0_is_an_error_not_inf() -> None:
+    assert cross_entropy_error([1.0, 0.0], [0, 1], delta=1e-7) == pytest.approx(-np.log(1e-7))
+    with pytest.raises(ValueError, match=r"infinite: y gives probability 0 .* delta > 0"):
+        cross_entropy_error([1.0, 0.0], [0, 1], delta=0.0)
+    # soft targets: 0 log 0 counts as 0, as in the formula
+    assert cross_entropy_error([[1.0, 0.0]], [[1.0, 0.0]], delta=0.0) == 0.0
+
+
+def test_sum_squared_error_overflow_is_an_error() -> None:
+    assert sum_squared_error([1e150], [0.0]) == pytest.approx(0.5e300)
+    with pytest.raises(ValueError, match="overflows float64"):
+        sum_squared_error([1e200], [-1e200])

@@ -23,8 +23,6 @@ from .base import PropagatesChange as PropagatesChange
 from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
 from .calculus import complex_step_diff as complex_step_diff
-from .calculus import gradient_descent as gradient_descent
-from .calculus import gradient_descent_path as gradient_descent_path
 from .calculus import numerical_diff as numerical_diff
 from .calculus import numerical_gradient as numerical_gradient
 from .calculus import tangent_line as tangent_line
@@ -52,6 +50,8 @@ from .functions import sigmoid as sigmoid
 from .functions import sigmoid_grad as sigmoid_grad
 from .functions import softmax as softmax
 from .functions import step_function as step_function
+from .gradient_method import gradient_descent as gradient_descent
+from .gradient_method import gradient_descent_path as gradient_descent_path
 from .handwriting import preprocess_digit as preprocess_digit
 from .handwriting import read_digit as read_digit
 from .layers import Affine as Affine
@@ -60,7 +60,6 @@ from .layers import Sigmoid as Sigmoid
 from .layers import SoftmaxWithLoss as SoftmaxWithLoss
 from .losses import cross_entropy_error as cross_entropy_error
 from .losses import sum_squared_error as sum_squared_error
-from .models import Parameters as Parameters
 from .models import Sequential as Sequential
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
@@ -70,6 +69,7 @@ from .optimizers import Adam as Adam
 from .optimizers import Momentum as Momentum
 from .optimizers import Nesterov as Nesterov
 from .optimizers import RMSprop as RMSprop
+from .parameters import Parameters as Parameters
 from .serialization import load_model as load_model
 from .serialization import save_model as save_model
 from .step_size import StepSizeStudy as StepSizeStudy

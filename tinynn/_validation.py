@@ -21,12 +21,93 @@ def describe(a: NDArray[Any]) -> str:
     return f"shape {a.shape} and dtype {a.dtype}"
 
 
+def describe_value(value: object) -> str:
+    """What the user passed, for error messages: ``int 3``, ``str 'abc'``, ``list``, ..."""
+    if isinstance(value, np.ndarray):
+        return f"an array of {describe(value)}"
+    kind = type(value).__name__
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        text = repr(value)
+        return kind if value is None else f"{kind} {text[:40]}{'...' if len(text) > 40 else ''}"
+    return kind
+
+
+def _ragged(value: object) -> str:
+    """Describe where a nested sequence is ragged: the first level whose lengths differ."""
+    level: list[object] = [value]
+    for depth in range(32):
+        lengths: list[int | None] = []
+        for item in level:
+            if isinstance(item, (list, tuple)):
+                lengths.append(len(item))
+            elif isinstance(item, np.ndarray):
+                lengths.append(len(item) if item.ndim else None)
+            else:
+                lengths.append(None)
+        if len(set(lengths)) > 1:
+            shown = ["scalar" if n is None else str(n) for n in lengths[:8]]
+            more = ", ..." if len(lengths) > 8 else ""
+            where = "its rows" if depth == 1 else f"the sequences at depth {depth}"
+            return f"{where} have lengths {', '.join(shown)}{more}"
+        if lengths and lengths[0] is None:
+            break
+        level = [sub for item in level for sub in item]  # type: ignore[attr-defined]
+    return "its rows have different lengths"
+
+
 def as_real_array(value: ArrayLike, name: str) -> NDArray[Any]:
-    """Return ``value`` as an array of real numbers (bool, int or float), no copy if possible."""
-    a = np.asarray(value)
+    """Return ``value`` as an array of real numbers (bool, int or float), no copy if possible.
+
+    Raises ``TypeError`` for strings, ``None``, objects, complex numbers and the like, and
+    ``ValueError`` for a ragged nested sequence, each naming what was passed.
+    """
+    if isinstance(value, np.ndarray):
+        a = value
+    else:
+        if value is None or isinstance(value, (str, bytes, dict, set)) or callable(value):
+            raise TypeError(
+                f"{name} must be an array of real numbers, got {describe_value(value)}"
+            )
+        try:
+            a = np.asarray(value)
+        except ValueError as exc:
+            if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
+                raise TypeError(
+                    f"{name} must be an array of real numbers, got {describe_value(value)} "
+                    f"that NumPy cannot convert ({exc})"
+                ) from None
+            raise ValueError(
+                f"{name} is a ragged nested sequence: {_ragged(value)}; every row must have "
+                "the same length"
+            ) from None
+        except TypeError as exc:
+            raise TypeError(
+                f"{name} must be an array of real numbers, got {describe_value(value)} ({exc})"
+            ) from None
     if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_) or np.iscomplexobj(a):
-        raise TypeError(f"{name} must be an array of real numbers, got {describe(a)}")
+        got = describe_value(value)
+        if not isinstance(value, np.ndarray) and not isinstance(value, np.generic):
+            got += f" (as an array: {describe(a)})"
+        raise TypeError(f"{name} must be an array of real numbers, got {got}")
     return a
+
+
+def check_callable(f: object, name: str = "f") -> None:
+    """Raise ``TypeError`` unless ``f`` is callable, naming what it was instead."""
+    if not callable(f):
+        raise TypeError(f"{name} must be callable (a function), got {describe_value(f)}")
+
+
+def first_nonfinite(a: NDArray[Any]) -> str | None:
+    """``None`` if every entry of ``a`` is finite, else a phrase naming the first bad entry."""
+    finite = np.isfinite(a)
+    if finite.all():
+        return None
+    bad = np.argwhere(~finite)[0]
+    where = tuple(int(i) for i in bad)
+    kind = "NaN" if np.isnan(a[where]) else f"infinite ({float(a[where])})"
+    count = int(a.size - np.count_nonzero(finite))
+    return f"{count} non-finite value(s); the first is {kind} at index {where}"
 
 
 def as_float_input(value: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
@@ -40,14 +121,8 @@ def as_float_input(value: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
 
 def check_finite(a: NDArray[Any], name: str) -> None:
     """Raise ``ValueError`` naming the first NaN or infinite entry of ``a``."""
-    if a.size and not np.all(np.isfinite(a)):
-        bad = np.argwhere(~np.isfinite(a))[0]
-        where = tuple(int(i) for i in bad)
-        kind = "NaN" if np.isnan(a[where]) else "infinite"
-        count = int(np.count_nonzero(~np.isfinite(a)))
-        raise ValueError(
-            f"{name} contains {count} non-finite value(s); the first is {kind} at index {where}"
-        )
+    if a.size and (problem := first_nonfinite(a)) is not None:
+        raise ValueError(f"{name} contains {problem}")
 
 
 def check_positive(value: float, name: str) -> None:

@@ -1,15 +1,16 @@
-"""Numerical differentiation and gradient descent (book sections 4.3 and 4.4).
+"""Numerical differentiation (book sections 4.3 and 4.4).
 
 These are the chapter's first tools: a derivative computed from two function
-values, the gradient of a function of many variables computed one entry at a
-time, and the gradient method that walks downhill along it.
+values and the gradient of a function of many variables computed one entry at
+a time. The gradient method that walks downhill along it is in
+:mod:`tinynn.gradient_method`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -17,18 +18,17 @@ from numpy.typing import NDArray
 
 from ._validation import (
     as_float_input,
+    check_callable,
     check_finite,
-    check_nonnegative_int,
     check_positive,
     describe,
+    describe_value,
 )
 from .typing import ArrayLike, FloatArray
 
 __all__ = [
     "PrecisionWarning",
     "complex_step_diff",
-    "gradient_descent",
-    "gradient_descent_path",
     "numerical_diff",
     "numerical_gradient",
     "tangent_line",
@@ -38,8 +38,17 @@ __all__ = [
 DEFAULT_H = 1e-4
 
 
+#: How far (relative) the step actually taken may differ from ``h`` before a warning.
+STEP_TOLERANCE = 0.01
+
+
 class PrecisionWarning(RuntimeWarning):
-    """The step ``h`` is lost to rounding: ``x + h == x`` in the array's dtype.
+    """Rounding ruins a finite difference or a descent: the step taken is not ``h``.
+
+    Raised (as a warning) when ``(x + h) - (x - h)``, computed in the array's
+    dtype, differs from ``2h`` by more than 1% (in float32 near ``x = 100``
+    the step is 8% off; where ``x + h == x`` it is lost entirely), and when
+    :func:`gradient_descent` diverges.
 
     Book section
     ------------
@@ -55,6 +64,20 @@ def _scalar(value: object, what: str) -> float:
         raise TypeError(f"{what} must return a scalar, got {type(value).__name__}") from exc
     if not math.isfinite(out):
         raise ValueError(f"{what} returned {out}; the numerical derivative needs finite values")
+    return out
+
+
+def _number(value: object, name: str) -> float:
+    """``value`` (a real number, not a bool or string) as a finite float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            return _number(value[()], name)
+        raise TypeError(f"{name} must be a real number, got {describe_value(value)}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {out}")
     return out
 
 
@@ -88,6 +111,9 @@ def numerical_diff(
 
     Raises
     ------
+    TypeError
+        If ``f`` is not callable, ``x`` is not a real number, or ``f`` does
+        not return a scalar.
     ValueError
         If ``h`` is not a finite positive number, ``x`` is not finite,
         ``f`` returns a non-finite value, or ``scheme`` is unknown.
@@ -95,8 +121,9 @@ def numerical_diff(
     Warns
     -----
     PrecisionWarning
-        If ``x + h == x`` in float64: the step has been rounded away and the
-        result is meaningless (the book's ``h = 1e-50`` example).
+        If the step actually taken in float64, ``(x + h) - (x - h)``, is more
+        than 1% off ``2h``: rounding has eaten the step (the book's
+        ``h = 1e-50`` example, where ``x + h == x``).
 
     Notes
     -----
@@ -117,17 +144,12 @@ def numerical_diff(
     >>> numerical_diff(function_1, 10.0)
     0.2999999999986347
     """
+    check_callable(f)
     check_positive(h, "h")
-    xf = _scalar(x, "x")
+    xf = _number(x, "x")
     if scheme not in ("central", "forward", "backward"):
         raise ValueError(f"scheme must be 'central', 'forward' or 'backward', got {scheme!r}")
-    if xf + h == xf or xf - h == xf:
-        warnings.warn(
-            f"x + h == x in float64 for x={xf!r}, h={h!r}: the step is lost to rounding and the "
-            "derivative is meaningless; use a step such as h=1e-4",
-            PrecisionWarning,
-            stacklevel=2,
-        )
+    warn_if_step_rounded(np.array([xf]), h)
     what = "f"
     if scheme == "central":
         return (_scalar(f(xf + h), what) - _scalar(f(xf - h), what)) / (2 * h)
@@ -151,6 +173,13 @@ def tangent_line(f: Callable[[float], float], x: float) -> Callable[[ArrayLike],
     callable
         ``line(t) = f'(x) * t + (f(x) - f'(x) * x)``, taking scalars or arrays.
 
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable or ``x`` is not a real number.
+    ValueError
+        If ``x`` or a value of ``f`` is not finite.
+
     Book section
     ------------
     4.3.2 (figure 4-7, ``ch04/gradient_1d.py``)
@@ -161,11 +190,13 @@ def tangent_line(f: Callable[[float], float], x: float) -> Callable[[ArrayLike],
     >>> line([5.0, 10.0])
     array([0.75, 1.75])
     """
-    d = numerical_diff(f, x)
-    y = _scalar(f(float(x)), "f") - d * float(x)
+    check_callable(f)
+    xf = _number(x, "x")
+    d = numerical_diff(f, xf)
+    y = _scalar(f(xf), "f") - d * xf
 
     def line(t: ArrayLike) -> FloatArray:
-        return d * np.asarray(t, dtype=np.float64) + y
+        return d * np.asarray(as_float_input(t, "t"), dtype=np.float64) + y
 
     return line
 
@@ -187,19 +218,42 @@ def _check_perturbable(x: object) -> NDArray[np.floating[Any]]:
     return x
 
 
-def warn_if_step_lost(x: NDArray[np.floating[Any]], h: float, name: str = "x") -> None:
-    """Warn with :class:`PrecisionWarning` where ``x + h == x`` in ``x``'s dtype."""
-    step = x.dtype.type(h)
-    lost = (x + step == x) | (x - step == x)
-    if np.any(lost):
-        where = tuple(int(i) for i in np.argwhere(lost)[0])
-        warnings.warn(
-            f"{name} + h == {name} in {x.dtype} at {int(np.count_nonzero(lost))} of {x.size} "
-            f"entries (first at index {where}, value {x[where]!r}, h={h!r}): the step is lost to "
-            "rounding there and that derivative is meaningless",
-            PrecisionWarning,
-            stacklevel=3,
-        )
+def step_rounding(x: NDArray[np.floating[Any]], h: float, name: str = "x") -> str | None:
+    """``None`` if the step taken at every entry is within 1% of ``h``, else why not.
+
+    The step actually taken at an entry is half of ``(x + h) - (x - h)``, each rounded to
+    ``x``'s dtype, which is what the central difference divides by ``2h``.
+    """
+    if x.size == 0:
+        return None
+    xd = x.astype(np.float64)
+    up = (xd + h).astype(x.dtype).astype(np.float64)
+    down = (xd - h).astype(x.dtype).astype(np.float64)
+    error = np.abs((up - down) / 2 - h) / h
+    worst = int(np.argmax(error))
+    if not error.flat[worst] > STEP_TOLERANCE:
+        return None
+    where = tuple(int(i) for i in np.unravel_index(worst, x.shape))
+    count = int(np.count_nonzero(error > STEP_TOLERANCE))
+    lost = ""
+    if up.flat[worst] == xd.flat[worst]:
+        lost = "x + h == x there, the step is lost to rounding; "
+    fix = "use float64 (x.astype(np.float64)) or a larger h" if x.dtype != np.float64 else (
+        "use a larger h"
+    )
+    return (
+        f"rounding in {x.dtype} changes the step h={float(h)!r}: at {count} of {x.size} entries of "
+        f"{name} the step actually taken differs from h by more than {STEP_TOLERANCE:.0%}, "
+        f"worst {float(error.flat[worst]):.1%} at index {where} (value "
+        f"{float(xd.flat[worst])!r}); {lost}the derivative there is off by about as much: {fix}"
+    )
+
+
+def warn_if_step_rounded(x: NDArray[np.floating[Any]], h: float, name: str = "x") -> None:
+    """Warn with :class:`PrecisionWarning` where the step taken is more than 1% off ``h``."""
+    problem = step_rounding(x, h, name)
+    if problem is not None:
+        warnings.warn(problem, PrecisionWarning, stacklevel=3)
 
 
 def numerical_gradient(
@@ -238,9 +292,9 @@ def numerical_gradient(
     Raises
     ------
     TypeError
-        If ``x`` is not a float ndarray (integer arrays cannot hold ``x + h``;
-        the book's version silently returns zeros for them), or ``f`` does
-        not return a scalar.
+        If ``f`` is not callable, ``x`` is not a float ndarray (integer
+        arrays cannot hold ``x + h``; the book's version silently returns
+        zeros for them), or ``f`` does not return a scalar.
     ValueError
         If ``h`` is not a finite positive number, ``x`` holds NaN or infinity,
         or ``f`` returns a non-finite value.
@@ -248,7 +302,9 @@ def numerical_gradient(
     Warns
     -----
     PrecisionWarning
-        Where ``x + h == x`` in ``x``'s dtype.
+        Where the step actually taken in ``x``'s dtype is more than 1% off
+        ``h`` (``x + h == x`` is the extreme case); float32 entries near 100
+        are 8% off with ``h = 1e-4``.
 
     Book section
     ------------
@@ -263,14 +319,23 @@ def numerical_gradient(
     >>> numerical_gradient(function_2, np.array([0.0, 2.0]))
     array([0., 4.])
     """
+    check_callable(f)
     check_positive(h, "h")
     xa = _check_perturbable(x)
     if scheme not in ("central", "forward", "backward"):
         raise ValueError(f"scheme must be 'central', 'forward' or 'backward', got {scheme!r}")
-    warn_if_step_lost(xa, h)
-    grad = np.zeros(xa.shape, dtype=np.float64)
+    warn_if_step_rounded(xa, h)
     if scheme != "central":
+        grad = np.zeros(xa.shape, dtype=np.float64)
         return _one_sided_gradient(f, xa, h, 1.0 if scheme == "forward" else -1.0, grad)
+    return _central_differences(f, xa, h)
+
+
+def _central_differences(
+    f: Callable[[NDArray[Any]], float], xa: NDArray[np.floating[Any]], h: float
+) -> FloatArray:
+    """The book's loop over the entries of a checked ``xa``."""
+    grad = np.zeros(xa.shape, dtype=np.float64)
     for idx in np.ndindex(xa.shape):
         tmp_val = xa[idx]
         try:
@@ -304,114 +369,6 @@ def _one_sided_gradient(
     return grad
 
 
-def _descend(
-    f: Callable[[NDArray[Any]], float], init_x: ArrayLike, lr: float, step_num: int, h: float
-) -> Iterator[FloatArray]:
-    """Yield the starting point and then the point after each step (a fresh copy each)."""
-    check_positive(lr, "lr")
-    check_nonnegative_int(step_num, "step_num")
-    check_positive(h, "h")
-    x = np.array(as_float_input(init_x, "init_x"), dtype=np.float64, copy=True)
-    yield x.copy()
-    for _ in range(step_num):
-        grad = numerical_gradient(f, x, h)
-        with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-            x -= lr * grad
-        check_finite(x, "x (gradient descent diverged: lower lr)")
-        yield x.copy()
-
-
-def gradient_descent(
-    f: Callable[[NDArray[Any]], float],
-    init_x: ArrayLike,
-    lr: float = 0.01,
-    step_num: int = 100,
-    *,
-    h: float = DEFAULT_H,
-) -> FloatArray:
-    """Minimise ``f`` by the gradient method, starting from ``init_x``.
-
-    .. math:: x \\leftarrow x - \\eta \\nabla f(x)
-
-    Parameters
-    ----------
-    f : callable
-        A scalar function of an array.
-    init_x : array_like
-        The starting point. Not modified.
-    lr : float, default 0.01
-        The learning rate :math:`\\eta`.
-    step_num : int, default 100
-        How many steps to take.
-    h : float, default 1e-4
-        The step of the numerical gradient.
-
-    Returns
-    -------
-    ndarray of float64
-        The point after ``step_num`` steps.
-
-    Raises
-    ------
-    ValueError
-        If ``lr`` or ``h`` is not a finite positive number, ``step_num`` is
-        negative, ``init_x`` holds NaN or infinity, or the walk overflows.
-
-    See Also
-    --------
-    gradient_descent_path : the same walk, returning every point visited.
-
-    Book section
-    ------------
-    4.4.1 (the gradient method; the effect of the learning rate)
-
-    Examples
-    --------
-    >>> def function_2(x):
-    ...     return x[0] ** 2 + x[1] ** 2
-    >>> gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=100)
-    array([-6.11110793e-10,  8.14814391e-10])
-    """
-    x = np.empty(0)
-    for x in _descend(f, init_x, lr, step_num, h):  # noqa: B007 (the last point is the result)
-        pass
-    return x
-
-
-def gradient_descent_path(
-    f: Callable[[NDArray[Any]], float],
-    init_x: ArrayLike,
-    lr: float = 0.01,
-    step_num: int = 100,
-    *,
-    h: float = DEFAULT_H,
-) -> FloatArray:
-    """Every point the gradient method visits, for drawing its path.
-
-    Parameters are those of :func:`gradient_descent`.
-
-    Returns
-    -------
-    ndarray of float64
-        Shape ``(step_num + 1, *np.shape(init_x))``: row 0 is ``init_x``,
-        the last row is what :func:`gradient_descent` returns.
-
-    Book section
-    ------------
-    4.4.1 (figure 4-10, ``ch04/gradient_method.py``)
-
-    Examples
-    --------
-    >>> path = gradient_descent_path(lambda x: x[0] ** 2 + x[1] ** 2, [-3.0, 4.0], lr=0.1,
-    ...                              step_num=2)
-    >>> path
-    array([[-3.  ,  4.  ],
-           [-2.4 ,  3.2 ],
-           [-1.92,  2.56]])
-    """
-    return np.stack(list(_descend(f, init_x, lr, step_num, h)))
-
-
 def complex_step_diff(f: Callable[[complex], complex], x: float, h: float = 1e-20) -> float:
     """Derivative of a function of one variable by the complex step: no subtraction.
 
@@ -439,8 +396,8 @@ def complex_step_diff(f: Callable[[complex], complex], x: float, h: float = 1e-2
         If ``h`` is not a finite positive number, ``x`` is not finite, or
         ``f`` returns a non-finite value.
     TypeError
-        If ``f`` rejects a complex argument or returns something that is not
-        a number.
+        If ``f`` is not callable, ``x`` is not a real number, ``f`` rejects a
+        complex argument, or returns something that is not a number.
 
     Notes
     -----
@@ -465,8 +422,9 @@ def complex_step_diff(f: Callable[[complex], complex], x: float, h: float = 1e-2
     >>> complex_step_diff(np.sin, 1.0), float(np.cos(1.0))
     (0.5403023058681398, 0.5403023058681398)
     """
+    check_callable(f)
     check_positive(h, "h")
-    xf = _scalar(x, "x")
+    xf = _number(x, "x")
     try:
         value = f(complex(xf, h))
     except TypeError as exc:

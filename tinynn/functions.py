@@ -4,13 +4,19 @@ Each function takes an array of real numbers and returns a new float array of
 the same shape. They are the plain functions of the book's
 ``common/functions.py``; the layers in :mod:`tinynn.layers` wrap them with a
 ``backward``.
+
+Bad inputs: NaN is rejected everywhere (``ValueError`` naming the first NaN),
+since it would only come out again as a silent NaN. Infinity is accepted where
+the function has a limit there (``sigmoid(inf) = 1``, ``relu(-inf) = 0``,
+``step_function(inf) = 1``, ``identity_function(inf) = inf``) and rejected by
+``softmax``, whose shift by the maximum would compute ``inf - inf``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_real_array
+from ._validation import as_real_array, check_finite
 from .typing import ArrayLike, FloatArray
 
 __all__ = [
@@ -25,7 +31,17 @@ __all__ = [
 
 
 def _floats(x: ArrayLike, name: str = "x") -> FloatArray:
-    return np.asarray(as_real_array(x, name), dtype=np.float64)
+    """``x`` as float64; ``ValueError`` naming the first NaN (infinity is allowed)."""
+    a = np.asarray(as_real_array(x, name), dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = np.sum(a)  # one cheap pass: NaN only if some entry is NaN (or inf - inf)
+    if np.isnan(total) and np.isnan(a).any():
+        where = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
+        raise ValueError(
+            f"{name} contains {int(np.count_nonzero(np.isnan(a)))} NaN value(s), the first at "
+            f"index {where}; the result would be NaN there"
+        )
+    return a
 
 
 def identity_function(x: ArrayLike) -> FloatArray:
@@ -40,6 +56,13 @@ def identity_function(x: ArrayLike) -> FloatArray:
     -------
     ndarray of float64
         A copy of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` holds NaN.
+    TypeError
+        If ``x`` is not an array of real numbers.
 
     Book section
     ------------
@@ -67,6 +90,13 @@ def step_function(x: ArrayLike) -> FloatArray:
     -------
     ndarray of float64
         0.0 or 1.0 for each entry.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` holds NaN.
+    TypeError
+        If ``x`` is not an array of real numbers.
 
     Book section
     ------------
@@ -97,6 +127,13 @@ def sigmoid(x: ArrayLike) -> FloatArray:
         Values in [0, 1]. Large negative inputs give exactly 0 without an
         overflow warning.
 
+    Raises
+    ------
+    ValueError
+        If ``x`` holds NaN.
+    TypeError
+        If ``x`` is not an array of real numbers.
+
     Book section
     ------------
     3.2.4 (the sigmoid function); used by ``TwoLayerNet`` in 4.5.1.
@@ -124,6 +161,13 @@ def sigmoid_grad(x: ArrayLike) -> FloatArray:
     -------
     ndarray of float64
 
+    Raises
+    ------
+    ValueError
+        If ``x`` holds NaN.
+    TypeError
+        If ``x`` is not an array of real numbers.
+
     Book section
     ------------
     4.5.1 (``sigmoid_grad`` in the book's ``TwoLayerNet.gradient``); derived in 5.5.2.
@@ -149,6 +193,13 @@ def relu(x: ArrayLike) -> FloatArray:
     -------
     ndarray of float64
 
+    Raises
+    ------
+    ValueError
+        If ``x`` holds NaN.
+    TypeError
+        If ``x`` is not an array of real numbers.
+
     Book section
     ------------
     3.2.7 (the ReLU function)
@@ -172,6 +223,13 @@ def relu_grad(x: ArrayLike) -> FloatArray:
     Returns
     -------
     ndarray of float64
+
+    Raises
+    ------
+    ValueError
+        If ``x`` holds NaN.
+    TypeError
+        If ``x`` is not an array of real numbers.
 
     Book section
     ------------
@@ -203,7 +261,9 @@ def softmax(x: ArrayLike) -> FloatArray:
     Raises
     ------
     ValueError
-        If ``x`` is not 1-D or 2-D, or is empty.
+        If ``x`` is not 1-D or 2-D, is empty, or holds NaN or infinity.
+    TypeError
+        If ``x`` is not an array of real numbers.
 
     Notes
     -----
@@ -229,18 +289,32 @@ def softmax(x: ArrayLike) -> FloatArray:
         raise ValueError(
             f"softmax expects scores of shape (C,) or (N, C) with C >= 1, got shape {a.shape}"
         )
+    try:
+        check_finite(a, "x")
+    except ValueError as exc:
+        raise ValueError(
+            f"softmax needs finite scores: {exc} (shifting by the maximum would compute "
+            "inf - inf = NaN); clip the scores or find where they overflowed"
+        ) from None
     return _softmax(a)
 
 
 def _softmax(a: FloatArray) -> FloatArray:
-    """Softmax without input checks (the book's algorithm), for the layers."""
-    if a.ndim == 2:
-        at = a.T
-        at = at - np.max(at, axis=0)
-        e = np.exp(at)
-        y: FloatArray = (e / np.sum(e, axis=0)).T
-        return y
-    shifted = a - np.max(a)
-    e1 = np.exp(shifted)
-    y1: FloatArray = e1 / np.sum(e1)
-    return y1
+    """Softmax without input checks (the book's algorithm), for the layers.
+
+    A finite score so far below the maximum that the shift overflows to ``-inf`` gets
+    probability 0, as it should; NumPy's overflow warning for it is silenced. An infinite
+    score gives NaN without a warning: :func:`softmax` rejects such input, and models
+    explain a non-finite result.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # callers check the result
+        if a.ndim == 2:
+            at = a.T
+            at = at - np.max(at, axis=0)
+            e = np.exp(at)
+            y: FloatArray = (e / np.sum(e, axis=0)).T
+            return y
+        shifted = a - np.max(a)
+        e1 = np.exp(shifted)
+        y1: FloatArray = e1 / np.sum(e1)
+        return y1

@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import as_real_array, check_finite, check_positive, describe
+from ._validation import (
+    as_generator,
+    as_real_array,
+    check_finite,
+    check_positive,
+    check_positive_int,
+    describe,
+)
 from .functions import _softmax
 from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, _one_hot_indices, check_delta
 from .perturbation import Change, ColumnChange, DenseChange, RankOneChange
@@ -75,6 +82,8 @@ class Affine:
 
     def __init__(self, W: ArrayLike, b: ArrayLike | None = None) -> None:
         w = _weight(W, "W", 2)
+        if w.size == 0:
+            raise ValueError(f"W must have at least one row and one column, got shape {w.shape}")
         self._params: Params = {"W": w}
         if b is not None:
             bias = _weight(b, "b", 1)
@@ -93,7 +102,7 @@ class Affine:
         in_size: int,
         out_size: int,
         *,
-        rng: np.random.Generator,
+        rng: np.random.Generator | int,
         weight_init_std: float = 0.01,
         bias: bool = True,
     ) -> Affine:
@@ -103,8 +112,8 @@ class Affine:
         ----------
         in_size, out_size : int
             Shape of ``W``.
-        rng : numpy.random.Generator
-            The source of randomness.
+        rng : numpy.random.Generator or int
+            The source of randomness (an int is a seed).
         weight_init_std : float, default 0.01
         bias : bool, default True
 
@@ -112,12 +121,24 @@ class Affine:
         -------
         Affine
 
+        Raises
+        ------
+        TypeError
+            If a size is not an int (``True`` is not), ``rng`` is not a generator or seed,
+            or ``bias`` is not a bool.
+        ValueError
+            If a size is < 1 or ``weight_init_std`` is not a finite number > 0.
+
         Book section
         ------------
         4.5.1 (``weight_init_std * np.random.randn(...)``, zero bias)
         """
+        check_positive_int(in_size, "in_size")
+        check_positive_int(out_size, "out_size")
         check_positive(weight_init_std, "weight_init_std")
-        W = weight_init_std * rng.standard_normal((in_size, out_size))
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be a bool, got {bias!r}")
+        W = weight_init_std * as_generator(rng).standard_normal((in_size, out_size))
         return cls(W, np.zeros(out_size) if bias else None)
 
     @property

@@ -7,6 +7,7 @@ data ``t``. Labels may be given as one-hot rows (the book's
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,10 @@ def sum_squared_error(y: ArrayLike, t: ArrayLike) -> float:
     Raises
     ------
     ValueError
-        If the shapes differ or an input holds NaN or infinity.
+        If the shapes differ, an input holds NaN or infinity, or the sum
+        overflows float64.
+    TypeError
+        If an input is not an array of real numbers.
 
     Book section
     ------------
@@ -61,7 +65,14 @@ def sum_squared_error(y: ArrayLike, t: ArrayLike) -> float:
         )
     check_finite(ya, "y")
     check_finite(ta, "t")
-    return float(0.5 * np.sum((ya - ta) ** 2))
+    with np.errstate(over="ignore"):
+        loss = float(0.5 * np.sum((ya - ta) ** 2))
+    if not math.isfinite(loss):
+        raise ValueError(
+            f"sum_squared_error overflows float64 (|y - t| up to {np.max(np.abs(ya - ta)):.3g}); "
+            "scale y and t down"
+        )
+    return loss
 
 
 def cross_entropy_error(y: ArrayLike, t: ArrayLike, *, delta: float = CROSS_ENTROPY_DELTA) -> float:
@@ -91,10 +102,13 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, *, delta: float = CROSS_ENTR
     Raises
     ------
     ValueError
-        If the shapes do not match, a label is outside ``[0, C)``, ``y`` is
-        negative, or an input holds NaN or infinity.
+        If the shapes do not match, a label is outside ``[0, C)``, ``y`` lies
+        outside ``[0, 1]`` (raw scores: apply softmax first), a one-hot or
+        soft target row does not sum to 1, an input holds NaN or infinity, or
+        the loss is infinite (``delta=0`` and a zero probability).
     TypeError
-        If class indices are not integers.
+        If class indices are not integers, or an input is not an array of
+        real numbers.
 
     Notes
     -----
@@ -124,11 +138,29 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, *, delta: float = CROSS_ENTR
         raise ValueError(f"y must have shape (C,) or (N, C), got shape {ya.shape}")
     check_finite(ya, "y")
     check_delta(delta)
-    if np.any(ya < 0):
-        raise ValueError("y must hold probabilities (>= 0), e.g. a softmax output; got negatives")
+    check_probabilities(ya, "y")
     y2 = ya.reshape(1, ya.size) if ya.ndim == 1 else ya
     targets = as_targets(t, y2.shape[0], y2.shape[1], single=ya.ndim == 1)
-    return _cross_entropy(y2, targets, delta)
+    loss = _cross_entropy(y2, targets, delta)
+    if not math.isfinite(loss):
+        raise ValueError(
+            "cross_entropy_error is infinite: y gives probability 0 to a target class and "
+            f"delta={delta!r}; use delta > 0 (the book's 1e-7) to keep log(0) out"
+        )
+    return loss
+
+
+def check_probabilities(y: FloatArray, name: str) -> None:
+    """Raise ``ValueError`` unless every entry of ``y`` lies in [0, 1], suggesting softmax."""
+    low, high = float(np.min(y)), float(np.max(y))
+    if low < 0 or high > 1:
+        bad = np.argwhere((y < 0) | (y > 1))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1], got {float(y[where])!r} at index "
+            f"{where} (values from {low:.4g} to {high:.4g}): are these raw scores? "
+            "Apply softmax first"
+        )
 
 
 def check_delta(delta: float) -> None:
@@ -152,21 +184,19 @@ def as_targets(
     if single and ta.ndim in (0, 1):
         ta = ta.reshape(1) if ta.ndim == 0 else ta.reshape(1, ta.size)
     if ta.ndim == 2 and ta.shape == (n_samples, n_classes):
-        check_finite(ta, name)
-        if np.any(ta < 0) or np.any(ta > 1):
-            raise ValueError(f"{name} as one-hot rows must lie in [0, 1], got values outside")
-        return np.asarray(ta, dtype=np.float64)
+        tf = np.asarray(ta, dtype=np.float64)
+        check_finite(tf, name)
+        _check_distributions(tf, name)
+        return tf
     if ta.ndim == 1 and ta.shape[0] == n_samples:
         if not np.issubdtype(ta.dtype, np.integer):
-            if (
+            if not (
                 np.issubdtype(ta.dtype, np.floating)
                 and np.all(np.isfinite(ta))
                 and np.all(ta == np.round(ta))
             ):
-                ta = ta.astype(np.intp)
-            else:
                 raise TypeError(f"{name} as class indices must be integers, got {describe(ta)}")
-        if ta.size and (ta.min() < 0 or ta.max() >= n_classes):
+        if ta.size and (ta.min() < 0 or ta.max() >= n_classes):  # before any cast to intp
             bad = int(ta[(ta < 0) | (ta >= n_classes)][0])
             raise ValueError(
                 f"{name} holds label {bad}, outside the {n_classes} classes [0, {n_classes - 1}]"
@@ -180,15 +210,43 @@ def as_targets(
     raise ValueError(f"{name} has shape {np.shape(t)}; expected {expected}")
 
 
+#: How far a one-hot or soft target row's sum may be from 1 (rounding of soft targets).
+TARGET_SUM_TOLERANCE = 1e-6
+
+
+def _check_distributions(t: FloatArray, name: str) -> None:
+    """Raise ``ValueError`` unless each row of ``t`` lies in [0, 1] and sums to 1."""
+    if t.size == 0:
+        return
+    if float(np.min(t)) < 0 or float(np.max(t)) > 1:
+        where = tuple(int(i) for i in np.argwhere((t < 0) | (t > 1))[0])
+        raise ValueError(
+            f"{name} as one-hot (or soft) target rows must lie in [0, 1], got "
+            f"{float(t[where])!r} at index {where}"
+        )
+    sums = np.sum(t, axis=1)
+    off = np.abs(sums - 1.0) > TARGET_SUM_TOLERANCE * t.shape[1]
+    if off.any():
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"{name} row {row} sums to {float(sums[row]):.6g} ({int(np.count_nonzero(off))} of "
+            f"{t.shape[0]} rows do not sum to 1); one-hot or soft target rows must each be a "
+            "probability distribution (sum 1): a row of zeros drops its sample from the loss, "
+            "a row with two ones counts it twice"
+        )
+
+
 def _cross_entropy(y: FloatArray, t: NDArray[Any], delta: float = CROSS_ENTROPY_DELTA) -> float:
     """Cross-entropy of a checked ``(N, C)`` batch; ``t`` from :func:`as_targets`."""
     n = y.shape[0]
-    if t.ndim == 2:
-        labels = _one_hot_indices(t)
-        if labels is None:
-            return float(-np.sum(t * np.log(y + delta)) / n)
-        t = labels
-    return float(-np.sum(np.log(y[np.arange(n), t] + delta)) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) with delta=0: callers check
+        if t.ndim == 2:
+            labels = _one_hot_indices(t)
+            if labels is None:
+                terms = np.where(t > 0, t * np.log(y + delta), 0.0)  # 0 log 0 = 0
+                return float(-np.sum(terms) / n)
+            t = labels
+        return float(-np.sum(np.log(y[np.arange(n), t] + delta)) / n)
 
 
 def _one_hot_indices(t: FloatArray) -> NDArray[np.intp] | None:

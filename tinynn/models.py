@@ -7,12 +7,14 @@ Book section
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._finite import all_finite, check_params_finite, explain_nonfinite
 from ._validation import (
     as_float_input,
     as_generator,
@@ -23,51 +25,10 @@ from .base import ComplexLayer, ComplexLossLayer, Layer, LossLayer
 from .estimators import NumericalDiff
 from .layers import Affine, Sigmoid, SoftmaxWithLoss
 from .losses import CROSS_ENTROPY_DELTA, as_targets
+from .parameters import Parameters
 from .typing import ArrayLike, ComplexArray, FloatArray, Params
 
 __all__ = ["Parameters", "Sequential", "SimpleNet", "TwoLayerNet"]
-
-
-class Parameters(dict[str, FloatArray]):
-    """A model's parameters by name: a ``dict`` whose arrays the layers share.
-
-    Optimizers change the arrays in place (``params['W1'] -= lr * grad``), and
-    the layers see the change. Assigning a new array to an existing name
-    copies it *into* the existing array, so the layers stay linked to it;
-    names cannot be added, since no layer would use them.
-
-    Book section
-    ------------
-    4.5.1 (the ``params`` dictionary of ``TwoLayerNet``)
-
-    Examples
-    --------
-    >>> p = Parameters({"W": np.zeros(2)})
-    >>> w = p["W"]
-    >>> p["W"] = [1.0, 2.0]
-    >>> w
-    array([1., 2.])
-    """
-
-    def __setitem__(self, key: str, value: ArrayLike) -> None:
-        if key not in self:
-            raise KeyError(f"{key!r} is not a parameter of this model; it has {list(self)}")
-        target = dict.__getitem__(self, key)
-        if value is target:
-            return
-        new = np.asarray(as_float_input(value, f"params[{key!r}]"), dtype=np.float64)
-        if new.shape != target.shape:
-            raise ValueError(
-                f"params[{key!r}] has shape {target.shape}; cannot assign an array of shape "
-                f"{new.shape}"
-            )
-        target[...] = new
-
-    def update(self, other: Any = (), /, **kwargs: ArrayLike) -> None:
-        """Assign each item with ``__setitem__`` (in place)."""
-        items: Iterable[tuple[str, ArrayLike]] = other.items() if hasattr(other, "items") else other
-        for key, value in [*items, *kwargs.items()]:
-            self[key] = value
 
 
 class Sequential:
@@ -108,6 +69,8 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer], loss: LossLayer | None = None) -> None:
+        if not isinstance(layers, (list, tuple)):
+            raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
         if len(layers) == 0:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
@@ -166,14 +129,19 @@ class Sequential:
         Raises
         ------
         ValueError, TypeError
-            As :meth:`loss`.
+            As :meth:`loss`; also ``ValueError`` naming a parameter that holds NaN or
+            infinity (a numerical gradient would spread it silently).
 
         Book section
         ------------
         4.5.1 (the inputs of ``TwoLayerNet.loss``)
         """
         xb, single = self._batch(x)
-        return xb, self._targets(t, self._forward(xb), single)
+        check_params_finite("the numerical gradient", self._params)  # one pass, per gradient
+        scores = self._forward(xb)
+        targets = self._targets(t, scores, single)
+        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # overflow fails here
+        return xb, targets
 
     # -- input checks ---------------------------------------------------------------
     def _batch(self, x: ArrayLike) -> tuple[FloatArray, bool]:
@@ -195,10 +163,22 @@ class Sequential:
     def _targets(self, t: ArrayLike, scores: FloatArray, single: bool) -> NDArray[Any]:
         return as_targets(t, scores.shape[0], scores.shape[1], single=single)
 
+    def _finite(self, y: FloatArray, x: FloatArray, what: str) -> FloatArray:
+        """``y`` if finite (one cheap reduction), else a ``ValueError`` naming the cause."""
+        if not all_finite(y):
+            explain_nonfinite(what, self._params, self.layers, self.loss_layer, x)
+        return y
+
+    def _finite_loss(self, value: float, x: FloatArray) -> float:
+        if not math.isfinite(value):
+            explain_nonfinite(f"the loss ({value})", self._params, self.layers, self.loss_layer, x)
+        return value
+
     # -- the model --------------------------------------------------------------------
     def _forward(self, x: FloatArray) -> FloatArray:
-        for layer in self.layers:
-            x = layer.forward(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is explained
+            for layer in self.layers:
+                x = layer.forward(x)
         return x
 
     def predict(self, x: ArrayLike) -> FloatArray:
@@ -209,7 +189,7 @@ class Sequential:
         4.5.1 (``TwoLayerNet.predict``)
         """
         xb, single = self._batch(x)
-        y = self.loss_layer.activation(self._forward(xb))
+        y = self._finite(self.loss_layer.activation(self._forward(xb)), xb, "predict's output")
         return y[0] if single else y
 
     def loss(self, x: ArrayLike, t: ArrayLike) -> float:
@@ -221,7 +201,8 @@ class Sequential:
         """
         xb, single = self._batch(x)
         scores = self._forward(xb)
-        return self.loss_layer.forward(scores, self._targets(t, scores, single))
+        value = self.loss_layer.forward(scores, self._targets(t, scores, single))
+        return self._finite_loss(value, xb)
 
     def bind_loss(self, x: ArrayLike, t: ArrayLike) -> Callable[[], float]:
         """Check ``x`` and ``t`` once; return a function computing ``loss(x, t)`` from the
@@ -236,10 +217,12 @@ class Sequential:
         4.5.1 (``loss_W = lambda W: self.loss(x, t)``)
         """
         xb, single = self._batch(x)
-        targets = self._targets(t, self._forward(xb), single)
+        scores = self._forward(xb)
+        targets = self._targets(t, scores, single)
+        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # NaN weights fail here
 
         def loss() -> float:
-            return self.loss_layer.forward(self._forward(xb), targets)
+            return self._finite_loss(self.loss_layer.forward(self._forward(xb), targets), xb)
 
         return loss
 
@@ -284,7 +267,10 @@ class Sequential:
                 "NumericalDiff"
             )
         xb, single = self._batch(x)
-        targets = self._targets(t, self._forward(xb), single)
+        check_params_finite("the complex-step gradient", self._params)  # one pass
+        scores = self._forward(xb)
+        targets = self._targets(t, scores, single)
+        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # overflow fails here
         xc = xb.astype(np.complex128)
         keys = [
             {key: name for name, owner, key in self._slots if owner is layer}
@@ -307,7 +293,7 @@ class Sequential:
         4.5.3 (``TwoLayerNet.accuracy``)
         """
         xb, single = self._batch(x)
-        scores = self._forward(xb)
+        scores = self._finite(self._forward(xb), xb, "the last layer's output")
         targets = self._targets(t, scores, single)
         labels = np.argmax(targets, axis=1) if targets.ndim == 2 else targets
         return float(np.sum(np.argmax(scores, axis=1) == labels) / float(xb.shape[0]))
@@ -419,7 +405,7 @@ class SimpleNet(Sequential):
     def predict(self, x: ArrayLike) -> FloatArray:
         """The scores ``x @ W`` (the book's ``simpleNet.predict`` applies no softmax)."""
         xb, single = self._batch(x)
-        z = self._forward(xb)
+        z = self._finite(self._forward(xb), xb, "predict's output")
         return z[0] if single else z
 
 

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from .calculus import PrecisionWarning, gradient_descent_path, numerical_gradient, tangent_line
+from .calculus import PrecisionWarning, numerical_gradient, tangent_line
+from .gradient_method import gradient_descent_path
 from .typing import ArrayLike, FloatArray
 
 if TYPE_CHECKING:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import http.client
 import sys
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
@@ -38,10 +40,35 @@ class DownloadError(OSError):
     3.6.1 (MNIST dataset; the book's ``_download`` has a single URL and no checks)
     """
 
-    def __init__(self, name: str, errors: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self, name: str, errors: Sequence[tuple[str, str]], unreachable: Sequence[str] = ()
+    ) -> None:
         self.errors = list(errors)
+        #: The URLs that timed out or could not be connected to (their mirror is likely down).
+        self.unreachable = list(unreachable)
         lines = "\n".join(f"  {url}: {reason}" for url, reason in self.errors) or "  (no mirrors)"
         super().__init__(f"could not download {name}:\n{lines}")
+
+
+class _DeadlinePassed(OSError):
+    """The whole download's deadline passed during (or before) this attempt."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server did not answer (timeout, refused, no route, DNS)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False  # it answered, with an error status
+    if isinstance(exc, urllib.error.URLError):
+        return isinstance(exc.reason, OSError)
+    return isinstance(exc, (TimeoutError, ConnectionError))
+
+
+def _why(exc: BaseException) -> str:
+    """Why an attempt failed, in words."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return f"no answer within the timeout ({reason or 'timed out'})"
+    return str(exc) or type(exc).__name__
 
 
 def check_url(url: str) -> None:
@@ -97,10 +124,16 @@ class _Progress:
             self.stream.flush()
 
 
-def _fetch(url: str, f: BinaryIO, *, timeout: float, progress: bool, name: str) -> None:
-    """Stream ``url`` into the open file ``f``; raise ``OSError`` if the transfer is short."""
+def _fetch(
+    url: str, f: BinaryIO, *, timeout: float, deadline: float, progress: bool, name: str
+) -> None:
+    """Stream ``url`` into the open file ``f`` before ``deadline`` (``time.monotonic()``);
+    raise ``OSError`` if the transfer is short or the deadline passes."""
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    wait = min(timeout, deadline - time.monotonic())
+    if wait <= 0:
+        raise _DeadlinePassed("not tried: the download deadline had passed")
+    with urllib.request.urlopen(request, timeout=wait) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length is not None and length.isdigit() else None
         bar = _Progress(name, total, progress, sys.stderr)
@@ -108,6 +141,10 @@ def _fetch(url: str, f: BinaryIO, *, timeout: float, progress: bool, name: str) 
             while chunk := response.read(_CHUNK):
                 f.write(chunk)
                 bar.update(len(chunk))
+                if time.monotonic() > deadline:
+                    raise _DeadlinePassed(
+                        f"the download deadline passed after {bar.done} bytes (too slow)"
+                    )
         finally:
             bar.close()
     if total is not None and bar.done != total:
@@ -119,8 +156,10 @@ def download_verified(
     dest: Path,
     sha256: str,
     *,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
+    deadline: float | None = None,
     progress: bool | None = None,
+    unreachable: list[str] | None = None,
 ) -> Path:
     """Download the first of ``urls`` whose decompressed content has ``sha256`` to ``dest``.
 
@@ -134,9 +173,16 @@ def download_verified(
         SHA-256 (hex) of the *decompressed* IDX content.
     timeout : float
         Seconds to wait for each connection or read before giving up on a mirror.
+    deadline : float, optional
+        A ``time.monotonic()`` time by which everything must be done: no attempt starts
+        after it, and a transfer still running then is abandoned. ``None``: no deadline.
     progress : bool, optional
         Show a progress line on stderr for files of 1 MiB or more. ``None`` (the default)
         shows it only when stderr is a terminal.
+
+    unreachable : list of str, optional
+        Gets the URLs that did not answer at all (timeout, connection refused), even if a
+        later mirror succeeded, so that a caller can skip their mirror for other files.
 
     Returns
     -------
@@ -147,7 +193,8 @@ def download_verified(
     ------
     DownloadError
         If every mirror failed; it lists each URL and why (HTTP status, timeout, short
-        transfer, checksum). Nothing is left at ``dest`` or in a temporary file.
+        transfer, checksum, deadline) and which did not answer at all (``unreachable``).
+        Nothing is left at ``dest`` or in a temporary file.
     KeyboardInterrupt
         Passed on at once (after removing the temporary file), not treated as a mirror failure.
 
@@ -170,14 +217,22 @@ def download_verified(
       (no mirrors)
     """
     show = sys.stderr.isatty() if progress is None else progress
+    end = time.monotonic() + 1e9 if deadline is None else deadline
     errors: list[tuple[str, str]] = []
+    silent: list[str] = [] if unreachable is None else unreachable
+    first_silent = len(silent)
     for url in urls:
+        if time.monotonic() >= end:
+            errors.append((url, "not tried: the download deadline had passed"))
+            continue
         try:
             with atomic_write(dest) as f:
-                _fetch(url, f, timeout=timeout, progress=show, name=dest.name)
+                _fetch(url, f, timeout=timeout, deadline=end, progress=show, name=dest.name)
                 f.seek(0)
                 check_sha256(decompress_idx(f.read(), source=url), sha256, source=url)
             return dest
         except (OSError, EOFError, http.client.HTTPException, ChecksumError, IDXFormatError) as exc:
-            errors.append((url, str(exc) or type(exc).__name__))
-    raise DownloadError(dest.name, errors)
+            errors.append((url, _why(exc)))
+            if _unreachable(exc):
+                silent.append(url)
+    raise DownloadError(dest.name, errors, silent[first_silent:])

@@ -10,6 +10,7 @@ are recorded in ``<user cache>/verified.json``.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from .download import DownloadError, download_verified
@@ -37,26 +38,49 @@ def _download_missing(
     found: dict[IDXFile, bytes],
     *,
     timeout: float,
+    deadline: float,
     progress: bool | None,
 ) -> str:
-    """Download each missing file into ``target``; return a note on the failures."""
+    """Download each missing file into ``target`` within ``deadline`` seconds in all; return a
+    note on every URL tried and why it failed.
+
+    A mirror that does not answer (timeout, connection refused) is not asked again for the
+    remaining files, so one hanging mirror costs one ``timeout``, not one per file.
+    """
     note = "Download failed:"
+    end = time.monotonic() + deadline
+    dead: dict[str, str] = {}  # mirror -> the URL that did not answer
+    slow = False  # whether a timeout or the deadline was involved
     for f in missing:
         dest = target / (f.name + ".gz")
+        live = [m for m in mirrors if m not in dead]
+        skipped = [
+            f"\n  {m}{f.name}.gz: not tried, the mirror did not answer for {dead[m]}"
+            for m in mirrors
+            if m in dead
+        ]
+        silent: list[str] = []
         try:
             download_verified(
-                [m + f.name + ".gz" for m in mirrors],
+                [m + f.name + ".gz" for m in live],
                 dest,
                 f.sha256,
                 timeout=timeout,
+                deadline=end,
                 progress=progress,
+                unreachable=silent,
             )
         except DownloadError as exc:
             reasons = [f"\n  {url}: {why}" for url, why in exc.errors]
-            note += "".join(reasons) or f"\n  {f.name}.gz: no mirrors given"
+            note += "".join(reasons + skipped) or f"\n  {f.name}.gz: no mirrors given"
+            slow = slow or bool(silent) or any("deadline" in w for _, w in exc.errors)
             continue
+        finally:
+            dead.update({m: m + f.name + ".gz" for m in live if m + f.name + ".gz" in silent})
         record.add(dest, os.stat(dest), f.sha256)
         found[f] = read_verified(dest, f, record)
+    if slow:
+        note += f"\n  (timeout {timeout:g} s per connection or read, {deadline:g} s in all)"
     return note
 
 
@@ -68,6 +92,7 @@ def obtain_contents(
     mirrors: tuple[str, ...],
     timeout: float,
     progress: bool | None,
+    deadline: float = 300.0,
 ) -> list[bytes]:
     """The verified, decompressed IDX content of ``spec``'s four files, in ``spec.files`` order.
 
@@ -83,6 +108,8 @@ def obtain_contents(
         Base URLs ending in ``/``.
     timeout : float
         Seconds per connection or read.
+    deadline : float
+        Seconds for all downloads together.
     progress : bool or None
         Progress display (see :func:`~tinynn.datasets.download_verified`).
 
@@ -116,7 +143,14 @@ def obtain_contents(
                 note = "Download skipped: no writable folder (root= or the user cache)."
             else:
                 note = _download_missing(
-                    missing, target, mirrors, record, found, timeout=timeout, progress=progress
+                    missing,
+                    target,
+                    mirrors,
+                    record,
+                    found,
+                    timeout=timeout,
+                    deadline=deadline,
+                    progress=progress,
                 )
             missing = [f for f in spec.files if f not in found]
         if missing:

@@ -8,7 +8,9 @@ files of a :class:`~tinynn.datasets.DatasetSpec`, verifies their SHA-256, parses
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,24 @@ from .splits import parse_splits, shape_split
 __all__ = ["load_fashion_mnist", "load_idx_dataset", "load_mnist"]
 
 
+_warned_folders: set[str] = set()
+
+
+def _warn_not_cached(path: Path) -> None:
+    """Warn, once per folder and process, that the ``.npz`` cache cannot be written there."""
+    folder = os.fspath(path.parent)
+    if folder in _warned_folders:
+        return
+    _warned_folders.add(folder)
+    warnings.warn(
+        f"the cache folder {folder} is not writable: nothing will be cached, so every load "
+        "parses the IDX files again (about a second for MNIST). Make it writable, set "
+        "XDG_CACHE_HOME to a writable folder, or pass cache=False to silence this",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 def load_idx_dataset(
     spec: DatasetSpec,
     normalize: bool = True,
@@ -34,7 +54,8 @@ def load_idx_dataset(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
     cache: bool = True,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
+    deadline: float = 300.0,
     progress: bool | None = None,
 ) -> tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]:
     """Load an MNIST-like IDX data set described by ``spec``; see :func:`load_mnist`.
@@ -77,6 +98,7 @@ def load_idx_dataset(
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool or None, got {progress!r}")
     check_positive(timeout, "timeout")
+    check_positive(deadline, "deadline")
     if isinstance(mirrors, str):
         raise TypeError("mirrors must be a sequence of URLs, not a single string")
     urls = spec.mirrors if mirrors is None else tuple(mirrors)
@@ -87,11 +109,17 @@ def load_idx_dataset(
     arrays = load_npz(npz_path(spec), spec) if cache else None
     if arrays is None:
         contents = obtain_contents(
-            spec, root, download=bool(download), mirrors=urls, timeout=timeout, progress=progress
+            spec,
+            root,
+            download=bool(download),
+            mirrors=urls,
+            timeout=timeout,
+            deadline=deadline,
+            progress=progress,
         )
         arrays = parse_splits(spec, contents)
-        if cache:
-            save_npz(npz_path(spec), arrays)
+        if cache and not save_npz(npz_path(spec), arrays):
+            _warn_not_cached(npz_path(spec))
     x_train, t_train, x_test, t_test = arrays
     c = spec.num_classes
     return (
@@ -109,7 +137,8 @@ def load_mnist(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
     cache: bool = True,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
+    deadline: float = 300.0,
     progress: bool | None = None,
 ) -> tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]:
     """Load MNIST as ``(x_train, t_train), (x_test, t_test)``, as the book's ``load_mnist``.
@@ -133,7 +162,11 @@ def load_mnist(
     cache : bool
         Read and write the ``.npz`` cache of the parsed arrays in the user cache.
     timeout : float
-        Seconds before a silent connection to a mirror is abandoned.
+        Seconds before a silent connection to a mirror is abandoned (the next mirror is then
+        tried, and the silent one is not asked again for the other files).
+    deadline : float
+        Seconds for all downloads together: no download starts after it, and one still
+        running is abandoned. The error then lists every URL tried and why.
     progress : bool, optional
         Progress display on stderr for large downloads; ``None`` means "if stderr is a
         terminal".
@@ -152,6 +185,12 @@ def load_mnist(
         If files with the right checksum are still inconsistent (only for custom specs).
     TypeError, ValueError
         For arguments of the wrong type or value (e.g. ``timeout <= 0``, an ``ftp://`` mirror).
+
+    Warns
+    -----
+    UserWarning
+        Once per folder, if the cache folder is not writable: the data still loads, but
+        nothing is cached.
 
     Notes
     -----
@@ -182,6 +221,7 @@ def load_mnist(
         mirrors=mirrors,
         cache=cache,
         timeout=timeout,
+        deadline=deadline,
         progress=progress,
     )
 
@@ -195,7 +235,8 @@ def load_fashion_mnist(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
     cache: bool = True,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
+    deadline: float = 300.0,
     progress: bool | None = None,
 ) -> tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]:
     """Load Fashion-MNIST as ``(x_train, t_train), (x_test, t_test)``, options as ``load_mnist``.
@@ -226,5 +267,6 @@ def load_fashion_mnist(
         mirrors=mirrors,
         cache=cache,
         timeout=timeout,
+        deadline=deadline,
         progress=progress,
     )
