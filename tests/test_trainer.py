@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -226,3 +227,69 @@ def test_trainer_rejects_bad_parts() -> None:
         Trainer(
             net, SGD(), callbacks=[EpochAccuracy(test=(np.ones((3, 2)), np.zeros(3, int)))], rng=0
         ).fit(np.ones((3, 6)), np.zeros(3, int), iters=1)
+
+
+def test_the_training_data_is_checked_once_per_fit_not_per_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sequential checks the whole data set once (for_checked_data); batches skip the checks."""
+    import tinynn.models as models_module
+
+    calls = {"x": 0, "t": 0}
+    real_input, real_targets = models_module.as_float_input, models_module.as_targets
+
+    def counting_input(*args: Any, **kwargs: Any) -> Any:
+        calls["x"] += 1
+        return real_input(*args, **kwargs)
+
+    def counting_targets(*args: Any, **kwargs: Any) -> Any:
+        calls["t"] += 1
+        return real_targets(*args, **kwargs)
+
+    monkeypatch.setattr(models_module, "as_float_input", counting_input)
+    monkeypatch.setattr(models_module, "as_targets", counting_targets)
+    rng = np.random.default_rng(0)
+    x, t = rng.random((60, 4)), rng.integers(0, 3, 60)
+    net = TwoLayerNet(4, 5, 3, rng=1)
+    Trainer(net, SGD(lr=0.1), batch_size=6, rng=2).fit(x, t, iters=50)
+    assert calls["x"] <= 3 and calls["t"] <= 3, calls  # per fit, not 2 x 50 per batch
+    # and the same numbers as when every batch is checked (a model without the shortcut)
+    class Plain:
+        def __init__(self, inner: TwoLayerNet) -> None:
+            self.inner, self.params = inner, inner.params
+
+        def predict(self, x: Any) -> Any:
+            return self.inner.predict(x)
+
+        def loss(self, x: Any, t: Any) -> float:
+            return self.inner.loss(x, t)
+
+        def accuracy(self, x: Any, t: Any) -> float:
+            return self.inner.accuracy(x, t)
+
+        def gradient(self, x: Any, t: Any) -> Any:
+            return self.inner.gradient(x, t)
+
+    other = TwoLayerNet(4, 5, 3, rng=1)
+    Trainer(Plain(other), SGD(lr=0.1), batch_size=6, rng=2).fit(x, t, iters=50)
+    for key in net.params:
+        np.testing.assert_array_equal(net.params[key], other.params[key])
+
+
+def test_the_whole_data_set_is_checked_before_the_first_update() -> None:
+    rng = np.random.default_rng(0)
+    x, t = rng.random((60, 4)), rng.integers(0, 3, 60)
+    net = TwoLayerNet(4, 5, 3, rng=1)
+    before = net.params["W1"].copy()
+    bad_x = x.copy()
+    bad_x[-1, 2] = np.inf
+    with pytest.raises(ValueError, match=r"x contains 1 non-finite value\(s\); the first is "
+                                         r"infinite \(inf\) at index \(59, 2\)"):  # fmt: skip
+        Trainer(net, SGD(lr=0.1), rng=2).fit(bad_x, t, iters=5)
+    bad_t = t.copy()
+    bad_t[-1] = 3
+    with pytest.raises(ValueError, match="t holds label 3"):
+        Trainer(net, SGD(lr=0.1), rng=2).fit(x, bad_t, iters=5)
+    np.testing.assert_array_equal(net.params["W1"], before)
+    view, xb, tb = net.for_checked_data(x, t)
+    assert view.params is net.params and xb.dtype == np.float64 and tb.dtype == np.intp

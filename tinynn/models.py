@@ -7,6 +7,7 @@ Book section
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -102,6 +103,7 @@ class Sequential:
         self.input_size: int | None = int(first.shape[0]) if first is not None else None
         # a first layer that can fill its grads without dL/dx saves its largest product
         self._first_backward = getattr(self.layers[0], "param_backward", None)
+        self._trusted = False  # see for_checked_data
 
     @staticmethod
     def _param_name(key: str, index: int) -> str:
@@ -144,8 +146,52 @@ class Sequential:
         return xb, targets
 
     # -- input checks ---------------------------------------------------------------
+    def for_checked_data(
+        self, x: ArrayLike, t: ArrayLike
+    ) -> tuple[Sequential, FloatArray, NDArray[Any]]:
+        """Check a whole data set once; return a view of this model that trusts batches of it.
+
+        The :class:`~tinynn.Trainer` calls this once per ``fit``, so that the
+        mini-batches of the training loop are not checked again and again.
+
+        Parameters
+        ----------
+        x, t : array_like
+            The data set, checked as :meth:`loss` checks a batch.
+
+        Returns
+        -------
+        view : Sequential
+            The same network (same layers, same parameters) whose ``loss``,
+            ``gradient`` and ``predict`` skip the input checks. Give it only
+            batches drawn from the two arrays below.
+        x : ndarray of float64
+        t : ndarray
+            The data set as the layers take it: class indices, or one-hot or
+            soft rows as float64.
+
+        Raises
+        ------
+        ValueError, TypeError
+            As :meth:`loss`.
+
+        Book section
+        ------------
+        4.5.2 (the mini-batches of the training loop)
+        """
+        xb, single = self._batch(x)
+        if single:
+            raise ValueError(f"x must be a data set of shape (N, ...), got shape {xb.shape[1:]}")
+        n_classes = int(self._forward(xb[:1]).shape[1])
+        targets = as_targets(t, xb.shape[0], n_classes)
+        view = copy.copy(self)  # shares layers and parameters; only the flag differs
+        view._trusted = True
+        return view, xb, targets
+
     def _batch(self, x: ArrayLike) -> tuple[FloatArray, bool]:
         """``x`` as a float64 batch, and whether it was a single 1-D sample."""
+        if self._trusted:  # a batch of data that for_checked_data checked
+            return x, False  # type: ignore[return-value]
         xa = as_float_input(x, "x")
         single = xa.ndim == 1
         if xa.ndim == 0 or xa.shape[0] == 0:
@@ -161,6 +207,8 @@ class Sequential:
         return xb, single
 
     def _targets(self, t: ArrayLike, scores: FloatArray, single: bool) -> NDArray[Any]:
+        if self._trusted:
+            return t  # type: ignore[return-value]
         return as_targets(t, scores.shape[0], scores.shape[1], single=single)
 
     def _finite(self, y: FloatArray, x: FloatArray, what: str) -> FloatArray:

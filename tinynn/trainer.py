@@ -230,6 +230,12 @@ class Trainer:
         assert iters is not None
         check_positive_int(iters, "iters")
         self.model.loss(xa[:1], ta[:1])  # model-specific checks before any update
+        # a model that can check the whole data set once (Sequential) skips its per-batch
+        # checks for batches drawn from it: checked once per fit, not once per batch
+        model: Model = self.model
+        prepare = getattr(self.model, "for_checked_data", None)
+        if callable(prepare):
+            model, xa, ta = prepare(xa, ta)
         restored = None if resume is None else _trainer_state.read_checkpoint(self, resume, n)
         self.train_size, self.total_iters = n, iters
         self.stop_training = self.interrupted = self._stop_requested = False
@@ -254,15 +260,15 @@ class Trainer:
                 self.batch = (x_batch, t_batch)
                 grads = None
                 try:
-                    grads = self.estimator.gradient(self.model, x_batch, t_batch)  # 2. gradient
-                    self.optimizer.update(self.model.params, grads)  # 3. update
+                    grads = self.estimator.gradient(model, x_batch, t_batch)  # 2. gradient
+                    self.optimizer.update(model.params, grads)  # 3. update
                 except BaseException as exc:
                     self.pending_batch = batch_mask  # this iteration did not happen
                     if self._stopping_on(exc):
                         break
                     self._raise_if_diverged(exc, i, grads, x_batch, t_batch)
                     raise
-                loss = self.model.loss(x_batch, t_batch)  # 4. the loss, after the update
+                loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
                 self.history.record_loss(loss)
                 self.iterations_done = i + 1
                 if not math.isfinite(loss):
