@@ -199,7 +199,12 @@ def test_numerical_diff_and_tangent_line(f: Any, x: Any) -> None:
     line = outcome(lambda: nn.tangent_line(f, x))
     if isinstance(d, float):
         assert np.isfinite(d) and not isinstance(line, Exception)
-        assert d == pytest.approx(2 * float(x), rel=1e-6, abs=1e-6)
+        xf = float(x)
+        if xf + 1e-4 == xf or xf - 1e-4 == xf:  # the step is lost: documented PrecisionWarning
+            with pytest.warns(nn.PrecisionWarning, match="rounding"):
+                nn.numerical_diff(f, x)
+        else:
+            assert d == pytest.approx(2 * xf, rel=1e-6, abs=1e-6)
     else:
         assert isinstance(d, (TypeError, ValueError)) and isinstance(line, (TypeError, ValueError))
 
