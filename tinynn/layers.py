@@ -93,6 +93,7 @@ class Affine:
                 )
             self._params["b"] = bias
         self._grads: Params = {}
+        self._xt: tuple[FloatArray, FloatArray] | None = None  # see _transposed
         self._x: FloatArray | None = None
         self._x_shape: tuple[int, ...] = ()
 
@@ -215,11 +216,24 @@ class Affine:
         j = int(entries[0]) % n_out
         if key == "b":
             return ColumnChange(out, j, steps.reshape(-1, 1) + out[:, j])
-        x2 = x.reshape(x.shape[0], -1)
-        xi = x2[:, entries // n_out].T  # (m, N): the inputs that each W[i, j] multiplies
-        values = (steps[:, :, np.newaxis] * xi).reshape(-1, x2.shape[0])
+        rows = entries // n_out
+        xt = self._transposed(x)  # (n_in, N): row i is what W[i, j] multiplies
+        if rows[-1] - rows[0] + 1 == len(rows):  # a run of rows (as grouped): a view
+            xi = xt[rows[0] : rows[-1] + 1]
+        else:
+            xi = xt[rows]
+        values = (steps[:, :, np.newaxis] * xi).reshape(-1, xt.shape[1])
         values += out[:, j]
         return ColumnChange(out, j, values)
+
+    def _transposed(self, x: FloatArray) -> FloatArray:
+        """``x`` as a C-contiguous ``(n_in, N)`` array, made once per input array."""
+        cached = self._xt
+        if cached is not None and cached[0] is x:  # holds x: its id cannot be reused
+            return cached[1]
+        xt = np.ascontiguousarray(x.reshape(x.shape[0], -1).T)
+        self._xt = (x, xt)
+        return xt
 
     def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
         """Carry a change of the input to the output: a column becomes a rank-1 change."""
@@ -329,8 +343,12 @@ class Sigmoid(_Activation):
 
     @staticmethod
     def _f(x: FloatArray) -> FloatArray:
+        """``1 / (1 + exp(-x))`` in one buffer (the same operations, the same bits)."""
+        out: FloatArray = np.negative(x)
         with np.errstate(over="ignore"):
-            out: FloatArray = 1 / (1 + np.exp(-x))
+            np.exp(out, out=out)
+        out += 1
+        np.divide(1, out, out=out)
         return out
 
     def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
@@ -516,9 +534,14 @@ def _rank_one_cross_entropy(
     way memory stays at a few ``(P, N)`` arrays whatever the number of classes.
     """
     n = shifted.shape[0]
-    order = _series_order(float(np.max(np.abs(d), initial=0.0) * np.max(np.abs(w), initial=0.0)))
+    r = max(float(d.max(initial=0.0)), -float(d.min(initial=0.0))) * float(np.abs(w).max())
+    order = _series_order(r)
     if order is not None:
-        coeffs = [e @ w**j / math.factorial(j) for j in range(order + 1)]  # each (N,)
+        powers = np.ones_like(w)
+        coeffs = []  # sum_k e_k w_k^j / j!, each (N,)
+        for j in range(order + 1):
+            coeffs.append(e @ powers / math.factorial(j))
+            powers = powers * w
         total = d * coeffs[order]
         for c in reversed(coeffs[1:order]):
             total += c
@@ -536,9 +559,11 @@ def _rank_one_cross_entropy(
     picked += shifted[np.arange(n), labels]
     np.exp(picked, out=picked)
     picked /= total
-    picked += delta
+    if delta:
+        picked += delta
     np.log(picked, out=picked)
-    loss: FloatArray = -np.sum(picked, axis=1) / n
+    loss: FloatArray = picked.sum(axis=1)
+    loss /= -n
     return loss
 
 
