@@ -308,3 +308,17 @@ def test_affine_random(i: Any, o: Any, rng: Any, bias: Any) -> None:
 def test_sequential_constructor(layers: Any, loss: Any) -> None:
     model = outcome(lambda: nn.Sequential(layers, loss))
     assert isinstance(model, (nn.Sequential, TypeError, ValueError))
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_every_estimator_names_a_non_finite_weight(value: float) -> None:
+    """An infinite weight behind a saturated sigmoid leaves the loss finite: no estimator may
+    then return a gradient silently; each names the parameter."""
+    for estimator in (nn.Backprop(), nn.NumericalDiff(), nn.NumericalDiff(method="loop"),
+                      nn.SPSA(rng=0)):  # fmt: skip
+        net = nn.TwoLayerNet(4, 3, 2, rng=0)
+        net.params["W1"][0, 0] = value
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # and no bare NumPy warning on the way
+            with pytest.raises(ValueError, match=r"params\['W1'\] contains 1 non-finite"):
+                estimator.gradient(net, np.ones((2, 4)), np.array([0, 1]))

@@ -358,15 +358,26 @@ class Sequential:
         ------------
         4.5.1 (``TwoLayerNet.gradient``, the fast analytic version), 5.7.2
         """
+        if not self._trusted:  # an infinite weight can leave the loss finite, not its gradient
+            check_params_finite("the gradient", self._params)
         self.loss(x, t)
-        dout = self.loss_layer.backward(1.0)
-        for layer in reversed(self.layers[1:]):
-            dout = layer.backward(dout)
-        if self._first_backward is not None:
-            self._first_backward(dout)  # dL/dx of the input is never needed
-        else:
-            self.layers[0].backward(dout)
-        return {name: layer.grads[key] for name, layer, key in self._slots}
+        with np.errstate(invalid="ignore", over="ignore"):  # diagnosed just below
+            dout = self.loss_layer.backward(1.0)
+            for layer in reversed(self.layers[1:]):
+                dout = layer.backward(dout)
+            if self._first_backward is not None:
+                self._first_backward(dout)  # dL/dx of the input is never needed
+            else:
+                self.layers[0].backward(dout)
+        grads = {name: layer.grads[key] for name, layer, key in self._slots}
+        if not self._trusted:  # (the Trainer's optimizer checks every gradient anyway)
+            for name, g in grads.items():
+                if not all_finite(g):
+                    raise ValueError(
+                        f"the gradient of {name} holds NaN or infinity although every "
+                        "parameter is finite: a layer overflowed in backward"
+                    )
+        return grads
 
     def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
         """The gradient of ``loss(x, t)`` by central differences over every parameter.

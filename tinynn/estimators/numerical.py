@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from .._finite import check_params_finite
 from .._validation import check_positive, check_positive_int
 from ..base import BindsLoss, Model
 from ..calculus import DEFAULT_H, numerical_gradient
@@ -111,6 +112,7 @@ class NumericalDiff:
 
     def _loop(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         """The book's algorithm: perturb each entry in place, evaluate, restore."""
+        check_params_finite("the numerical gradient", model.params)  # named, not "x"
         bound: Callable[[], float]
         if isinstance(model, BindsLoss):
             bound = model.bind_loss(x, t)  # checks x and t once, not per evaluation

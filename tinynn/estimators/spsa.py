@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._finite import check_params_finite
 from .._validation import as_generator, check_positive, check_positive_int
 from ..base import Model
 from ..typing import ArrayLike, Params
@@ -107,6 +108,8 @@ class SPSA:
         forward pass).
         """
         params = model.params
+        # an infinite weight stays infinite at w +- c: its estimate would be silently 0
+        check_params_finite("the SPSA gradient", params)
         grads: Params = {name: np.zeros_like(p) for name, p in params.items()}
         saved = {name: p.copy() for name, p in params.items()}
         for _ in range(self.k):
