@@ -271,3 +271,17 @@ def test_change_kinds_expand_to_the_same_dense_values() -> None:
     np.testing.assert_allclose(
         RankOneChange(base, d, w).dense().values, base + d[:, :, None] * w, rtol=0, atol=0
     )
+
+
+@pytest.mark.parametrize("method", ["loop", "structured"])
+def test_progress_within_one_gradient(method: Any) -> None:
+    net = TwoLayerNet(30, 40, 3, rng=0)
+    x, t = np.random.default_rng(1).random((4, 30)), np.array([0, 1, 2, 0])
+    seen: list[tuple[int, int]] = []
+    grads = NumericalDiff(method=method, progress=lambda d, n: seen.append((d, n))).gradient(
+        net, x, t
+    )
+    total = sum(p.size for p in net.params.values())
+    assert len(seen) >= 2 and seen[-1] == (total, total)  # during the gradient, and at its end
+    assert all(n == total for _, n in seen) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert max_diff(grads, LOOP.gradient(net, x, t)) <= 1e-9
