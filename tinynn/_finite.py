@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import first_nonfinite
+from ._validation import _fast_finite, first_nonfinite
 from .base import Layer, LossLayer
 
 __all__ = ["all_finite", "check_params_finite", "explain_nonfinite"]
@@ -23,10 +23,7 @@ __all__ = ["all_finite", "check_params_finite", "explain_nonfinite"]
 
 def all_finite(a: NDArray[Any]) -> bool:
     """Whether every entry of ``a`` is finite; one cheap reduction when it is."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(float(np.sum(a))):
-            return True
-    return bool(np.isfinite(a).all())  # the sum may overflow although each entry is finite
+    return _fast_finite(a) or bool(np.isfinite(a).all())
 
 
 def _largest(a: NDArray[Any]) -> float:

@@ -98,8 +98,24 @@ def check_callable(f: object, name: str = "f") -> None:
         raise TypeError(f"{name} must be callable (a function), got {describe_value(f)}")
 
 
+def _fast_finite(a: NDArray[Any]) -> bool:
+    """``True`` if every entry of the float array ``a`` is certainly finite (one BLAS pass).
+
+    ``a . a`` is NaN or infinite when an entry is (one fast pass, no temporary);
+    it can also overflow for finite entries above ~1e154, so ``False`` only
+    means "look closer".
+    """
+    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+        return False
+    flat = a.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # (NumPy's own loop for short arrays)
+        return math.isfinite(float(np.dot(flat, flat)))
+
+
 def first_nonfinite(a: NDArray[Any]) -> str | None:
     """``None`` if every entry of ``a`` is finite, else a phrase naming the first bad entry."""
+    if _fast_finite(a):
+        return None
     finite = np.isfinite(a)
     if finite.all():
         return None
