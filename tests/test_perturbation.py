@@ -24,6 +24,7 @@ from tinynn.perturbation import (
     ColumnChange,
     DenseChange,
     RankOneChange,
+    Samples,
     structured_gradient,
     unsupported_layer,
 )
@@ -40,18 +41,25 @@ def max_diff(a: Params, b: Params) -> float:
     return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
 
 
-def book_batch(rng: np.random.Generator, n: int = 100) -> tuple[FloatArray, FloatArray]:
+def book_batch(
+    rng: np.random.Generator, n: int = 100, *, ink: float = 1.0
+) -> tuple[FloatArray, FloatArray]:
+    """Random images; with ``ink < 1`` only that fraction of pixels is not 0 (MNIST: ~0.19)."""
     x = rng.random((n, 784))
+    if ink < 1.0:
+        x[rng.random((n, 784)) >= ink] = 0.0
+        x[:, :40] = 0.0  # a blank border: entries no sample sees
     return x, np.eye(10)[rng.integers(0, 10, n)]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delta", [1e-7, 0.0])
-def test_book_configuration_agrees_with_the_loop(delta: float) -> None:
-    """TwoLayerNet(784, 50, 10), batch 100: every one of the 39,760 entries within 1e-9."""
+@pytest.mark.parametrize(("delta", "ink"), [(1e-7, 0.19), (0.0, 0.19), (1e-7, 1.0)])
+def test_book_configuration_agrees_with_the_loop(delta: float, ink: float) -> None:
+    """TwoLayerNet(784, 50, 10), batch 100: every one of the 39,760 entries within 1e-9,
+    on MNIST-like images (mostly 0: the sparse path) and on images without a 0."""
     net = TwoLayerNet(784, 50, 10, rng=0)
     net.loss_layer = SoftmaxWithLoss(delta)
-    x, t = book_batch(np.random.default_rng(1))
+    x, t = book_batch(np.random.default_rng(1), ink=ink)
     fast, loop = FAST.gradient(net, x, t), LOOP.gradient(net, x, t)
     assert max_diff(fast, loop) <= 1e-9
     # and it is the gradient: it agrees with backpropagation as well as the loop does
@@ -64,7 +72,29 @@ def test_trained_weights_agree_with_the_loop_on_a_sample() -> None:
     rng = np.random.default_rng(2)
     net = TwoLayerNet(784, 12, 10, weight_init_std=0.3, rng=rng)
     net.params["b1"] = rng.standard_normal(12)
-    x, t = book_batch(rng, 20)
+    for ink in (1.0, 0.19):
+        x, t = book_batch(rng, 20, ink=ink)
+        assert max_diff(FAST.gradient(net, x, t), LOOP.gradient(net, x, t)) <= 1e-9
+
+
+@pytest.mark.parametrize("h", [1e-4, 1e-2, 0.5, 3.0])
+def test_large_steps_leave_the_series_for_direct_losses(h: float) -> None:
+    """Past the proven range of the loss's series (large h, large weights), each perturbed
+    loss is computed from its scores: still the loop's numbers."""
+    rng = np.random.default_rng(5)
+    net = TwoLayerNet(60, 8, 5, weight_init_std=2.0, rng=rng)
+    x = rng.random((7, 60)) * (rng.random((7, 60)) < 0.3)
+    t = rng.integers(0, 5, 7)
+    fast = NumericalDiff(h, method="structured").gradient(net, x, t)
+    assert max_diff(fast, NumericalDiff(h, method="loop").gradient(net, x, t)) <= 1e-9
+
+
+def test_an_input_changed_in_place_is_seen_by_the_next_gradient() -> None:
+    net = TwoLayerNet(30, 6, 3, rng=0)
+    rng = np.random.default_rng(3)
+    x, t = rng.random((5, 30)) * (rng.random((5, 30)) < 0.2), np.array([0, 1, 2, 0, 1])
+    FAST.gradient(net, x, t)
+    x[:] = rng.random((5, 30))  # same array object, new values (no longer sparse)
     assert max_diff(FAST.gradient(net, x, t), LOOP.gradient(net, x, t)) <= 1e-9
 
 
@@ -80,6 +110,7 @@ layer_kinds = st.lists(st.sampled_from(["sigmoid", "relu", "affine"]), min_size=
     delta=st.sampled_from([0.0, 1e-7]),
     scheme=st.sampled_from(["central", "forward", "backward"]),
     bias=st.booleans(),
+    zeros=st.sampled_from([0.0, 0.6, 0.9]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_random_stacks_agree_with_the_loop(
@@ -91,6 +122,7 @@ def test_random_stacks_agree_with_the_loop(
     delta: float,
     scheme: Any,
     bias: bool,
+    zeros: float,
     seed: int,
 ) -> None:
     r = np.random.default_rng(seed)
@@ -106,6 +138,7 @@ def test_random_stacks_agree_with_the_loop(
             layer.params["b"][:] = r.standard_normal(layer.params["b"].shape)
     net = Sequential(layers, SoftmaxWithLoss(delta))
     x = r.standard_normal((batch, 3))
+    x[r.random((batch, 3)) < zeros] = 0.0  # many zeros: the sparse path
     labels = r.integers(0, classes, batch)
     if targets == "labels":
         t: Any = labels
@@ -271,6 +304,65 @@ def test_change_kinds_expand_to_the_same_dense_values() -> None:
     np.testing.assert_allclose(
         RankOneChange(base, d, w).dense().values, base + d[:, :, None] * w, rtol=0, atol=0
     )
+
+
+def test_sparse_changes_expand_like_full_ones() -> None:
+    """A sparse change (runs of pairs, some empty) equals its spread-out form."""
+    rng = np.random.default_rng(4)
+    base = rng.random((4, 3))
+    # perturbation 0 touches samples 1 and 3, 1 none, 2 sample 0, 3 none
+    pairs = Samples(np.array([0, 2, 2, 3, 3]), np.array([1, 3, 0]))
+    assert pairs.count == 4
+    np.testing.assert_array_equal(pairs.perturbation(), [0, 0, 2])
+    np.testing.assert_array_equal(pairs.totals(np.array([1.0, 2.0, 4.0])), [3.0, 0.0, 4.0, 0.0])
+    np.testing.assert_array_equal(Samples(np.array([0, 0]), np.array([], dtype=np.intp))
+                                  .totals(np.array([])), [0.0])
+    column = ColumnChange(base, 2, np.array([7.0, 8.0, 9.0]), pairs)
+    full = column.spread().values
+    expected = np.repeat(base[np.newaxis, :, 2], 4, axis=0)
+    expected[0, 1], expected[0, 3], expected[2, 0] = 7.0, 8.0, 9.0
+    np.testing.assert_array_equal(full, expected)
+    np.testing.assert_array_equal(column.dense().values, ColumnChange(base, 2, full).dense().values)
+    rank = column.rank_one()
+    np.testing.assert_allclose(rank.dense().values, column.dense().values, rtol=0, atol=1e-15)
+    w = rng.random(3)
+    d = np.array([0.5, -1.0, 2.0])
+    spread = RankOneChange(base, d, w, pairs).spread().d
+    np.testing.assert_array_equal(spread, [[0, 0.5, 0, -1.0], [0] * 4, [2.0, 0, 0, 0], [0] * 4])
+
+
+def test_a_layer_without_sparse_changes_gets_full_ones() -> None:
+    """A user's layer that knows nothing of Samples still sees (P, N) values."""
+
+    class Cube:
+        def __init__(self) -> None:
+            self.params: dict[str, FloatArray] = {}
+            self.grads: dict[str, FloatArray] = {}
+            self.shapes: list[tuple[int, ...]] = []
+
+        def forward(self, x: FloatArray) -> FloatArray:
+            self.x = x
+            out: FloatArray = x**3
+            return out
+
+        def backward(self, dout: FloatArray) -> FloatArray:
+            out: FloatArray = 3 * self.x**2 * dout
+            return out
+
+        def propagate(self, change: Any, x: FloatArray, out: FloatArray) -> Any:
+            assert getattr(change, "samples", None) is None
+            self.shapes.append(change.values.shape)
+            if isinstance(change, ColumnChange):
+                return ColumnChange(out, change.column, change.values**3)
+            return DenseChange(change.dense().values ** 3)
+
+    rng = np.random.default_rng(6)
+    cube = Cube()
+    net = Sequential([Affine.random(20, 4, rng=rng), cube, Affine.random(4, 3, rng=rng)])
+    x = rng.random((6, 20)) * (rng.random((6, 20)) < 0.2)  # sparse: Affine perturbs sparsely
+    t = rng.integers(0, 3, 6)
+    assert max_diff(FAST.gradient(net, x, t), LOOP.gradient(net, x, t)) <= 1e-9
+    assert cube.shapes and all(len(shape) >= 2 and shape[1] == 6 for shape in cube.shapes)
 
 
 @pytest.mark.parametrize("method", ["loop", "structured"])

@@ -9,9 +9,8 @@ its output into the gradient of its input (and of its parameters) in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,10 +25,24 @@ from ._validation import (
 )
 from .functions import _softmax
 from .losses import CROSS_ENTROPY_DELTA, _cross_entropy, _one_hot_indices, check_delta
-from .perturbation import Change, ColumnChange, DenseChange, RankOneChange
+from .perturbation import CHUNK_BUDGET, Change, ColumnChange, DenseChange, RankOneChange, Samples
+from .perturbed_cross_entropy import loss_changes
 from .typing import ArrayLike, ComplexArray, FloatArray, IntArray, Params
 
 __all__ = ["Affine", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+
+#: An input with at most this fraction of non-zero values is perturbed sparsely: a weight
+#: ``W[i, j]`` moves only the samples whose ``x[n, i]`` is not 0 (see ``Affine.perturb``).
+SPARSE_FRACTION = 0.5
+
+
+class _Nonzero(NamedTuple):
+    """The non-zero values of an input, by input row (compressed sparse rows of ``x.T``)."""
+
+    indptr: IntArray  # row i's values are [indptr[i], indptr[i + 1])
+    rows: IntArray
+    samples: IntArray
+    values: FloatArray
 
 
 def _weight(value: ArrayLike, name: str, ndim: int) -> FloatArray:
@@ -80,6 +93,9 @@ class Affine:
            [1., 0.]])
     """
 
+    #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``propagate``.
+    sparse_changes = True
+
     def __init__(self, W: ArrayLike, b: ArrayLike | None = None) -> None:
         w = _weight(W, "W", 2)
         if w.size == 0:
@@ -94,6 +110,7 @@ class Affine:
             self._params["b"] = bias
         self._grads: Params = {}
         self._xt: tuple[FloatArray, FloatArray] | None = None  # see _transposed
+        self._nz: tuple[FloatArray, _Nonzero | None] | None = None  # see _nonzero
         self._x: FloatArray | None = None
         self._x_shape: tuple[int, ...] = ()
 
@@ -160,6 +177,7 @@ class Affine:
     def forward(self, x: FloatArray) -> FloatArray:
         """``x @ W + b``; see the class docstring."""
         self._x_shape = x.shape
+        self._xt = self._nz = None  # a new forward pass: x may have changed in place
         x2 = x.reshape(x.shape[0], -1) if x.ndim > 2 else x
         self._x = x2
         out = x2 @ self._params["W"]
@@ -218,10 +236,22 @@ class Affine:
             return ColumnChange(out, j, steps.reshape(-1, 1) + out[:, j])
         rows = entries // n_out
         xt = self._transposed(x)  # (n_in, N): row i is what W[i, j] multiplies
-        if rows[-1] - rows[0] + 1 == len(rows):  # a run of rows (as grouped): a view
-            xi = xt[rows[0] : rows[-1] + 1]
-        else:
-            xi = xt[rows]
+        run = bool(rows[-1] - rows[0] + 1 == len(rows))  # a run of rows, as grouped
+        nonzero = self._nonzero(x) if run else None
+        if nonzero is not None:  # only samples with x[n, i] != 0 see W[i, j] at all
+            start, stop = int(rows[0]), int(rows[-1]) + 1
+            lo, hi = int(nonzero.indptr[start]), int(nonzero.indptr[stop])
+            local = nonzero.rows[lo:hi] - start
+            samples = nonzero.samples[lo:hi]
+            moved = np.take(steps, local, axis=1)  # (S, E): the step of each pair's entry
+            moved *= nonzero.values[lo:hi]
+            moved += np.take(out[:, j], samples)
+            runs = nonzero.indptr[start:stop] - lo  # where each entry's pairs start
+            signs, size = steps.shape[0], hi - lo
+            offsets = np.append((np.arange(signs) * size)[:, np.newaxis] + runs, signs * size)
+            pairs = Samples(offsets, np.tile(samples, signs))
+            return ColumnChange(out, j, moved.reshape(-1), pairs)
+        xi = xt[rows[0] : rows[-1] + 1] if run else xt[rows]
         values = (steps[:, :, np.newaxis] * xi).reshape(-1, xt.shape[1])
         values += out[:, j]
         return ColumnChange(out, j, values)
@@ -235,14 +265,29 @@ class Affine:
         self._xt = (x, xt)
         return xt
 
+    def _nonzero(self, x: FloatArray) -> _Nonzero | None:
+        """Where ``x`` is not 0, by input row; ``None`` when that is most of it."""
+        cached = self._nz
+        if cached is not None and cached[0] is x:
+            return cached[1]
+        xt = self._transposed(x)
+        rows, samples = np.nonzero(xt)  # row-major: sorted by input row, then sample
+        found = None
+        if rows.size <= SPARSE_FRACTION * xt.size:
+            indptr = np.zeros(xt.shape[0] + 1, dtype=np.intp)
+            np.cumsum(np.bincount(rows, minlength=xt.shape[0]), out=indptr[1:])
+            found = _Nonzero(indptr, rows, samples, xt[rows, samples])
+        self._nz = (x, found)
+        return found
+
     def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
         """Carry a change of the input to the output: a column becomes a rank-1 change."""
         W = self._params["W"]
         if isinstance(change, ColumnChange):
-            j = change.column
-            return RankOneChange(out, change.values - change.base[:, j], W[j])
+            return RankOneChange(out, change.values - change.unchanged(), W[change.column],
+                                 change.samples)
         if isinstance(change, RankOneChange):
-            return RankOneChange(out, change.d, change.w @ W)
+            return RankOneChange(out, change.d, change.w @ W, change.samples)
         v = change.values
         dense = (v.reshape(-1, W.shape[0]) @ W).reshape(v.shape[0], v.shape[1], -1)
         b = self._params.get("b")
@@ -312,6 +357,9 @@ class Sigmoid(_Activation):
     array([0.25])
     """
 
+    #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``propagate``.
+    sparse_changes = True
+
     def __init__(self) -> None:
         super().__init__()
         self._out: FloatArray | None = None
@@ -354,7 +402,7 @@ class Sigmoid(_Activation):
     def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
         """Apply the sigmoid to what changed: a changed column stays one column."""
         if isinstance(change, ColumnChange):
-            return ColumnChange(out, change.column, self._f(change.values))
+            return change.like(out, self._f(change.values))
         return DenseChange(self._f(change.dense().values))
 
 
@@ -373,6 +421,9 @@ class Relu(_Activation):
     >>> layer.backward(np.array([5.0, 5.0]))
     array([0., 5.])
     """
+
+    #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``propagate``.
+    sparse_changes = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -393,7 +444,7 @@ class Relu(_Activation):
         """Apply ``max(0, x)`` to what changed: a changed column stays one column."""
         if isinstance(change, ColumnChange):
             v = change.values
-            return ColumnChange(out, change.column, np.where(v <= 0, 0.0, v))
+            return change.like(out, np.where(v <= 0, 0.0, v))
         v = change.dense().values
         return DenseChange(np.where(v <= 0, 0.0, v))
 
@@ -432,6 +483,9 @@ class SoftmaxWithLoss:
     array([[ 0.5, -0.5]])
     """
 
+    #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``perturbed_losses``.
+    sparse_changes = True
+
     def __init__(self, delta: float = CROSS_ENTROPY_DELTA) -> None:
         check_delta(delta)
         self.delta = delta
@@ -468,29 +522,44 @@ class SoftmaxWithLoss:
         """A function giving the loss of every perturbed version of the scores ``x``.
 
         The same softmax and cross-entropy as :meth:`forward`, for ``P`` perturbed
-        score arrays at once (the function returns shape ``(P,)``); a rank-1 change
-        is never expanded to ``(P, N, C)``.
+        score arrays at once (the function returns shape ``(P,)``). For class
+        targets a rank-1 change is never expanded to ``(P, N, C)``: each perturbed
+        sample's loss comes from a short series with a proven remainder, or from
+        its scores directly (:mod:`tinynn.perturbed_cross_entropy`); a sparse change
+        costs only its changed samples.
         """
         labels = _one_hot_indices(t) if t.ndim == 2 else t
         n = x.shape[0]
         rows = np.arange(n)
-        shifted = x - np.max(x, axis=1, keepdims=True)
-        e = np.exp(shifted)
+        y = _softmax(x)
+        base = _cross_entropy(y, t, self.delta)  # as forward computes it
         delta = self.delta
+        per_sample = -np.log(y[rows, labels] + delta) if labels is not None else None
 
         def losses(change: Change) -> FloatArray:
             if isinstance(change, ColumnChange):
                 change = change.rank_one()
             if isinstance(change, RankOneChange) and labels is not None:
-                return _rank_one_cross_entropy(shifted, e, change.d, change.w, labels, delta)
-            v = change.dense().values
-            ev = np.exp(v - np.max(v, axis=2, keepdims=True))
-            y = ev / np.sum(ev, axis=2, keepdims=True)
-            if labels is not None:
-                loss: FloatArray = -np.sum(np.log(y[:, rows, labels] + delta), axis=1) / n
-                return loss
-            soft: FloatArray = -np.sum(t * np.log(y + delta), axis=(1, 2)) / n
-            return soft
+                assert per_sample is not None
+                s = change.samples
+                total = loss_changes(
+                    y, labels, per_sample, change.d, change.w, delta,
+                    samples=s,
+                )
+                total /= n
+                total += base
+                return total
+            if isinstance(change, DenseChange):
+                return _dense_losses(change.values, t, labels, delta)
+            spread = change.spread()  # soft targets: full scores, a block at a time
+            block = max(1, CHUNK_BUDGET // (n * spread.w.size))
+            return np.concatenate([
+                _dense_losses(
+                    RankOneChange(spread.base, spread.d[i : i + block], spread.w).dense().values,
+                    t, labels, delta,
+                )
+                for i in range(0, spread.count, block)
+            ])
 
         return losses
 
@@ -515,69 +584,15 @@ class SoftmaxWithLoss:
         return f"SoftmaxWithLoss(delta={self.delta!r})"
 
 
-def _rank_one_cross_entropy(
-    shifted: FloatArray,
-    e: FloatArray,
-    d: FloatArray,
-    w: FloatArray,
-    labels: NDArray[Any],
-    delta: float,
+def _dense_losses(
+    values: FloatArray, t: NDArray[Any], labels: NDArray[Any] | None, delta: float
 ) -> FloatArray:
-    """Mean cross-entropy of ``softmax(scores + d * w)`` for every perturbation, shape ``(P,)``.
-
-    ``shifted`` is ``scores - max(scores)`` per row and ``e = exp(shifted)``. The softmax
-    denominator of a perturbed row is then
-    :math:`S = \\sum_k e_k \\exp(d\\, w_k) = \\sum_j \\frac{d^j}{j!} \\sum_k e_k w_k^j`.
-    When every ``|d w_k|`` is small (it is about ``h`` times a weight), a few terms of
-    this series give ``S`` to within 1e-18 relative, far below rounding; the remainder
-    is bounded before the series is used, and ``S`` is summed directly otherwise. Either
-    way memory stays at a few ``(P, N)`` arrays whatever the number of classes.
-    """
-    n = shifted.shape[0]
-    r = max(float(d.max(initial=0.0)), -float(d.min(initial=0.0))) * float(np.abs(w).max())
-    order = _series_order(r)
-    if order is not None:
-        powers = np.ones_like(w)
-        coeffs = []  # sum_k e_k w_k^j / j!, each (N,)
-        for j in range(order + 1):
-            coeffs.append(e @ powers / math.factorial(j))
-            powers = powers * w
-        total = d * coeffs[order]
-        for c in reversed(coeffs[1:order]):
-            total += c
-            total *= d
-        total += coeffs[0]
-    else:
-        total = np.zeros_like(d)
-        term = np.empty_like(d)
-        for k in range(shifted.shape[1]):
-            np.multiply(d, w[k], out=term)
-            term += shifted[:, k]
-            np.exp(term, out=term)
-            total += term
-    picked = d * w[labels]
-    picked += shifted[np.arange(n), labels]
-    np.exp(picked, out=picked)
-    picked /= total
-    if delta:
-        picked += delta
-    np.log(picked, out=picked)
-    loss: FloatArray = picked.sum(axis=1)
-    loss /= -n
-    return loss
-
-
-def _series_order(r: float) -> int | None:
-    """Terms needed so that the Taylor remainder of ``exp`` on ``[-r, r]`` is below 2**-60.
-
-    The remainder after the term of order ``J`` is at most ``r**(J+1) / (J+1)! * exp(r)``,
-    relative to a sum whose largest term is 1. ``None`` when more than 6 terms are needed.
-    """
-    if r == 0.0:
-        return 1
-    bound = math.exp(r) * r
-    for order in range(1, 7):
-        bound *= r / (order + 1)
-        if bound <= 2.0**-60:
-            return order
-    return None
+    """Mean cross-entropy of the softmax of each of ``P`` score arrays ``(P, N, C)``."""
+    n = values.shape[1]
+    ev = np.exp(values - np.max(values, axis=2, keepdims=True))
+    y = ev / np.sum(ev, axis=2, keepdims=True)
+    if labels is not None:
+        loss: FloatArray = -np.sum(np.log(y[:, np.arange(n), labels] + delta), axis=1) / n
+        return loss
+    soft: FloatArray = -np.sum(t * np.log(y + delta), axis=(1, 2)) / n
+    return soft

@@ -46,6 +46,7 @@ __all__ = [
     "ColumnChange",
     "DenseChange",
     "RankOneChange",
+    "Samples",
     "structured_gradient",
 ]
 
@@ -80,9 +81,58 @@ class DenseChange:
         """The number ``P`` of perturbations."""
         return int(self.values.shape[0])
 
+    def spread(self) -> DenseChange:
+        """Itself (a full array already)."""
+        return self
+
     def dense(self) -> DenseChange:
         """Itself."""
         return self
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The ``(perturbation, sample)`` pairs that a sparse change touches.
+
+    A perturbation often leaves most samples alone: moving ``W1[i, j]`` changes
+    nothing for a sample whose input ``x[n, i]`` is 0 (most of an MNIST image).
+    A sparse :class:`ColumnChange` or :class:`RankOneChange` then keeps one value
+    per touched pair instead of a full ``(P, N)`` array; every other pair keeps
+    the unperturbed value exactly, as it does in the book's loop.
+
+    Attributes
+    ----------
+    offsets : ndarray of int
+        Shape ``(P + 1,)``, non-decreasing, from 0. The pairs of perturbation ``p``
+        are ``offsets[p]`` to ``offsets[p + 1]`` (pairs are ordered by perturbation).
+    sample : ndarray of int
+        Shape ``(E,)``, ``E = offsets[-1]``. The sample of each pair; no sample twice
+        within one perturbation.
+
+    Book section
+    ------------
+    4.4.2 (structured central differences)
+    """
+
+    offsets: IntArray
+    sample: IntArray
+
+    @property
+    def count(self) -> int:
+        """The number ``P`` of perturbations."""
+        return int(self.offsets.shape[0]) - 1
+
+    def perturbation(self) -> IntArray:
+        """The perturbation of each pair, shape ``(E,)``."""
+        return np.repeat(np.arange(self.count), np.diff(self.offsets))
+
+    def totals(self, values: FloatArray) -> FloatArray:
+        """The sum of ``values`` (one per pair) over each perturbation's pairs, ``(P,)``."""
+        starts = self.offsets[:-1]
+        padded = np.append(values, 0.0)  # so that every start is an index into it
+        sums: FloatArray = np.add.reduceat(padded, starts)
+        sums[starts == self.offsets[1:]] = 0.0  # reduceat gives one value for an empty run
+        return sums
 
 
 @dataclass(frozen=True)
@@ -97,8 +147,12 @@ class ColumnChange:
     column : int
         The column ``j`` that changes.
     values : ndarray
-        Shape ``(P, N)``.
+        Shape ``(P, N)``, or ``(E,)`` when ``samples`` is given.
         Column ``j`` of each perturbed version.
+    samples : Samples, optional
+        For a sparse change: the pair of each value; every other pair is
+        unchanged. Only layers with ``sparse_changes = True`` receive sparse
+        changes; the others get :meth:`spread` ones.
 
     Book section
     ------------
@@ -108,22 +162,41 @@ class ColumnChange:
     base: FloatArray
     column: int
     values: FloatArray
+    samples: Samples | None = None
 
     @property
     def count(self) -> int:
         """The number ``P`` of perturbations."""
-        return int(self.values.shape[0])
+        return self.samples.count if self.samples is not None else int(self.values.shape[0])
+
+    def unchanged(self) -> FloatArray:
+        """The unperturbed value of each of :attr:`values` (same shape)."""
+        column = self.base[:, self.column]
+        return column if self.samples is None else column[self.samples.sample]
+
+    def like(self, base: FloatArray, values: FloatArray) -> ColumnChange:
+        """A change of the same column and pairs, of another activation."""
+        return ColumnChange(base, self.column, values, self.samples)
+
+    def spread(self) -> ColumnChange:
+        """The same change with a full ``(P, N)`` array of values."""
+        if self.samples is None:
+            return self
+        full = np.repeat(self.base[np.newaxis, :, self.column], self.samples.count, axis=0)
+        full[self.samples.perturbation(), self.samples.sample] = self.values
+        return ColumnChange(self.base, self.column, full)
 
     def rank_one(self) -> RankOneChange:
         """The same change as ``base + (values - base[:, j]) * e_j``."""
         unit = np.zeros(self.base.shape[1])
         unit[self.column] = 1.0
-        return RankOneChange(self.base, self.values - self.base[:, self.column], unit)
+        return RankOneChange(self.base, self.values - self.unchanged(), unit, self.samples)
 
     def dense(self) -> DenseChange:
         """Every perturbed version in full, ``(P, N, D)``."""
-        out = np.repeat(self.base[np.newaxis], self.count, axis=0)
-        out[:, :, self.column] = self.values
+        spread = self.spread()
+        out = np.repeat(self.base[np.newaxis], spread.count, axis=0)
+        out[:, :, self.column] = spread.values
         return DenseChange(out)
 
 
@@ -141,11 +214,13 @@ class RankOneChange:
         Shape ``(N, D)``.
         The unperturbed activation.
     d : ndarray
-        Shape ``(P, N)``.
+        Shape ``(P, N)``, or ``(E,)`` when ``samples`` is given.
         The size of the change, per perturbation and sample.
     w : ndarray
         Shape ``(D,)``.
         Its direction.
+    samples : Samples, optional
+        For a sparse change: the pair of each ``d``; ``d`` is 0 for every other pair.
 
     Book section
     ------------
@@ -155,15 +230,24 @@ class RankOneChange:
     base: FloatArray
     d: FloatArray
     w: FloatArray
+    samples: Samples | None = None
 
     @property
     def count(self) -> int:
         """The number ``P`` of perturbations."""
-        return int(self.d.shape[0])
+        return self.samples.count if self.samples is not None else int(self.d.shape[0])
+
+    def spread(self) -> RankOneChange:
+        """The same change with a full ``(P, N)`` array ``d``."""
+        if self.samples is None:
+            return self
+        full = np.zeros((self.samples.count, self.base.shape[0]))
+        full[self.samples.perturbation(), self.samples.sample] = self.d
+        return RankOneChange(self.base, full, self.w)
 
     def dense(self) -> DenseChange:
         """Every perturbed version in full, ``(P, N, D)``."""
-        out = self.d[:, :, np.newaxis] * self.w
+        out = self.spread().d[:, :, np.newaxis] * self.w
         out += self.base
         return DenseChange(out)
 
@@ -214,6 +298,11 @@ def default_workers() -> int:
 
 def _signs(scheme: Scheme) -> tuple[float, ...]:
     return {"central": (1.0, -1.0), "forward": (1.0,), "backward": (-1.0,)}[scheme]
+
+
+def _for(layer: object, change: Change) -> Change:
+    """``change`` as ``layer`` takes it: spread out unless it declares ``sparse_changes``."""
+    return change if getattr(layer, "sparse_changes", False) else change.spread()
 
 
 def _dense_width(change: Change, widest: int) -> int:
@@ -283,11 +372,10 @@ def structured_gradient(
     losses_of = loss_layer.perturbed_losses(acts[-1], t)
     signs = _signs(scheme)
     n = int(x.shape[0])
-    n_classes = int(np.prod(acts[-1].shape[1:]))
 
     def carry(k: int, change: Change, widest: int = 0) -> tuple[Change, int]:
         for j in range(k + 1, len(layers)):
-            change = layers[j].propagate(change, acts[j], acts[j + 1])
+            change = layers[j].propagate(_for(layers[j], change), acts[j], acts[j + 1])
             widest = _dense_width(change, widest)
         return change, widest
 
@@ -298,7 +386,7 @@ def structured_gradient(
         # probe one entry to see how wide the arrays along this path get
         first = next(iter(layer.perturbation_groups(key, 1)))
         probe = layer.perturb(key, first, np.full((len(signs), 1), h), acts[k], acts[k + 1])
-        _, width = carry(k, probe, _dense_width(probe, n_classes))
+        _, width = carry(k, probe, _dense_width(probe, 1))
         max_entries = max(1, budget // (len(signs) * n * width))
         grads[name] = np.zeros(layer.params[key].shape)
         plans.append((grads[name], k, key, max_entries))
@@ -315,7 +403,7 @@ def structured_gradient(
         p = layer.params[key].reshape(-1)[entries]
         steps = np.stack([(p + s * h) - p for s in signs])
         change, _ = carry(k, layer.perturb(key, entries, steps, acts[k], acts[k + 1]))
-        losses = losses_of(change)
+        losses = losses_of(_for(loss_layer, change))
         m = len(entries)
         if scheme == "central":
             values = (losses[:m] - losses[m:]) / (2 * h)
