@@ -322,3 +322,57 @@ def test_every_estimator_names_a_non_finite_weight(value: float) -> None:
             warnings.simplefilter("error")  # and no bare NumPy warning on the way
             with pytest.raises(ValueError, match=r"params\['W1'\] contains 1 non-finite"):
                 estimator.gradient(net, np.ones((2, 4)), np.array([0, 1]))
+
+
+class _Scale:
+    """A user's layer with a parameter, declaring nothing about non-finite values."""
+
+    def __init__(self, n: int) -> None:
+        self.params = {"s": np.ones(n)}
+        self.grads: dict[str, Any] = {}
+
+    def forward(self, x: Any) -> Any:
+        self.x = x
+        return np.tanh(x * self.params["s"])  # tanh(inf) = 1: hides an infinite s
+
+    def backward(self, dout: Any) -> Any:
+        y = np.tanh(self.x * self.params["s"])
+        self.grads["s"] = np.sum(dout * (1 - y**2) * self.x, axis=0)
+        return dout * (1 - y**2) * self.params["s"]
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_gradient_finds_every_non_finite_input_or_weight(value: float) -> None:
+    """Backprop checks the small outputs of Affine layers instead of x and the weights;
+    whatever is hidden behind a saturating layer is still named, with the usual message."""
+    rng = np.random.default_rng(0)
+    x, t = rng.random((3, 4)) + 0.5, np.array([0, 1, 0])
+    net = nn.TwoLayerNet(4, 3, 2, rng=0)
+    x_bad = x.copy()
+    x_bad[1, 2] = value
+    with pytest.raises(ValueError, match=r"^x contains 1 non-finite value"):
+        nn.Backprop().gradient(net, x_bad, t)
+    net.params["W1"][1, :] = 0.0  # 0 * inf: NaN, still seen
+    with pytest.raises(ValueError, match=r"^x contains 1 non-finite value"):
+        nn.Backprop().gradient(net, x_bad, t)
+    x_zero = x.copy()
+    x_zero[:, 0] = 0.0  # no sample sees W1[0, :]: 0 * inf is NaN, so it still shows
+    net = nn.TwoLayerNet(4, 3, 2, rng=0)
+    net.params["W1"][0, 1] = value
+    with pytest.raises(ValueError, match=r"params\['W1'\] contains 1 non-finite"):
+        nn.Backprop().gradient(net, x_zero, t)
+    net = nn.TwoLayerNet(4, 3, 2, rng=0)
+    net.params["b2"][1] = value
+    with pytest.raises(ValueError, match=r"params\['b2'\] contains 1 non-finite"):
+        nn.Backprop().gradient(net, x, t)
+    # a first layer that hides -inf (Relu) and a user's layer that hides inf (tanh):
+    # checked in full, before the forward pass
+    relu_first = nn.Sequential([nn.Relu(), nn.Affine.random(4, 2, rng=0)])
+    with pytest.raises(ValueError, match=r"^x contains 1 non-finite value"):
+        nn.Backprop().gradient(relu_first, x_bad, t)
+    scaled = nn.Sequential(
+        [nn.Affine.random(4, 3, rng=0), _Scale(3), nn.Affine.random(3, 2, rng=0)]
+    )
+    scaled.params["s2"][0] = value
+    with pytest.raises(ValueError, match=r"params\['s2'\] contains 1 non-finite"):
+        nn.Backprop().gradient(scaled, x, t)

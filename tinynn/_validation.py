@@ -126,12 +126,18 @@ def first_nonfinite(a: NDArray[Any]) -> str | None:
     return f"{count} non-finite value(s); the first is {kind} at index {where}"
 
 
-def as_float_input(value: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
-    """Return ``value`` as a finite floating array (float32 kept, other reals to float64)."""
+def as_float_input(
+    value: ArrayLike, name: str, *, finite: bool = True
+) -> NDArray[np.floating[Any]]:
+    """Return ``value`` as a finite floating array (float32 kept, other reals to float64).
+
+    ``finite=False`` leaves the NaN check to the caller (who checks it later).
+    """
     a = as_real_array(value, name)
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64)
-    check_finite(a, name)
+    if finite:
+        check_finite(a, name)
     return a
 
 

@@ -95,6 +95,9 @@ class Affine:
 
     #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``propagate``.
     sparse_changes = True
+    #: A NaN or infinity in ``x``, ``W`` or ``b`` reaches the output (``0 * inf`` is NaN),
+    #: so :meth:`tinynn.Sequential.gradient` checks the small output, not the inputs.
+    reveals_nonfinite = True
 
     def __init__(self, W: ArrayLike, b: ArrayLike | None = None) -> None:
         w = _weight(W, "W", 2)
@@ -228,7 +231,9 @@ class Affine:
 
         Moving ``W[i, j]`` by ``s`` adds ``s * x[:, i]`` to output column ``j``; moving
         ``b[j]`` adds ``s``. Rows are step-major: all entries at ``steps[0]``, then all at
-        ``steps[1]``.
+        ``steps[1]``. When at most half of ``x`` is non-zero (``SPARSE_FRACTION``), the
+        change is sparse: only the samples with ``x[n, i] != 0`` move, and the others
+        keep their unperturbed output exactly, as in the book's loop.
         """
         n_out = out.shape[1]
         j = int(entries[0]) % n_out

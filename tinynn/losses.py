@@ -185,6 +185,8 @@ def as_targets(
         ta = ta.reshape(1) if ta.ndim == 0 else ta.reshape(1, ta.size)
     if ta.ndim == 2 and ta.shape == (n_samples, n_classes):
         tf = np.asarray(ta, dtype=np.float64)
+        if tf.size and _one_hot_indices(tf) is not None:  # the usual case, checked cheaply
+            return tf
         check_finite(tf, name)
         _check_distributions(tf, name)
         return tf

@@ -19,6 +19,7 @@ from ._finite import all_finite, check_params_finite, explain_nonfinite
 from ._validation import (
     as_float_input,
     as_generator,
+    check_finite,
     check_positive,
     check_positive_int,
 )
@@ -104,6 +105,11 @@ class Sequential:
         # a first layer that can fill its grads without dL/dx saves its largest product
         self._first_backward = getattr(self.layers[0], "param_backward", None)
         self._trusted = False  # see for_checked_data
+        # layers whose output shows a NaN or infinity of their input or parameters
+        self._revealing = [bool(getattr(layer, "reveals_nonfinite", False)) for layer in layers]
+        self._unrevealed = [
+            name for name, layer, _ in self._slots if not getattr(layer, "reveals_nonfinite", False)
+        ]
 
     @staticmethod
     def _param_name(key: str, index: int) -> str:
@@ -188,11 +194,14 @@ class Sequential:
         view._trusted = True
         return view, xb, targets
 
-    def _batch(self, x: ArrayLike) -> tuple[FloatArray, bool]:
-        """``x`` as a float64 batch, and whether it was a single 1-D sample."""
+    def _batch(self, x: ArrayLike, *, finite: bool = True) -> tuple[FloatArray, bool]:
+        """``x`` as a float64 batch, and whether it was a single 1-D sample.
+
+        ``finite=False``: the caller checks NaN and infinity itself (see :meth:`gradient`).
+        """
         if self._trusted:  # a batch of data that for_checked_data checked
             return x, False  # type: ignore[return-value]
-        xa = as_float_input(x, "x")
+        xa = as_float_input(x, "x", finite=finite)
         single = xa.ndim == 1
         if xa.ndim == 0 or xa.shape[0] == 0:
             raise ValueError(f"x must be one sample or a non-empty batch, got shape {xa.shape}")
@@ -358,9 +367,10 @@ class Sequential:
         ------------
         4.5.1 (``TwoLayerNet.gradient``, the fast analytic version), 5.7.2
         """
-        if not self._trusted:  # an infinite weight can leave the loss finite, not its gradient
-            check_params_finite("the gradient", self._params)
-        self.loss(x, t)
+        if self._trusted:
+            self.loss(x, t)
+        else:
+            self._checked_loss(x, t)
         with np.errstate(invalid="ignore", over="ignore"):  # diagnosed just below
             dout = self.loss_layer.backward(1.0)
             for layer in reversed(self.layers[1:]):
@@ -378,6 +388,34 @@ class Sequential:
                         "parameter is finite: a layer overflowed in backward"
                     )
         return grads
+
+    def _checked_loss(self, x: ArrayLike, t: ArrayLike) -> float:
+        """:meth:`loss` with every input and parameter checked for NaN and infinity, cheaply.
+
+        An infinite weight can leave the loss finite (behind a saturated sigmoid) but
+        not its gradient, so :meth:`gradient` must not trust a finite loss. Checking
+        ``x`` and every weight costs a pass over each; instead, a layer that declares
+        ``reveals_nonfinite`` (:class:`~tinynn.Affine`: a NaN or infinity in its input
+        or parameters reaches its output) has its much smaller output checked, and
+        only when that is not finite are ``x`` and the parameters searched, with the
+        messages of the full checks. Parameters of other layers, and ``x`` when the
+        first layer does not declare it, are checked in full as before.
+        """
+        xb, single = self._batch(x, finite=not self._revealing[0])
+        if self._unrevealed:
+            check_params_finite("the gradient", {n: self._params[n] for n in self._unrevealed})
+        scores = xb
+        suspect = False
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is explained
+            for layer, reveals in zip(self.layers, self._revealing, strict=True):
+                scores = layer.forward(scores)
+                if reveals and not suspect:
+                    suspect = not all_finite(scores)
+        if suspect:  # the full checks, in the usual order; if they pass, an overflow
+            check_params_finite("the gradient", self._params)
+            check_finite(xb, "x")
+        value = self.loss_layer.forward(scores, self._targets(t, scores, single))
+        return self._finite_loss(value, xb)
 
     def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
         """The gradient of ``loss(x, t)`` by central differences over every parameter.
