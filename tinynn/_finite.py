@@ -8,7 +8,6 @@ there in place, or by a diverging update), else for the first layer whose output
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 

@@ -22,6 +22,12 @@ Every change can be turned into a :class:`DenseChange`, so a layer that only
 knows how to transform full arrays still works (more slowly); a layer that
 declares nothing makes :class:`~tinynn.NumericalDiff` use the book's loop.
 
+A column or rank-1 change can also be *sparse*: when most samples do not move
+at all (a weight ``W1[i, j]`` moves only the samples whose ``x[n, i]`` is not
+0), it holds one value per moved ``(perturbation, sample)`` pair, listed by
+:class:`Samples`. Only layers that declare ``sparse_changes = True`` see such
+changes; the engine spreads them out to full ``(P, N)`` arrays for the others.
+
 Book section
 ------------
 4.4.2 (the gradient of a network, by central differences: the same numbers, faster)
