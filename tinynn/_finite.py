@@ -8,6 +8,7 @@ there in place, or by a diverging update), else for the first layer whose output
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -17,12 +18,19 @@ from numpy.typing import NDArray
 from ._validation import _fast_finite, first_nonfinite
 from .base import Layer, LossLayer
 
-__all__ = ["all_finite", "check_params_finite", "explain_nonfinite"]
+__all__ = ["all_finite", "check_params_finite", "explain_nonfinite", "finite_here"]
 
 
 def all_finite(a: NDArray[Any]) -> bool:
     """Whether every entry of ``a`` is finite; one cheap reduction when it is."""
     return _fast_finite(a) or bool(np.isfinite(a).all())
+
+
+def finite_here(a: NDArray[Any]) -> bool:
+    """:func:`all_finite` for a caller already inside ``np.errstate(over="ignore")``."""
+    if a.dtype.kind == "f" and a.dtype.itemsize in (4, 8) and math.isfinite(np.vdot(a, a)):
+        return True
+    return bool(np.isfinite(a).all())
 
 
 def _largest(a: NDArray[Any]) -> float:

@@ -183,9 +183,11 @@ class Affine:
         self._xt = self._nz = None  # a new forward pass: x may have changed in place
         x2 = x.reshape(x.shape[0], -1) if x.ndim > 2 else x
         self._x = x2
-        out = x2 @ self._params["W"]
+        out: FloatArray = x2 @ self._params["W"]
         b = self._params.get("b")
-        return out + b if b is not None else out
+        if b is not None:
+            out += b  # (in place: the same sums as out + b, without a second array)
+        return out
 
     def backward(self, dout: FloatArray, *, input_grad: bool = True) -> FloatArray:
         """Fill ``grads`` and return ``dout @ W.T`` in the input's shape.
@@ -198,7 +200,7 @@ class Affine:
             raise RuntimeError("Affine.backward called before forward")
         self._grads["W"] = self._x.T @ dout
         if "b" in self._params:
-            self._grads["b"] = np.sum(dout, axis=0)
+            self._grads["b"] = dout.sum(axis=0)
         if not input_grad:
             return np.empty(0)
         return (dout @ self._params["W"].T).reshape(self._x_shape)
@@ -379,7 +381,10 @@ class Sigmoid(_Activation):
         """``(1 - y) * y * dout``."""
         if self._out is None:
             raise RuntimeError("Sigmoid.backward called before forward")
-        return (1.0 - self._out) * self._out * dout
+        grad: FloatArray = 1.0 - self._out  # ((1 - y) * y) * dout, in one buffer: same bits
+        grad *= self._out
+        grad *= dout
+        return grad
 
     def forward_complex(self, x: ComplexArray, params: Mapping[str, ComplexArray]) -> ComplexArray:
         """The sigmoid of complex ``x``, for :class:`~tinynn.ComplexStep`.
@@ -507,6 +512,16 @@ class SoftmaxWithLoss:
         self._y = _softmax(x)
         return _cross_entropy(self._y, t, self.delta)
 
+    def forward_for_gradient(self, x: FloatArray, t: NDArray[Any]) -> None:
+        """What :meth:`backward` needs (the softmax), without the loss value.
+
+        :meth:`tinynn.Sequential.gradient` calls this instead of :meth:`forward`
+        when the scores are finite: the gradient does not use the loss, and the
+        book's ``gradient`` does not compute it either.
+        """
+        self._t = t
+        self._y = _softmax(x)
+
     def backward(self, dout: float = 1.0) -> FloatArray:
         """``(y - t) / N``, times ``dout``."""
         if self._y is None or self._t is None:
@@ -514,7 +529,8 @@ class SoftmaxWithLoss:
         y, t = self._y, self._t
         n = y.shape[0]
         if t.ndim == 2:
-            dx: FloatArray = (y - t) / n
+            dx: FloatArray = y - t
+            dx /= n
         else:
             dx = y.copy()
             dx[np.arange(n), t] -= 1

@@ -185,7 +185,7 @@ def as_targets(
         ta = ta.reshape(1) if ta.ndim == 0 else ta.reshape(1, ta.size)
     if ta.ndim == 2 and ta.shape == (n_samples, n_classes):
         tf = np.asarray(ta, dtype=np.float64)
-        if tf.size and _one_hot_indices(tf) is not None:  # the usual case, checked cheaply
+        if tf.size and _is_one_hot(tf):  # the usual case, checked cheaply
             return tf
         check_finite(tf, name)
         _check_distributions(tf, name)
@@ -249,6 +249,12 @@ def _cross_entropy(y: FloatArray, t: NDArray[Any], delta: float = CROSS_ENTROPY_
                 return float(-np.sum(terms) / n)
             t = labels
         return float(-np.sum(np.log(y[np.arange(n), t] + delta)) / n)
+
+
+def _is_one_hot(t: FloatArray) -> bool:
+    """Whether every row of ``t`` is one-hot: ``N`` non-zeros, and each row sums to exactly 1
+    (so each row has exactly one non-zero, and it is 1; NaN and infinity fail)."""
+    return bool(np.count_nonzero(t) == t.shape[0] and (t @ np.ones(t.shape[1]) == 1.0).all())
 
 
 def _one_hot_indices(t: FloatArray) -> NDArray[np.intp] | None:

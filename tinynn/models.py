@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._finite import all_finite, check_params_finite, explain_nonfinite
+from ._finite import all_finite, check_params_finite, explain_nonfinite, finite_here
 from ._validation import (
     as_float_input,
     as_generator,
@@ -207,7 +207,7 @@ class Sequential:
             raise ValueError(f"x must be one sample or a non-empty batch, got shape {xa.shape}")
         xb = np.asarray(xa.reshape(1, -1) if single else xa, dtype=np.float64)
         if self.input_size is not None:
-            features = int(np.prod(xb.shape[1:]))
+            features = math.prod(xb.shape[1:])
             if features != self.input_size:
                 raise ValueError(
                     f"x has shape {xa.shape}: {features} features per sample, but the first "
@@ -368,9 +368,16 @@ class Sequential:
         4.5.1 (``TwoLayerNet.gradient``, the fast analytic version), 5.7.2
         """
         if self._trusted:
-            self.loss(x, t)
+            xb, targets = x, t
+            scores = self._forward(xb)  # type: ignore[arg-type]
+            finite = all_finite(scores)
         else:
-            self._checked_loss(x, t)
+            xb, targets, scores, finite = self._checked_forward(x, t)
+        prepare = getattr(self.loss_layer, "forward_for_gradient", None)
+        if prepare is not None and finite:
+            prepare(scores, targets)  # softmax for backward; the loss value is not needed
+        else:  # the loss, and its non-finite value explained
+            self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # type: ignore[arg-type]
         with np.errstate(invalid="ignore", over="ignore"):  # diagnosed just below
             dout = self.loss_layer.backward(1.0)
             for layer in reversed(self.layers[1:]):
@@ -379,18 +386,21 @@ class Sequential:
                 self._first_backward(dout)  # dL/dx of the input is never needed
             else:
                 self.layers[0].backward(dout)
-        grads = {name: layer.grads[key] for name, layer, key in self._slots}
-        if not self._trusted:  # (the Trainer's optimizer checks every gradient anyway)
-            for name, g in grads.items():
-                if not all_finite(g):
-                    raise ValueError(
-                        f"the gradient of {name} holds NaN or infinity although every "
-                        "parameter is finite: a layer overflowed in backward"
-                    )
+            grads = {name: layer.grads[key] for name, layer, key in self._slots}
+            if not self._trusted:  # (the Trainer's optimizer checks every gradient anyway)
+                for name, g in grads.items():
+                    if not finite_here(g):
+                        raise ValueError(
+                            f"the gradient of {name} holds NaN or infinity although every "
+                            "parameter is finite: a layer overflowed in backward"
+                        )
         return grads
 
-    def _checked_loss(self, x: ArrayLike, t: ArrayLike) -> float:
-        """:meth:`loss` with every input and parameter checked for NaN and infinity, cheaply.
+    def _checked_forward(
+        self, x: ArrayLike, t: ArrayLike
+    ) -> tuple[FloatArray, NDArray[Any], FloatArray, bool]:
+        """``x`` and ``t`` checked, the scores, and whether they are finite; every input and
+        weight checked for NaN and infinity, cheaply.
 
         An infinite weight can leave the loss finite (behind a saturated sigmoid) but
         not its gradient, so :meth:`gradient` must not trust a finite loss. Checking
@@ -410,12 +420,12 @@ class Sequential:
             for layer, reveals in zip(self.layers, self._revealing, strict=True):
                 scores = layer.forward(scores)
                 if reveals and not suspect:
-                    suspect = not all_finite(scores)
+                    suspect = not finite_here(scores)
+            finite = not suspect and (self._revealing[-1] or finite_here(scores))
         if suspect:  # the full checks, in the usual order; if they pass, an overflow
             check_params_finite("the gradient", self._params)
             check_finite(xb, "x")
-        value = self.loss_layer.forward(scores, self._targets(t, scores, single))
-        return self._finite_loss(value, xb)
+        return xb, self._targets(t, scores, single), scores, finite
 
     def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
         """The gradient of ``loss(x, t)`` by central differences over every parameter.
