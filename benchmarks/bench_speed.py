@@ -7,7 +7,8 @@ vary by up to 3x between sessions on shared machines; the ratios are what to com
 
     python benchmarks/bench_speed.py                  # about 10 minutes on 2 cores
     python benchmarks/bench_speed.py --quick          # about 2 minutes: fewer repeats
-    python benchmarks/bench_speed.py --only numerical # one group: numerical, backprop, main
+    python benchmarks/bench_speed.py --only numerical # one group: numerical, sparsity,
+                                                      # backprop, main
 
 Rows:
 
@@ -16,6 +17,8 @@ Rows:
   structured path, with the largest difference of any entry and the structured path's peak
   extra memory (tracemalloc), single-threaded and with every core; on random images
   (no pixel 0) and, when MNIST is found, on the first 100 MNIST images (mostly 0).
+* ``sparsity``: the structured path perturbing sparsely against densely, on inputs with
+  20% to 65% non-zero values (the threshold ``tinynn.layers.SPARSE_FRACTION``).
 * ``backprop``: ``Backprop().gradient(net, x, t)`` against the book's ``gradient`` function.
 * ``main job``: the book's run (10,000 iterations of batch 100, 17 evaluations of train and
   test accuracy) with ``Trainer`` + ``EpochAccuracy`` against the book's plain loop, same
@@ -129,6 +132,34 @@ def numerical_rows(
         )
 
 
+def bench_sparsity(repeats: int) -> None:
+    """The structured gradient's sparse path against its dense path, by input density.
+
+    ``Affine`` perturbs sparsely when at most ``SPARSE_FRACTION`` of the input is
+    non-zero; this row is what that threshold is chosen from.
+    """
+    import tinynn.layers as layers
+
+    net = TwoLayerNet(784, 50, 10, rng=0)
+    rng = np.random.default_rng(0)
+    t = np.eye(10)[rng.integers(0, 10, 100)]
+    nd = NumericalDiff()
+    chosen = layers.SPARSE_FRACTION
+    try:
+        for density in (0.2, 0.35, 0.5, 0.65):
+            x = rng.random((100, 784))
+            x[rng.random((100, 784)) >= density] = 0.0
+
+            def run(fraction: float, x: Any = x) -> None:
+                layers.SPARSE_FRACTION = fraction
+                nd.gradient(net, x, t)
+
+            ours, theirs = alternate(lambda: run(1.0), lambda: run(0.0), max(repeats, 5))
+            row(f"numerical gradient, {density:.0%} non-zero: sparse/dense", ours, theirs)
+    finally:
+        layers.SPARSE_FRACTION = chosen
+
+
 def bench_backprop(repeats: int) -> None:
     """Short alternating rounds (50 calls each); the median of the rounds' ratios.
 
@@ -225,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and iterations")
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats (5; quick 1)")
     parser.add_argument("--iters", type=int, default=None, help="main-job iterations (10000)")
-    parser.add_argument("--only", choices=("numerical", "backprop", "main"), default=None)
+    parser.add_argument(
+        "--only", choices=("numerical", "sparsity", "backprop", "main"), default=None
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 5)
     iters = args.iters or (2000 if args.quick else 10000)
@@ -236,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'operation':<46} {'tinynn':>12} {'reference':>12} {'ratio':>7}")
     if args.only in (None, "numerical"):
         bench_numerical(repeats)
+    if args.only in (None, "sparsity"):
+        bench_sparsity(repeats)
     if args.only in (None, "backprop"):
         bench_backprop(repeats)
     if args.only in (None, "main"):

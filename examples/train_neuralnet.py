@@ -14,7 +14,7 @@ the loss curve and the accuracy curves to ``train_neuralnet.png``.
 two loss evaluations per weight: about 80,000 per iteration for this network)
 instead of backpropagation. The book's loop would take about two days for the
 full run; ``NumericalDiff``'s structured path computes the same differences
-about a hundred times faster, so the full configuration runs in minutes
+hundreds of times faster, so the full configuration runs in about ten minutes
 (``--numerical-method loop`` forces the book's loop).
 
 ``--checkpoint run.npz`` saves the whole training state at every epoch (and when

@@ -376,3 +376,16 @@ def test_gradient_finds_every_non_finite_input_or_weight(value: float) -> None:
     scaled.params["s2"][0] = value
     with pytest.raises(ValueError, match=r"params\['s2'\] contains 1 non-finite"):
         nn.Backprop().gradient(scaled, x, t)
+
+
+def test_gradient_of_an_infinite_loss_is_still_the_exact_gradient() -> None:
+    """With delta = 0 a target class whose probability underflowed to 0 makes the loss
+    infinite; loss() says so, but the gradient (y - t) / N is finite and exact, and
+    gradient() does not compute the loss value at all."""
+    net = nn.SimpleNet([[1000.0, 0.0, 0.0], [0.0, 0.0, 0.0]], delta=0.0)
+    x, t = np.array([[1.0, 0.0]]), np.array([2])
+    with pytest.raises(ValueError, match="probability of 0 to a target class"):
+        net.loss(x, t)
+    y = nn.softmax(x @ net.W)
+    expected = x.T @ (y - np.eye(3)[t])
+    np.testing.assert_array_equal(nn.Backprop().gradient(net, x, t)["W"], expected)

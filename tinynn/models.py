@@ -433,7 +433,7 @@ class Sequential:
         The book's algorithm, ``NumericalDiff(method="loop").gradient(self, x, t)``:
         slow (two forward passes per parameter entry) but obviously right, and equal
         bit for bit to the book's ``TwoLayerNet.numerical_gradient``. ``NumericalDiff()``
-        computes the same differences about a hundred times faster (to within 1e-11).
+        computes the same differences hundreds of times faster (to within 1e-11).
 
         Book section
         ------------
