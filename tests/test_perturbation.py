@@ -265,10 +265,14 @@ def test_bad_settings_are_rejected() -> None:
         FAST.gradient(TwoLayerNet(4, 3, 2, rng=0), np.ones((1, 4)), [7])
 
 
-@pytest.mark.parametrize(("hidden", "batch"), [(50, 100), (300, 1000)])
-def test_extra_memory_stays_under_64_mb(hidden: int, batch: int) -> None:
+@pytest.mark.parametrize(
+    ("hidden", "batch", "ink", "workers"),
+    [(50, 100, 1.0, 2), (300, 1000, 1.0, 8), (300, 1000, 0.19, 8), (50, 2000, 0.19, 1)],
+)
+def test_extra_memory_stays_under_64_mb(hidden: int, batch: int, ink: float, workers: int) -> None:
+    """Dense and sparse inputs, with as many threads as the cap allows."""
     net = TwoLayerNet(784, hidden, 10, rng=0)
-    x, t = book_batch(np.random.default_rng(8), batch)
+    x, t = book_batch(np.random.default_rng(8), batch, ink=ink)
     xb, tb = net.check_batch(x, t)
     calls = 0
 
@@ -283,7 +287,7 @@ def test_extra_memory_stays_under_64_mb(hidden: int, batch: int) -> None:
 
     tracemalloc.start()
     try:
-        structured_gradient(net, xb, tb, 1e-4, workers=2, on_progress=stop_early)
+        structured_gradient(net, xb, tb, 1e-4, workers=workers, on_progress=stop_early)
     except Enough:
         pass
     _, peak = tracemalloc.get_traced_memory()

@@ -176,7 +176,7 @@ class ColumnChange:
         return self.samples.count if self.samples is not None else int(self.values.shape[0])
 
     def unchanged(self) -> FloatArray:
-        """The unperturbed value of each of :attr:`values` (same shape)."""
+        """The unperturbed value of each of ``values`` (same shape)."""
         column = self.base[:, self.column]
         return column if self.samples is None else column[self.samples.sample]
 
