@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import _fast_finite
+
 __all__ = ["check_update"]
 
 
@@ -78,7 +80,7 @@ def check_update(params: Mapping[str, Any], grads: Any) -> None:
             f"grads must have the keys of params; missing {missing}, unexpected {extra}"
         )
     for key, p in params.items():
-        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
             raise TypeError(
                 f"params[{key!r}] must be a floating-point ndarray to be updated in place, got "
                 f"{_kind(p)}; convert it first, e.g. np.asarray(value, dtype=np.float64)"
@@ -93,7 +95,7 @@ def check_update(params: Mapping[str, Any], grads: Any) -> None:
             )
         if g.shape != p.shape:
             raise ValueError(f"grads[{key!r}] has shape {g.shape}, params[{key!r}] {p.shape}")
-        if not np.all(np.isfinite(g)):
+        if not _fast_finite(g) and not np.all(np.isfinite(g)):  # (one BLAS pass when finite)
             raise ValueError(
                 f"grads[{key!r}] holds NaN or infinity; the update was not applied "
                 "(is the learning rate too large?)"
