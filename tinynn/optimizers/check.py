@@ -95,7 +95,7 @@ def check_update(params: Mapping[str, Any], grads: Any) -> None:
             )
         if g.shape != p.shape:
             raise ValueError(f"grads[{key!r}] has shape {g.shape}, params[{key!r}] {p.shape}")
-        if not _fast_finite(g) and not np.all(np.isfinite(g)):  # (one BLAS pass when finite)
+        if not _fast_finite(np.asarray(g)) and not np.all(np.isfinite(g)):  # (one BLAS pass)
             raise ValueError(
                 f"grads[{key!r}] holds NaN or infinity; the update was not applied "
                 "(is the learning rate too large?)"
