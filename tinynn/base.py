@@ -79,6 +79,12 @@ class Layer(Protocol):
     holds the gradients of the last ``backward``. Layers without parameters
     return empty dicts.
 
+    Optional class attributes: ``reveals_nonfinite = True`` promises that a NaN
+    or infinity in the input or the parameters always reaches the output (as in
+    :class:`~tinynn.Affine`), so that :meth:`tinynn.Sequential.gradient` may check
+    the output instead of the input and the weights; ``sparse_changes = True``
+    (with ``propagate``) takes sparse changes, see :mod:`tinynn.perturbation`.
+
     Book section
     ------------
     5.4-5.6 (layers with forward and backward), previewed in 4.5.1
@@ -106,6 +112,10 @@ class Layer(Protocol):
 @runtime_checkable
 class LossLayer(Protocol):
     """The last layer of a network: turns scores into a loss, and back into a gradient.
+
+    Optional: ``forward_for_gradient(x, t)`` does what :meth:`backward` needs without
+    computing the loss value, which :meth:`tinynn.Sequential.gradient` then skips (as
+    :class:`~tinynn.SoftmaxWithLoss` does).
 
     Book section
     ------------
