@@ -308,11 +308,11 @@ def _softmax(a: FloatArray) -> FloatArray:
     explain a non-finite result.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # callers check the result
-        if a.ndim == 2:
-            at = a.T
-            at = at - np.max(at, axis=0)
-            e = np.exp(at)
-            y: FloatArray = (e / np.sum(e, axis=0)).T
+        if a.ndim == 2:  # in one buffer: the same operations, the same bits
+            e = a.T - np.max(a.T, axis=0)
+            np.exp(e, out=e)
+            e /= np.sum(e, axis=0)
+            y: FloatArray = e.T
             return y
         shifted = a - np.max(a)
         e1 = np.exp(shifted)
