@@ -42,7 +42,7 @@ class NumericalDiff:
     workers : int, default 1
         Threads for the structured path. The result is the same, bit for bit, for any
         number. One is the default because more were slower where measured (2 cores:
-        0.052 s against 0.038 s per gradient of the book's network on MNIST): the work
+        0.069 s against 0.041 s per gradient of the book's network on MNIST): the work
         is many NumPy calls on arrays of some ten thousand numbers, and the threads
         spend their time handing the interpreter lock to each other. ``workers=None``
         uses every core.
