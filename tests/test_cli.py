@@ -398,3 +398,69 @@ def test_train_with_numerical_gradients(tmp_path: Path, env: dict[str, str]) -> 
     assert "(structured path): about" in result.stderr
     assert "estimator numerical" in result.stdout
     assert re.search(r"after 3 iterations: train acc 0\.\d{4}", result.stdout)
+
+
+def test_train_checkpoint_and_resume_give_the_uninterrupted_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--checkpoint`` then ``--resume`` (with a larger ``--iters``) ends exactly where one
+    uninterrupted run ends: the same history, accuracies and weights, bit for bit."""
+    from tinynn.cli import main, train
+
+    monkeypatch.setattr(train, "load_data", _tiny_data)
+    common = ["train", "--batch-size", "50", "--hidden", "6", "--no-plot"]
+    ckpt = tmp_path / "run.npz"
+    assert main([*common, "--iters", "30", "--runs-dir", str(tmp_path / "a")]) == 0
+    assert main([*common, "--iters", "13", "--checkpoint", str(ckpt),
+                 "--runs-dir", str(tmp_path / "b")]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main([*common, "--iters", "30", "--checkpoint", str(ckpt), "--resume", str(ckpt),
+                 "--runs-dir", str(tmp_path / "c")]) == 0  # fmt: skip
+    assert f"resuming from {ckpt}" in capsys.readouterr().out
+    (whole,) = (tmp_path / "a").iterdir()
+    (resumed,) = (tmp_path / "c").iterdir()
+    assert (whole / "history.csv").read_bytes() == (resumed / "history.csv").read_bytes()
+    a = json.loads((whole / "results.json").read_text())
+    c = json.loads((resumed / "results.json").read_text())
+    assert a["iterations"] == c["iterations"] == 30
+    assert a["test_acc_list"] == c["test_acc_list"] and a["train_acc_list"] == c["train_acc_list"]
+    with np.load(whole / "model.npz", allow_pickle=False) as wa, \
+            np.load(resumed / "model.npz", allow_pickle=False) as wc:  # fmt: skip
+        assert sorted(wa.files) == sorted(wc.files)
+        for key in wa.files:
+            np.testing.assert_array_equal(wa[key], wc[key])
+    # a checkpoint that is missing, or from a run with other settings: a one-line error
+    assert main([*common, "--resume", str(tmp_path / "none.npz"),
+                 "--runs-dir", str(tmp_path / "d")]) == 1  # fmt: skip
+    assert "cannot resume" in capsys.readouterr().err
+    other = ["train", "--batch-size", "40", "--hidden", "6", "--no-plot"]
+    assert main([*other, "--resume", str(ckpt), "--runs-dir", str(tmp_path / "e")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot resume" in err and "batch_size=50" in err and "Traceback" not in err
+    assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())
+
+
+def test_train_stopped_by_ctrl_c_says_how_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    from tinynn.cli import main, train
+
+    monkeypatch.setattr(train, "load_data", _tiny_data)
+
+    class CtrlCAtSeven(train.EpochProgress):  # type: ignore[misc,name-defined]
+        def on_iteration_end(self, iteration: int, logs: dict[str, object]) -> None:
+            super().on_iteration_end(iteration, logs)
+            if iteration == 6:
+                signal.raise_signal(signal.SIGINT)  # the Trainer stops at this boundary
+
+    monkeypatch.setattr(train, "EpochProgress", CtrlCAtSeven)
+    ckpt = tmp_path / "run.npz"
+    common = ["train", "--batch-size", "50", "--hidden", "6", "--no-plot", "--iters", "20"]
+    assert main([*common, "--checkpoint", str(ckpt), "--runs-dir", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert f"stopped after 7 of 20 iterations; continue with --resume {ckpt}" in out
+    from tinynn import load_model
+
+    assert load_model(ckpt).params["W1"].shape == (784, 6)

@@ -28,7 +28,7 @@ import numpy as np
 from .. import __version__
 from .._atomic import write_bytes_atomic
 from ..base import GradientEstimator
-from ..callbacks import EpochAccuracy, History
+from ..callbacks import Callback, Checkpoint, EpochAccuracy, History
 from ..estimators import Backprop, NumericalDiff
 from ..models import TwoLayerNet
 from ..optimizers import SGD
@@ -75,6 +75,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--runs-dir", metavar="DIR", default="runs",
                    help="where run folders are made (./runs)")  # fmt: skip
     p.add_argument("--no-plot", action="store_true", help="do not draw training.png")
+    p.add_argument("--checkpoint", metavar="PATH.npz", default=None,
+                   help="save the whole training state here at every epoch and when training "
+                   "ends or is stopped (Ctrl-C)")  # fmt: skip
+    p.add_argument("--resume", metavar="PATH.npz", default=None,
+                   help="continue the run saved in this checkpoint (give the same other "
+                   "options; --iters may be larger)")  # fmt: skip
     add_data_options(p)
     p.set_defaults(func=run)
 
@@ -147,12 +153,15 @@ def run(args: argparse.Namespace) -> int:
         batch = min(args.batch_size, len(x_train))
         _estimate_numerical(net, numerical, x_train[:batch], t_train[:batch], args.iters)
     accuracy = EpochAccuracy(train=(x_train, t_train), test=(x_test, t_test))
+    callbacks: list[Callback] = [accuracy, EpochProgress()]
+    if args.checkpoint is not None:
+        callbacks.append(Checkpoint(args.checkpoint, every_epochs=1))
     trainer = Trainer(
         net,
         SGD(lr=args.lr),
         estimator,
         batch_size=args.batch_size,
-        callbacks=[accuracy, EpochProgress()],
+        callbacks=callbacks,
         rng=np.random.default_rng(batch_seed),
     )
     folder = _new_run_folder(Path(args.runs_dir))
@@ -168,9 +177,20 @@ def run(args: argparse.Namespace) -> int:
             f"run folder: {display(folder)} (complete when training ends)",
             flush=True,
         )
+        if args.resume is not None:
+            print(f"resuming from {args.resume}", flush=True)
         start = time.perf_counter()
-        history = trainer.fit(x_train, t_train, iters=args.iters)
+        try:
+            history = trainer.fit(x_train, t_train, iters=args.iters, resume=args.resume)
+        except (OSError, ValueError) as exc:
+            if args.resume is None or trainer.iterations_done:
+                raise
+            # the checkpoint is missing, unreadable, or from a different run
+            raise CliError(f"cannot resume: {exc}") from exc
         wall = time.perf_counter() - start
+        if trainer.interrupted and args.checkpoint is not None:
+            print(f"stopped after {trainer.iterations_done} of {args.iters} iterations; "
+                  f"continue with --resume {args.checkpoint}", flush=True)  # fmt: skip
         # the book records at iterations 0, 600, ...: measure the final network too
         final = {"train": accuracy.accuracy(x_train, t_train),
                  "test": accuracy.accuracy(x_test, t_test)}  # fmt: skip
