@@ -8,14 +8,13 @@ there in place, or by a diverging update), else for the first layer whose output
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import _fast_finite, first_nonfinite
+from ._validation import _dot_finite, _fast_finite, first_nonfinite
 from .base import Layer, LossLayer
 
 __all__ = ["all_finite", "check_params_finite", "explain_nonfinite", "finite_here"]
@@ -28,9 +27,7 @@ def all_finite(a: NDArray[Any]) -> bool:
 
 def finite_here(a: NDArray[Any]) -> bool:
     """:func:`all_finite` for a caller already inside ``np.errstate(over="ignore")``."""
-    if a.dtype.kind == "f" and a.dtype.itemsize in (4, 8) and math.isfinite(np.vdot(a, a)):
-        return True
-    return bool(np.isfinite(a).all())
+    return _dot_finite(a) or bool(np.isfinite(a).all())
 
 
 def _largest(a: NDArray[Any]) -> float:

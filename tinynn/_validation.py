@@ -98,17 +98,21 @@ def check_callable(f: object, name: str = "f") -> None:
         raise TypeError(f"{name} must be callable (a function), got {describe_value(f)}")
 
 
-def _fast_finite(a: NDArray[Any]) -> bool:
+def _dot_finite(a: NDArray[Any]) -> bool:
     """``True`` if every entry of the float array ``a`` is certainly finite (one BLAS pass).
 
     ``a . a`` is NaN or infinite when an entry is (one fast pass, no temporary);
     it can also overflow for finite entries above ~1e154, so ``False`` only
-    means "look closer".
+    means "look closer". For a caller inside ``np.errstate(over="ignore")``
+    (NumPy's own loop, used for short arrays, warns on overflow).
     """
-    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
-        return False
-    with np.errstate(over="ignore", invalid="ignore"):  # (NumPy's own loop for short arrays)
-        return math.isfinite(np.vdot(a, a))
+    return a.dtype.kind == "f" and a.dtype.itemsize in (4, 8) and math.isfinite(np.vdot(a, a))
+
+
+def _fast_finite(a: NDArray[Any]) -> bool:
+    """:func:`_dot_finite` without floating-point warnings."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _dot_finite(a)
 
 
 def first_nonfinite(a: NDArray[Any]) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _fast_finite
+from .._finite import all_finite
 
 __all__ = ["check_update"]
 
@@ -95,7 +95,7 @@ def check_update(params: Mapping[str, Any], grads: Any) -> None:
             )
         if g.shape != p.shape:
             raise ValueError(f"grads[{key!r}] has shape {g.shape}, params[{key!r}] {p.shape}")
-        if not _fast_finite(np.asarray(g)) and not np.all(np.isfinite(g)):  # (one BLAS pass)
+        if not all_finite(np.asarray(g)):
             raise ValueError(
                 f"grads[{key!r}] holds NaN or infinity; the update was not applied "
                 "(is the learning rate too large?)"
