@@ -18,7 +18,7 @@ Rows:
   extra memory (tracemalloc), single-threaded and with every core; on random images
   (no pixel 0) and, when MNIST is found, on the first 100 MNIST images (mostly 0).
 * ``sparsity``: the structured path perturbing sparsely against densely, on inputs with
-  20% to 65% non-zero values (the threshold ``tinynn.layers.SPARSE_FRACTION``).
+  20% to 65% non-zero values (the threshold ``tinynn.layers.affine.SPARSE_FRACTION``).
 * ``backprop``: ``Backprop().gradient(net, x, t)`` against the book's ``gradient`` function.
 * ``main job``: the book's run (10,000 iterations of batch 100, 17 evaluations of train and
   test accuracy) with ``Trainer`` + ``EpochAccuracy`` against the book's plain loop, same
@@ -138,7 +138,7 @@ def bench_sparsity(repeats: int) -> None:
     ``Affine`` perturbs sparsely when at most ``SPARSE_FRACTION`` of the input is
     non-zero; this row is what that threshold is chosen from.
     """
-    import tinynn.layers as layers
+    import tinynn.layers.affine as layers
 
     net = TwoLayerNet(784, 50, 10, rng=0)
     rng = np.random.default_rng(0)

@@ -1,8 +1,8 @@
-"""Models composed from layers: ``Sequential``, the book's ``SimpleNet`` and ``TwoLayerNet``.
+"""A network as a composition of layers: ``Sequential``.
 
 Book section
 ------------
-4.4.2 (``simpleNet``), 4.5.1 (``TwoLayerNet``)
+4.5.1 (a network as a composition of layers), 5.7.2 (``OrderedDict`` of layers)
 """
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._finite import all_finite, check_params_finite, explain_nonfinite, finite_here
-from ._validation import (
+from .._finite import all_finite, check_params_finite, explain_nonfinite, finite_here
+from .._validation import (
     as_float_input,
-    as_generator,
     check_finite,
-    check_positive,
-    check_positive_int,
 )
-from .base import ComplexLayer, ComplexLossLayer, Layer, LossLayer
-from .estimators import NumericalDiff
-from .layers import Affine, Sigmoid, SoftmaxWithLoss
-from .losses import CROSS_ENTROPY_DELTA, as_targets
-from .parameters import Parameters
-from .typing import ArrayLike, ComplexArray, FloatArray, Params
+from ..base import ComplexLayer, ComplexLossLayer, Layer, LossLayer
+from ..estimators import NumericalDiff
+from ..layers import SoftmaxWithLoss
+from ..losses import as_targets
+from ..parameters import Parameters
+from ..typing import ArrayLike, ComplexArray, FloatArray, Params
 
-__all__ = ["Parameters", "Sequential", "SimpleNet", "TwoLayerNet"]
+__all__ = ["Sequential"]
 
 
 class Sequential:
@@ -62,6 +59,7 @@ class Sequential:
 
     Examples
     --------
+    >>> from tinynn import Affine, Sigmoid
     >>> rng = np.random.default_rng(0)
     >>> net = Sequential([Affine.random(4, 5, rng=rng), Sigmoid(), Affine.random(5, 3, rng=rng)])
     >>> sorted(net.params)
@@ -444,134 +442,3 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"{type(self).__name__}([{inner}], loss={self.loss_layer!r})"
-
-
-class SimpleNet(Sequential):
-    """The book's ``simpleNet``: one 2x3 weight matrix, softmax and cross-entropy.
-
-    Parameters
-    ----------
-    W : array_like, shape (2, 3), optional
-        The weights; drawn from a standard Gaussian (as the book's
-        ``np.random.randn(2, 3)``) when omitted.
-    rng : numpy.random.Generator or int, optional
-        Source of the random weights.
-    delta : float, default 1e-7
-        The cross-entropy's delta (see :func:`~tinynn.cross_entropy_error`).
-
-    Notes
-    -----
-    ``predict`` returns the scores ``x @ W`` (no softmax), as the book's
-    does. ``net.W`` is the very array in ``net.params['W']``, so the book's
-    ``numerical_gradient(lambda w: net.loss(x, t), net.W)`` works as printed.
-
-    Book section
-    ------------
-    4.4.2 (gradient with respect to a network's weights)
-
-    Examples
-    --------
-    >>> from tinynn import numerical_gradient
-    >>> net = SimpleNet([[0.47355232, 0.9977393, 0.84668094],
-    ...                  [0.85557411, 0.03563661, 0.69422093]], delta=0.0)
-    >>> x = np.array([0.6, 0.9])
-    >>> net.predict(x)
-    array([1.05414809, 0.63071653, 1.1328074 ])
-    >>> int(np.argmax(net.predict(x)))
-    2
-    >>> t = np.array([0, 0, 1])
-    >>> round(net.loss(x, t), 8)
-    0.92806854
-    >>> numerical_gradient(lambda w: net.loss(x, t), net.W)
-    array([[ 0.21924763,  0.14356247, -0.36281009],
-           [ 0.32887144,  0.2153437 , -0.54421514]])
-    """
-
-    def __init__(
-        self,
-        W: ArrayLike | None = None,
-        *,
-        rng: np.random.Generator | int | None = None,
-        delta: float = CROSS_ENTROPY_DELTA,
-    ) -> None:
-        weights = as_generator(rng).standard_normal((2, 3)) if W is None else W
-        layer = Affine(weights)
-        if layer.W.shape != (2, 3):
-            raise ValueError(f"SimpleNet's W must have shape (2, 3), got {layer.W.shape}")
-        super().__init__([layer], SoftmaxWithLoss(delta))
-
-    @staticmethod
-    def _param_name(key: str, index: int) -> str:
-        return key
-
-    @property
-    def W(self) -> FloatArray:
-        """The 2x3 weight matrix (the same array as ``params['W']``)."""
-        return self.params["W"]
-
-    def predict(self, x: ArrayLike) -> FloatArray:
-        """The scores ``x @ W`` (the book's ``simpleNet.predict`` applies no softmax)."""
-        xb, single = self._batch(x)
-        z = self._finite(self._forward(xb), xb, "predict's output")
-        return z[0] if single else z
-
-
-class TwoLayerNet(Sequential):
-    """The book's two-layer network: Affine, Sigmoid, Affine, then softmax with cross-entropy.
-
-    Parameters
-    ----------
-    input_size, hidden_size, output_size : int
-        784, 50 and 10 for MNIST in the book.
-    weight_init_std : float, default 0.01
-        Standard deviation of the Gaussian initial weights; biases start at 0.
-    rng : numpy.random.Generator or int, optional
-        Source of the initial weights (``W1`` is drawn first, then ``W2``).
-
-    Notes
-    -----
-    .. math::
-        a_1 = x W_1 + b_1, \\quad z_1 = \\sigma(a_1), \\quad
-        a_2 = z_1 W_2 + b_2, \\quad y = \\mathrm{softmax}(a_2)
-
-    With the same weights and data, ``predict``, ``loss``, ``accuracy``,
-    ``numerical_gradient`` and ``gradient`` give the numbers of the book's
-    ``ch04/two_layer_net.py``, bit for bit.
-
-    Book section
-    ------------
-    4.5.1 (a class for a two-layer neural network)
-
-    Examples
-    --------
-    >>> net = TwoLayerNet(input_size=784, hidden_size=100, output_size=10, rng=0)
-    >>> {k: v.shape for k, v in net.params.items()}
-    {'W1': (784, 100), 'b1': (100,), 'W2': (100, 10), 'b2': (10,)}
-    >>> x = np.random.default_rng(1).random((100, 784))
-    >>> net.predict(x).shape
-    (100, 10)
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        output_size: int,
-        weight_init_std: float = 0.01,
-        *,
-        rng: np.random.Generator | int | None = None,
-    ) -> None:
-        check_positive_int(input_size, "input_size")
-        check_positive_int(hidden_size, "hidden_size")
-        check_positive_int(output_size, "output_size")
-        check_positive(weight_init_std, "weight_init_std")
-        gen = as_generator(rng)
-        W1 = weight_init_std * gen.standard_normal((input_size, hidden_size))
-        W2 = weight_init_std * gen.standard_normal((hidden_size, output_size))
-        super().__init__(
-            [Affine(W1, np.zeros(hidden_size)), Sigmoid(), Affine(W2, np.zeros(output_size))],
-            SoftmaxWithLoss(),
-        )
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.output_size = output_size

@@ -1,0 +1,81 @@
+"""The book's ``TwoLayerNet``: Affine, Sigmoid, Affine, softmax with cross-entropy.
+
+Book section
+------------
+4.5.1 (``TwoLayerNet``)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import (
+    as_generator,
+    check_positive,
+    check_positive_int,
+)
+from ..layers import Affine, Sigmoid, SoftmaxWithLoss
+from .sequential import Sequential
+
+__all__ = ["TwoLayerNet"]
+
+
+class TwoLayerNet(Sequential):
+    """The book's two-layer network: Affine, Sigmoid, Affine, then softmax with cross-entropy.
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+        784, 50 and 10 for MNIST in the book.
+    weight_init_std : float, default 0.01
+        Standard deviation of the Gaussian initial weights; biases start at 0.
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights (``W1`` is drawn first, then ``W2``).
+
+    Notes
+    -----
+    .. math::
+        a_1 = x W_1 + b_1, \\quad z_1 = \\sigma(a_1), \\quad
+        a_2 = z_1 W_2 + b_2, \\quad y = \\mathrm{softmax}(a_2)
+
+    With the same weights and data, ``predict``, ``loss``, ``accuracy``,
+    ``numerical_gradient`` and ``gradient`` give the numbers of the book's
+    ``ch04/two_layer_net.py``, bit for bit.
+
+    Book section
+    ------------
+    4.5.1 (a class for a two-layer neural network)
+
+    Examples
+    --------
+    >>> net = TwoLayerNet(input_size=784, hidden_size=100, output_size=10, rng=0)
+    >>> {k: v.shape for k, v in net.params.items()}
+    {'W1': (784, 100), 'b1': (100,), 'W2': (100, 10), 'b2': (10,)}
+    >>> x = np.random.default_rng(1).random((100, 784))
+    >>> net.predict(x).shape
+    (100, 10)
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float = 0.01,
+        *,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        check_positive_int(input_size, "input_size")
+        check_positive_int(hidden_size, "hidden_size")
+        check_positive_int(output_size, "output_size")
+        check_positive(weight_init_std, "weight_init_std")
+        gen = as_generator(rng)
+        W1 = weight_init_std * gen.standard_normal((input_size, hidden_size))
+        W2 = weight_init_std * gen.standard_normal((hidden_size, output_size))
+        super().__init__(
+            [Affine(W1, np.zeros(hidden_size)), Sigmoid(), Affine(W2, np.zeros(output_size))],
+            SoftmaxWithLoss(),
+        )
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.output_size = output_size

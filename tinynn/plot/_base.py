@@ -1,0 +1,49 @@
+"""What every figure shares: the axes (matplotlib imported on first use), the functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..typing import FloatArray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+Function2 = Callable[[NDArray[Any]], float]
+
+
+def _axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]:
+    """``(figure of ax, ax)``, or a new ``Figure`` with one axes; matplotlib imported here."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError('tinynn.plot needs matplotlib: pip install "tinynn[plot]"') from exc
+    if ax is None:
+        fig = Figure(layout="constrained")
+        return fig, fig.add_subplot(projection=projection)
+    if projection is not None and getattr(ax, "name", None) != projection:
+        raise ValueError(
+            f"this figure needs an axes with projection={projection!r}, got one with "
+            f"projection={getattr(ax, 'name', None)!r}; use fig.add_subplot(projection='3d')"
+        )
+    return ax.figure.figure, ax  # .figure of a Figure is itself; of a SubFigure, its root
+
+
+def _grid_values(f: Function2, x0: FloatArray, x1: FloatArray) -> FloatArray:
+    """``f`` at every point of the grid ``x0`` by ``x1`` (rows follow ``x1``), point by point."""
+    return np.array([[f(np.array([a, b])) for a in x0] for b in x1], dtype=np.float64)
+
+
+def _function_1(x: float) -> float:
+    return 0.01 * x**2 + 0.1 * x
+
+
+def _function_2(x: NDArray[Any]) -> float:
+    return float(x[0] ** 2 + x[1] ** 2)
