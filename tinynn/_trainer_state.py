@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from ._npz import flatten_state, read_archive, unflatten_state, write_archive
 from .base import Stateful
-from .callbacks import History
+from .callbacks.history import History
 from .serialization import PARAMS, check_params, describe_model
 
 if TYPE_CHECKING:
