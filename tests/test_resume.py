@@ -245,10 +245,10 @@ def test_checkpoint_schedule_and_contents(tmp_path: Path) -> None:
     trainer = _trainer("momentum", tmp_path, [])
     original = trainer.save_checkpoint
 
-    def spy(path: Any) -> Path:
+    def spy(path: Any, **kw: Any) -> Path:
         if Path(path).name == "ckpt.npz":
             saved.append(trainer.iterations_done)
-        return original(path)
+        return original(path, **kw)
 
     trainer.save_checkpoint = spy  # type: ignore[method-assign]
     trainer.fit(X, T, iters=ITERS)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _divergence
-from ._interruption import StopRequest, stopped_message, update_or_undo
+from ._interruption import AllOrNothing, StopRequest, stopped_message
 from ._trainer_state import Restored, write_checkpoint
 from ._validation import as_float_input, as_generator, as_real_array, check_positive_int
 from .base import GradientEstimator, Model, Optimizer
@@ -143,7 +143,7 @@ class Trainer:
         self.pending_batch: NDArray[np.intp] | None = None
         self.batch: tuple[NDArray[Any], NDArray[Any]] | None = None
         self.train_data: tuple[object, NDArray[np.float64]] | None = None
-        self._stop = StopRequest()
+        self._stop, self._step = StopRequest(), AllOrNothing()
 
     def fit(
         self,
@@ -203,7 +203,7 @@ class Trainer:
                 grads = None
                 try:
                     grads = self.estimator.gradient(model, x_batch, t_batch)  # 2. gradient
-                    update_or_undo(self.optimizer, model.params, grads)  # 3. update
+                    self._step.update(self.optimizer, model.params, grads)  # 3. update
                 except BaseException as exc:
                     self.pending_batch = batch_mask  # this iteration did not happen
                     if not self._stop.catch(exc):
