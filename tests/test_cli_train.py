@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -303,3 +304,11 @@ def test_run_folder_names_are_never_reused(tmp_path: Path) -> None:
     assert len(set(folders)) == 3
     assert folders[1].name in (f"{folders[0].name}-2", folders[1].name)
     assert all(f.is_dir() and not any(f.iterdir()) for f in folders)
+
+
+def test_the_help_gives_no_time_of_its_own(tmp_path: Path, env: dict[str, str]) -> None:
+    """The main job's measured time lives in the README and the docs, and nowhere else."""
+    for args in (["--help"], ["train", "--help"]):
+        out = tinynn(*args, cwd=tmp_path, env=env).stdout
+        assert not re.search(r"\d+(\.\d+)? ?s\b|\d+ seconds|minutes", out), out
+    assert "tinynn train --resume" in tinynn("--help", cwd=tmp_path, env=env).stdout

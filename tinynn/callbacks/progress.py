@@ -62,8 +62,9 @@ class ProgressPrinter(Callback):
     own, so that logs stay readable. The rate and the time left count the
     iterations of this ``fit`` only (a resumed run starts later).
 
-    :meth:`gradient_progress` shows the progress *within* one slow gradient in
-    the same way: give it to ``NumericalDiff(progress=printer.gradient_progress)``.
+    Its method ``gradient_progress(done, total)`` shows the progress *within*
+    one slow gradient in the same way: give it to
+    ``NumericalDiff(progress=printer.gradient_progress)``.
 
     Book section
     ------------
