@@ -23,7 +23,7 @@ at every epoch and when the run ends or is stopped with Ctrl-C;
 stopped (options given again must agree; ``--iters`` may change).
 ``--save-model net.npz`` writes the trained network, which
 ``tinynn.load_model("net.npz")`` rebuilds. The command line's ``tinynn train``
-builds the same run from the same module, :mod:`tinynn.book_run`.
+builds the same run from the same module, ``tinynn/book_run.py``.
 
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``.
