@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -401,8 +400,3 @@ class BookRun:
         )
         return f"stopped after {t.iterations_done} of {t.total_iters} iterations{where}"
 
-
-def print_note(text: str | None) -> None:
-    """Print a note (such as :meth:`BookRun.numerical_note`) to stderr."""
-    if text:
-        print(text, file=sys.stderr, flush=True)
