@@ -19,9 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinynn.callbacks import Logs
-from tinynn.cli.progress import EpochProgress, duration
-
 needs_mnist = pytest.mark.skipif(
     not os.environ.get("TINYNN_DATA"),
     reason="MNIST not configured: set TINYNN_DATA to a folder holding mnist/ (never downloaded)",
@@ -165,7 +162,7 @@ def small_run(trained_run: Path, tmp_path: Path) -> Path:
 @needs_mnist
 def test_train_writes_a_complete_run_folder(small_run: Path) -> None:
     files = sorted(p.name for p in small_run.iterdir())
-    expected = ["history.csv", "model.npz", "options.json", "results.json"]
+    expected = ["checkpoint.npz", "history.csv", "model.npz", "options.json", "results.json"]
     assert files in (expected, sorted([*expected, "training.png"]))
     rows = list(csv.DictReader(io.StringIO((small_run / "history.csv").read_text())))
     assert [int(r["iteration"]) for r in rows] == list(range(50))
@@ -175,6 +172,8 @@ def test_train_writes_a_complete_run_folder(small_run: Path) -> None:
     assert options["options"]["iters"] == 50 and options["options"]["train_size"] == 1000
     assert options["command"].startswith("tinynn train --iters=50 ")
     results = json.loads((small_run / "results.json").read_text())
+    assert (results["status"], results["iterations_asked"], results["iterations_done"]) == (
+        "complete", 50, 50)  # fmt: skip
     assert len(results["test_acc_list"]) == 5
     assert 0.0 <= results["final_test_acc"] <= 1.0
     if (small_run / "training.png").exists():
@@ -284,93 +283,7 @@ def test_a_trained_network_reads_the_digits_drawn_here(tmp_path: Path, env: dict
     assert best == {"seven": "7", "one": "1", "zero": "0"}, out
 
 
-# -- progress within an epoch (in-process, with a clock driven by hand) --------------------------
-class FakeTrainer:
-    total_iters = 1000
-    iters_per_epoch = 100
-
-
-def drive(progress: EpochProgress, times: list[float]) -> None:
-    progress.set_trainer(FakeTrainer())  # type: ignore[arg-type]
-    progress.on_train_begin({})
-    for i, _ in enumerate(times[1:]):
-        logs: Logs = {"loss": 0.5}
-        progress.on_iteration_end(i, logs)
-        if i % 100 == 0:
-            progress.on_epoch_end(i // 100, {"iteration": i, "train_acc": 0.5, "test_acc": 0.25})
-
-
-def test_progress_prints_plain_lines_with_rate_and_time_left_when_not_a_terminal() -> None:
-    stream = io.StringIO()
-    times = iter([float(t) for t in range(0, 1001)])  # one iteration per second
-    progress = EpochProgress(stream, interval=250.0, clock=lambda: next(times))
-    drive(progress, list(range(1001)))
-    lines = stream.getvalue().splitlines()
-    status = [line for line in lines if line.startswith("iter")]
-    assert status[0] == (
-        "iter  250/1000 (epoch 3: 49/100) | loss 0.5000 | 1 it/s | 4m 10s elapsed, ~12m 30s left"
-    )
-    assert len(status) == 3  # at 250, 500 and 750 s; none at the very end
-    assert lines.count("train acc, test acc | 0.5, 0.25") == 10
-    assert "\r" not in stream.getvalue()
-
-
-def test_progress_rewrites_one_line_on_a_terminal() -> None:
-    stream = io.StringIO()
-    times = iter([0.5 * t for t in range(0, 1001)])
-    progress = EpochProgress(stream, terminal=True, interval=10.0, clock=lambda: next(times))
-    drive(progress, list(range(1001)))
-    text = stream.getvalue()
-    assert "\r\x1b[Kiter" in text
-    # each book line starts on a cleared line, never after a status line on the same line
-    for line in text.split("\n"):
-        if "train acc" in line:
-            assert line.endswith("train acc, test acc | 0.5, 0.25")
-            assert "iter" not in line.split("\r\x1b[K")[-1]
-
-
-@pytest.mark.parametrize(("seconds", "text"), [(0.4, "0s"), (42, "42s"), (185, "3m 05s"),
-                                               (3720, "1h 02m")])  # fmt: skip
-def test_duration(seconds: float, text: str) -> None:
-    assert duration(seconds) == text
-
-
-# -- a run folder is complete or absent (in-process, on small synthetic data) -----------------
-def _tiny_data(args: object, *, one_hot: bool = True) -> tuple[object, object]:
-    rng = np.random.default_rng(0)
-    x, t = rng.random((300, 784)), np.eye(10)[rng.integers(0, 10, 300)]
-    return (x[:200], t[:200]), (x[200:], t[200:])
-
-
-def test_an_interrupted_train_leaves_no_run_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from tinynn.cli import main, train
-    from tinynn.trainer import Trainer
-
-    monkeypatch.setattr(train, "load_data", _tiny_data)
-
-    def interrupted(self: Trainer, *args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    runs = tmp_path / "runs"
-    assert main(["train", "--iters", "5", "--runs-dir", str(runs), "--no-plot"]) == 0
-    (done,) = runs.iterdir()
-    monkeypatch.setattr(Trainer, "fit", interrupted)
-    assert main(["train", "--iters", "5", "--runs-dir", str(runs)]) == 130
-    assert "tinynn train: interrupted" in capsys.readouterr().err
-    assert list(runs.iterdir()) == [done]  # neither the reserved folder nor the partial one
-
-
-def test_run_folder_names_are_never_reused(tmp_path: Path) -> None:
-    from tinynn.cli.train import _new_run_folder
-
-    folders = [_new_run_folder(tmp_path) for _ in range(3)]  # within one second: -2, -3
-    assert len(set(folders)) == 3
-    assert folders[1].name in (f"{folders[0].name}-2", folders[1].name)
-    assert all(f.is_dir() and not any(f.iterdir()) for f in folders)
-
-
+# -- more of train in test_cli_train.py -----------------------------------------------------
 def test_a_missing_extra_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -398,69 +311,3 @@ def test_train_with_numerical_gradients(tmp_path: Path, env: dict[str, str]) -> 
     assert "(structured path): about" in result.stderr
     assert "estimator numerical" in result.stdout
     assert re.search(r"after 3 iterations: train acc 0\.\d{4}", result.stdout)
-
-
-def test_train_checkpoint_and_resume_give_the_uninterrupted_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """``--checkpoint`` then ``--resume`` (with a larger ``--iters``) ends exactly where one
-    uninterrupted run ends: the same history, accuracies and weights, bit for bit."""
-    from tinynn.cli import main, train
-
-    monkeypatch.setattr(train, "load_data", _tiny_data)
-    common = ["train", "--batch-size", "50", "--hidden", "6", "--no-plot"]
-    ckpt = tmp_path / "run.npz"
-    assert main([*common, "--iters", "30", "--runs-dir", str(tmp_path / "a")]) == 0
-    assert main([*common, "--iters", "13", "--checkpoint", str(ckpt),
-                 "--runs-dir", str(tmp_path / "b")]) == 0  # fmt: skip
-    capsys.readouterr()
-    assert main([*common, "--iters", "30", "--checkpoint", str(ckpt), "--resume", str(ckpt),
-                 "--runs-dir", str(tmp_path / "c")]) == 0  # fmt: skip
-    assert f"resuming from {ckpt}" in capsys.readouterr().out
-    (whole,) = (tmp_path / "a").iterdir()
-    (resumed,) = (tmp_path / "c").iterdir()
-    assert (whole / "history.csv").read_bytes() == (resumed / "history.csv").read_bytes()
-    a = json.loads((whole / "results.json").read_text())
-    c = json.loads((resumed / "results.json").read_text())
-    assert a["iterations"] == c["iterations"] == 30
-    assert a["test_acc_list"] == c["test_acc_list"] and a["train_acc_list"] == c["train_acc_list"]
-    with np.load(whole / "model.npz", allow_pickle=False) as wa, \
-            np.load(resumed / "model.npz", allow_pickle=False) as wc:  # fmt: skip
-        assert sorted(wa.files) == sorted(wc.files)
-        for key in wa.files:
-            np.testing.assert_array_equal(wa[key], wc[key])
-    # a checkpoint that is missing, or from a run with other settings: a one-line error
-    assert main([*common, "--resume", str(tmp_path / "none.npz"),
-                 "--runs-dir", str(tmp_path / "d")]) == 1  # fmt: skip
-    assert "cannot resume" in capsys.readouterr().err
-    other = ["train", "--batch-size", "40", "--hidden", "6", "--no-plot"]
-    assert main([*other, "--resume", str(ckpt), "--runs-dir", str(tmp_path / "e")]) == 1
-    err = capsys.readouterr().err
-    assert "cannot resume" in err and "batch_size=50" in err and "Traceback" not in err
-    assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())
-
-
-def test_train_stopped_by_ctrl_c_says_how_to_resume(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import signal
-
-    from tinynn.cli import main, train
-
-    monkeypatch.setattr(train, "load_data", _tiny_data)
-
-    class CtrlCAtSeven(train.EpochProgress):  # type: ignore[misc,name-defined]
-        def on_iteration_end(self, iteration: int, logs: dict[str, object]) -> None:
-            super().on_iteration_end(iteration, logs)
-            if iteration == 6:
-                signal.raise_signal(signal.SIGINT)  # the Trainer stops at this boundary
-
-    monkeypatch.setattr(train, "EpochProgress", CtrlCAtSeven)
-    ckpt = tmp_path / "run.npz"
-    common = ["train", "--batch-size", "50", "--hidden", "6", "--no-plot", "--iters", "20"]
-    assert main([*common, "--checkpoint", str(ckpt), "--runs-dir", str(tmp_path / "r")]) == 0
-    out = capsys.readouterr().out
-    assert f"stopped after 7 of 20 iterations; continue with --resume {ckpt}" in out
-    from tinynn import load_model
-
-    assert load_model(ckpt).params["W1"].shape == (784, 6)

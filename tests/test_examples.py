@@ -13,6 +13,7 @@ import struct
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -170,15 +171,22 @@ def test_train_neuralnet_learns(tmp_path: Path, capsys: Capture) -> None:
     needs_matplotlib()
     out, hist = tmp_path / "train.png", tmp_path / "history.npz"
     args = ["--iters", "300", "--train-size", "5000", "--out", str(out)]
+    args += ["--save-model", str(tmp_path / "net.npz")]
     text, _ = run_training([*args, "--save-history", str(hist)], capsys)
     accs = book_lines(text)
     assert len(accs) == 300 // (5000 // 100)  # one record per epoch of 50 iterations
     assert accs[0].max() < 0.2  # untrained: near chance (0.1)
     assert accs[-1, 1] > 0.3  # test accuracy well above chance after 300 iterations
-    final = re.search(rf"final train acc ({FLOAT}), test acc ({FLOAT})", text)
-    assert final is not None
-    np.testing.assert_allclose([float(v) for v in final.groups()], accs[-1], atol=1e-4)
-    assert "wall time" in text
+    # the trained network's accuracy, after the last record (made at iteration 250)
+    final = re.search(rf"after 300 iterations: train acc ({FLOAT}), test acc ({FLOAT})", text)
+    assert final is not None and "training took" in text
+    from tinynn import load_model
+    from tinynn.datasets import load_mnist
+
+    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, download=False)
+    net = load_model(tmp_path / "net.npz")
+    measured = [net.accuracy(x_train[:5000], t_train[:5000]), net.accuracy(x_test, t_test)]
+    np.testing.assert_allclose([float(v) for v in final.groups()], measured, atol=5e-5)
     with np.load(hist, allow_pickle=False) as saved:
         assert len(saved["train_loss_list"]) == 300
         np.testing.assert_allclose(saved["test_acc_list"], accs[:, 1])
@@ -278,3 +286,40 @@ def test_optimizer_compare_mnist_prints_the_books_log(tmp_path: Path, capsys: Ca
     assert all(float(a) > 0.3 for a in accs.values())  # all learn in 150 iterations
     assert float(accs["Adam"]) > float(accs["SGD"])  # and SGD, at lr 0.01, is the slowest
     assert_png(out)
+
+
+@needs_mnist
+def test_train_neuralnet_stopped_by_ctrl_c_says_the_whole_command_that_continues_it(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+    import signal
+
+    from tinynn import ProgressPrinter
+
+    common = ["--train-size", "500", "--batch-size", "50", "--hidden", "8", "--no-plot"]
+    whole, part, ckpt = tmp_path / "whole.npz", tmp_path / "part.npz", tmp_path / "ckpt.npz"
+    run_training([*common, "--iters", "35", "--save-history", str(whole)], capsys)
+    shown = ProgressPrinter.on_iteration_end
+
+    def ctrl_c_at_12(self: ProgressPrinter, iteration: int, logs: Any) -> None:
+        shown(self, iteration, logs)
+        if iteration == 12 and self.trainer.start_iteration == 0:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(ProgressPrinter, "on_iteration_end", ctrl_c_at_12)
+    args = [*common, "--iters", "35", "--checkpoint", str(ckpt), "--save-history", str(part)]
+    assert load("train_neuralnet").main([*args, "--no-download"]) == 130
+    out = capsys.readouterr().out
+    command = out.splitlines()[-1].strip()
+    stopped = "stopped after 13 of 35 iterations; continue this run with:"
+    assert out.endswith(f"{stopped}\n  {command}\n")
+    words = shlex.split(command)
+    assert words[:2] == ["python", os.path.relpath(EXAMPLES / "train_neuralnet.py")]
+    assert words[2:] == ["--resume", str(ckpt), "--no-plot", "--save-history", str(part),
+                         "--no-download"]  # fmt: skip
+    text, _ = run_training(words[2:], capsys)  # exactly that: the run's options come with it
+    assert "after 35 iterations" in text
+    with np.load(whole, allow_pickle=False) as a, np.load(part, allow_pickle=False) as b:
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])

@@ -203,8 +203,9 @@ def test_ctrl_c_in_the_optimizer_then_resume_is_exact(
         def state_dict(self) -> dict[str, Any]:
             return inner.state_dict() if isinstance(inner, Stateful) else {}
 
-        def load_state_dict(self, state: Mapping[str, Any]) -> None:
-            raise AssertionError("not used")
+        def load_state_dict(self, state: Mapping[str, Any]) -> None:  # the undone update's
+            assert isinstance(inner, Stateful)
+            inner.load_state_dict(state)
 
         def __repr__(self) -> str:
             return repr(inner)
@@ -244,10 +245,10 @@ def test_checkpoint_schedule_and_contents(tmp_path: Path) -> None:
     trainer = _trainer("momentum", tmp_path, [])
     original = trainer.save_checkpoint
 
-    def spy(path: Any) -> Path:
+    def spy(path: Any, **kw: Any) -> Path:
         if Path(path).name == "ckpt.npz":
             saved.append(trainer.iterations_done)
-        return original(path)
+        return original(path, **kw)
 
     trainer.save_checkpoint = spy  # type: ignore[method-assign]
     trainer.fit(X, T, iters=ITERS)
@@ -296,3 +297,38 @@ def test_history_state_round_trip_is_exact() -> None:
     again.load_state_dict(h.state_dict())
     assert again.history == h.history
     assert list(again.history) == list(h.history)
+
+
+def test_checkpoint_info_is_saved_with_the_state_and_only_plain_json(tmp_path: Path) -> None:
+    from tinynn._trainer_state import read_saved
+
+    info = {"program": "mine", "options": {"lr": 0.2, "layers": [6, 5, 3]}}
+    trainer = _trainer("sgd", tmp_path, [Checkpoint(tmp_path / "i.npz", every_epochs=0,
+                                                    info=info)])  # fmt: skip
+    trainer.fit(X, T, iters=5)
+    saved = read_saved(tmp_path / "i.npz")
+    assert saved.info == info and saved.iterations_done == 5
+    trainer.save_checkpoint(tmp_path / "j.npz", info={"note": "by hand"})
+    assert read_saved(tmp_path / "j.npz").info == {"note": "by hand"}
+    for bad in ({"x": object()}, {"x": float("nan")}, ["not", "a", "mapping"]):
+        with pytest.raises(TypeError, match="info must"):
+            Checkpoint(tmp_path / "k.npz", info=bad)  # type: ignore[arg-type]
+
+
+def test_a_checkpoint_with_every_epochs_0_saves_only_at_the_end(tmp_path: Path) -> None:
+    saved: list[int] = []
+    trainer = _trainer("sgd", tmp_path, [])
+    trainer.callbacks = [cb for cb in trainer.callbacks if not isinstance(cb, Checkpoint)]
+    end_only = Checkpoint(tmp_path / "end.npz", every_epochs=0)
+    trainer.callbacks.append(end_only)
+    original = trainer.save_checkpoint
+
+    def spy(path: Any, **kw: Any) -> Path:
+        saved.append(trainer.iterations_done)
+        return original(path, **kw)
+
+    trainer.save_checkpoint = spy  # type: ignore[method-assign]
+    trainer.fit(X, T, iters=ITERS)
+    assert saved == [ITERS] and end_only.saves == 1
+    with pytest.raises(ValueError, match="every_epochs must be an int >= 0"):
+        Checkpoint(tmp_path / "x.npz", every_epochs=-1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,6 @@ from tinynn import (
     EpochAccuracy,
     History,
     NumericalDiff,
-    ProgressPrinter,
     Trainer,
     TwoLayerNet,
 )
@@ -161,19 +159,6 @@ def test_history_is_the_trainers_and_users_history_is_not_duplicated() -> None:
     history = trainer.fit(x, t, iters=2)
     assert history is trainer.history
     assert sum(isinstance(cb, History) for cb in trainer.callbacks) == 1
-
-
-def test_progress_printer_writes_epoch_and_iteration_lines() -> None:
-    x, t = _data(40)
-    out = io.StringIO()
-    callbacks = [ProgressPrinter(every=2, stream=out), EpochAccuracy(train=(x, t))]
-    Trainer(TwoLayerNet(6, 2, 3, rng=0), SGD(0.1), batch_size=20, callbacks=callbacks, rng=0).fit(
-        x, t, iters=4
-    )
-    lines = out.getvalue().splitlines()
-    assert sum(line.startswith("epoch") for line in lines) == 2
-    assert sum(line.startswith("iter") for line in lines) == 2
-    assert "train_acc" in lines[0] and "loss" in lines[0]
 
 
 def test_trainer_with_numerical_gradients() -> None:

@@ -196,3 +196,81 @@ def test_epoch_accuracy_names_the_bad_set_before_the_first_update() -> None:
         EpochAccuracy(val=(X[:2], np.array(["a", "b"])))
     with pytest.raises(ValueError, match=r"^val: x and t must hold the same number"):
         EpochAccuracy(val=(X[:2], T[:3]))
+
+
+class HalfUpdating:
+    """Momentum written here, whose ``at``-th update is interrupted after changing W1, b1 and
+    their velocities: a ``KeyboardInterrupt`` raised in the middle of an optimizer's update."""
+
+    def __init__(self, at: int, stateful: bool = True) -> None:
+        self.lr, self.at, self.calls, self.stateful = 0.5, at, 0, stateful
+        self.v: dict[str, FloatArray] = {}
+
+    def update(self, params: Params, grads: Params) -> None:
+        self.calls += 1
+        for k, key in enumerate(params):
+            self.v[key] = 0.9 * self.v.get(key, np.zeros_like(params[key])) - self.lr * grads[key]
+            params[key] += self.v[key]
+            if self.calls == self.at and k == 1:
+                raise KeyboardInterrupt
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"v": {k: v.copy() for k, v in self.v.items()}}
+
+    def load_state_dict(self, state: Any) -> None:
+        self.v = {k: np.array(v) for k, v in state["v"].items()}
+
+
+class HalfUpdatingNoState:
+    """The same, but without state_dict: its velocities cannot be restored."""
+
+    def __init__(self, at: int) -> None:
+        self.inner = HalfUpdating(at)
+        self.lr = 0.5
+
+    def update(self, params: Params, grads: Params) -> None:
+        self.inner.update(params, grads)
+
+
+def _momentum_run(optimizer: Any, iters: int) -> Trainer:
+    net = TwoLayerNet(6, 5, 3, weight_init_std=0.5, rng=1)
+    trainer = Trainer(net, optimizer, batch_size=10, rng=2)
+    trainer.fit(X, T, iters=iters)
+    return trainer
+
+
+@pytest.mark.parametrize("thread", [False, True], ids=["main thread", "other thread"])
+def test_an_update_interrupted_half_way_is_undone(
+    thread: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    reference = _momentum_run(HalfUpdating(at=0), 3)
+    if thread:  # no deferred Ctrl-C handler there: the KeyboardInterrupt reaches the loop as is
+        box: list[Trainer] = []
+        worker = threading.Thread(target=lambda: box.append(_momentum_run(HalfUpdating(4), 10)))
+        worker.start()
+        worker.join()
+        (trainer,) = box
+    else:
+        trainer = _momentum_run(HalfUpdating(at=4), 10)
+    assert trainer.interrupted and trainer.iterations_done == 3
+    assert "optimizer state and history consistent" in capsys.readouterr().err
+    for name, p in reference.model.params.items():
+        np.testing.assert_array_equal(trainer.model.params[name], p)
+    opt, ref_opt = trainer.optimizer, reference.optimizer
+    assert isinstance(opt, HalfUpdating) and isinstance(ref_opt, HalfUpdating)
+    np.testing.assert_equal(opt.state_dict(), ref_opt.state_dict())
+
+
+def test_an_optimizer_without_state_dict_is_told_truthfully(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reference = _momentum_run(HalfUpdating(at=0), 3)
+    trainer = _momentum_run(HalfUpdatingNoState(at=4), 10)
+    assert trainer.interrupted and trainer.iterations_done == 3
+    for name, p in reference.model.params.items():  # the parameters are restored
+        np.testing.assert_array_equal(trainer.model.params[name], p)
+    err = capsys.readouterr().err
+    assert "with parameters and history consistent (the update was undone)" in err
+    assert "HalfUpdatingNoState has no state_dict(), so any state it keeps may include" in err

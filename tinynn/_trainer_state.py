@@ -2,30 +2,41 @@
 
 The file is a tinynn archive (see :mod:`tinynn._npz`) of kind ``'checkpoint'``:
 the model's parameters under ``params/`` (so :func:`~tinynn.load_model` reads
-it too), and under ``state/`` the trainer's position, the batch generator's
-``bit_generator.state``, a mini-batch drawn but not yet used (after an
-interrupted iteration), the optimizer's ``state_dict()``, the history and
-the state of every callback that implements :class:`~tinynn.Stateful`.
+it too), and under ``state/`` one named section per part of the run:
+``trainer`` (the position, the batch generator's ``bit_generator.state``, a
+mini-batch drawn but not yet used after an interrupted iteration),
+``optimizer`` (its ``state_dict()``), ``history``, and ``callbacks`` (the state
+of every callback that implements :class:`~tinynn.Stateful`). The metadata may
+also hold ``info``: plain JSON given by whoever runs the trainer (the command
+line keeps the run's options there).
+
+Restoring reads and checks every section first (:class:`Restored`), and only
+then applies them, by steps that cannot fail: a checkpoint that does not fit
+leaves the model, the optimizer, the trainer and its callbacks as they were.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._npz import flatten_state, read_archive, unflatten_state, write_archive
 from .base import Stateful
-from .serialization import PARAMS, assign_params, check_params, describe_model
+from .callbacks.history import History
+from .serialization import PARAMS, check_params, describe_model
 
 if TYPE_CHECKING:
     from .trainer import Trainer
 
-__all__ = ["Restored", "callback_keys", "read_checkpoint", "write_checkpoint"]
+__all__ = ["Restored", "Saved", "callback_keys", "check_info", "read_saved", "write_checkpoint"]
 
 
 def callback_keys(trainer: Trainer) -> dict[str, Stateful]:
@@ -41,7 +52,28 @@ def callback_keys(trainer: Trainer) -> dict[str, Stateful]:
     return keys
 
 
-def write_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
+def check_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``info`` as a plain dict, or ``TypeError`` unless it is JSON data with ``str`` keys."""
+    if info is None:
+        return None
+    if not isinstance(info, Mapping):
+        raise TypeError(f"info must be a mapping of plain JSON data, got {type(info).__name__}")
+    try:
+        return dict(json.loads(json.dumps(dict(info), allow_nan=False)))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"info must hold plain JSON data (str keys, finite numbers): {exc}") from (
+            exc
+        )
+
+
+def _lr(optimizer: object) -> float | None:
+    lr = getattr(optimizer, "lr", None)
+    return float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else None
+
+
+def write_checkpoint(
+    trainer: Trainer, path: str | os.PathLike[str], info: Mapping[str, Any] | None = None
+) -> Path:
     """Write everything needed to resume ``trainer`` exactly, atomically."""
     position: dict[str, Any] = {
         "iterations_done": trainer.iterations_done,
@@ -55,8 +87,6 @@ def write_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
     if trainer.pending_batch is not None:
         position["pending_batch"] = trainer.pending_batch
     optimizer = trainer.optimizer
-    lr = getattr(optimizer, "lr", None)
-    lr = float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else None
     state = {
         "trainer": position,
         "optimizer": optimizer.state_dict() if isinstance(optimizer, Stateful) else {},
@@ -64,88 +94,203 @@ def write_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
         "callbacks": {key: cb.state_dict() for key, cb in callback_keys(trainer).items()},
     }
     arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in trainer.model.params.items()}
-    meta = {
+    meta: dict[str, Any] = {
         "kind": "checkpoint",
         "model": describe_model(trainer.model),
-        "optimizer": {"class": type(optimizer).__name__, "lr": lr},
+        "optimizer": {"class": type(optimizer).__name__, "lr": _lr(optimizer)},
         "state": flatten_state(state, "state", arrays),
     }
+    checked = check_info(info)
+    if checked is not None:
+        meta["info"] = checked
     return write_archive(path, meta, arrays)
 
 
-class Restored:
-    """A checkpoint read and checked against a trainer, ready to be applied."""
+class Saved(NamedTuple):
+    """What a checkpoint says about its run, read without a trainer."""
 
-    def __init__(self, trainer: Trainer, path: str | os.PathLike[str], train_size: int) -> None:
-        meta, arrays = read_archive(path, ("checkpoint",))
-        where = str(path)
-        try:
-            state = unflatten_state(meta["state"], arrays)
-            position = state["trainer"]
-            self.iterations_done = int(position["iterations_done"])
-            self.rng_state: dict[str, Any] = position["rng"]
-            self.stop_training = bool(position.get("stop_training", False))
-            self.pending: Any = position.get("pending_batch")
-            self.optimizer_state: Mapping[str, Any] = state["optimizer"]
-            self.history: Mapping[str, Any] = state["history"]
-            self.callbacks: Mapping[str, Any] = state["callbacks"]
-            saved_optimizer = meta["optimizer"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{where} is not a complete tinynn checkpoint: missing {exc}") from exc
+    info: dict[str, Any]
+    iterations_done: int
+    total_iters: int
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """The metadata, the state sections and the arrays of a checkpoint."""
+    meta, arrays = read_archive(path, ("checkpoint",))
+    try:
+        state = unflatten_state(meta["state"], arrays)
+        if not isinstance(state, dict):
+            raise TypeError("the state is not a mapping")
+        for name in ("trainer", "optimizer", "history", "callbacks"):
+            if not isinstance(state.get(name), Mapping):
+                raise KeyError(name)
+        for name in ("iterations_done", "rng", "batch_size", "train_size"):
+            if name not in state["trainer"]:
+                raise KeyError(f"trainer/{name}")
+        if not isinstance(meta.get("optimizer"), Mapping):
+            raise KeyError("optimizer")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path} is not a complete tinynn checkpoint: missing {exc}") from exc
+    return meta, state, arrays
+
+
+def read_saved(path: str | os.PathLike[str]) -> Saved:
+    """The ``info`` and the position saved in ``path``."""
+    meta, state, _ = _read(path)
+    position = state["trainer"]
+    info = meta.get("info")
+    return Saved(
+        dict(info) if isinstance(info, Mapping) else {},
+        _count(position["iterations_done"], "iterations_done", path),
+        _count(position.get("total_iters", 0), "total_iters", path),
+    )
+
+
+def _count(value: Any, name: str, where: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{where}: {name} is {value!r}, expected a whole number >= 0")
+    return int(value)
+
+
+def _try_state(obj: Stateful, state: Any, what: str, where: str) -> None:
+    """Check ``state`` by loading it into ``obj``; then put ``obj``'s own state back."""
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{where}: the state of {what} is not a mapping")
+    own = copy.deepcopy(obj.state_dict())
+    try:
+        obj.load_state_dict(state)
+    except Exception as exc:
+        obj.load_state_dict(own)  # undo a load that failed half way
+        raise ValueError(f"{where} holds a state that {what} refuses: {exc}") from exc
+    obj.load_state_dict(own)
+
+
+class Restored:
+    """A checkpoint read and completely checked against a trainer, ready to be applied.
+
+    Nothing changes while it is built. Parameters are checked for names,
+    shapes and finiteness; the generator's state on a new generator of the
+    trainer's kind; the history on a new :class:`~tinynn.History`; the
+    optimizer's and each callback's state by loading it and loading their own
+    state back. Applying then cannot fail.
+    """
+
+    def __init__(
+        self, trainer: Trainer, path: str | os.PathLike[str], train_size: int, iters: int
+    ) -> None:
+        meta, state, arrays = _read(path)
+        where = self.where = str(path)
+        position = state["trainer"]
         for name, now in (("batch_size", trainer.batch_size), ("train_size", train_size)):
-            if position.get(name) != now:
+            if position[name] != now:
                 raise ValueError(
-                    f"{where} was written with {name}={position.get(name)}, this run has "
+                    f"{where} was written with {name}={position[name]}, this run has "
                     f"{name}={now}: resume needs the same training data and batch size"
                 )
-        optimizer = trainer.optimizer
-        if saved_optimizer.get("class") != type(optimizer).__name__:
+        self.iterations_done = _count(position["iterations_done"], "iterations_done", where)
+        if self.iterations_done > iters:
             raise ValueError(
-                f"{where} was written by a run with optimizer {saved_optimizer.get('class')}; "
-                f"this trainer has {type(optimizer).__name__}"
+                f"{where} has done {self.iterations_done} iterations already, more than the "
+                f"{iters} asked: ask for at least {self.iterations_done}"
             )
-        lr = getattr(optimizer, "lr", None)
-        if saved_optimizer.get("lr") != (lr if isinstance(lr, (int, float)) else None):
-            warnings.warn(
-                f"resuming {where} (written with lr={saved_optimizer.get('lr')!r}) with "
-                f"lr={lr!r}: the run will not match an uninterrupted one",
-                UserWarning,
-                stacklevel=4,
-            )
-        if self.optimizer_state and not isinstance(optimizer, Stateful):
-            raise ValueError(
-                f"{where} holds optimizer state, but {optimizer!r} has no load_state_dict"
-            )
-        missing = sorted(set(callback_keys(trainer)) - set(self.callbacks))
+        self.stop_training = bool(position.get("stop_training", False))
+        self.pending = self._pending_batch(position.get("pending_batch"), trainer, train_size)
+        self.rng_state = self._generator_state(position["rng"], trainer)
+        self.params = {k[len(PARAMS) :]: a for k, a in arrays.items() if k.startswith(PARAMS)}
+        check_params(trainer.model.params, self.params, where)
+        history = History()
+        try:
+            history.load_state_dict(state["history"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where} holds a history that cannot be restored: {exc}") from exc
+        self.history = history.history
+        self.optimizer_state = self._optimizer_state(meta["optimizer"], state, trainer)
+        saved = state["callbacks"]
+        self.callbacks = callback_keys(trainer)
+        missing = sorted(set(self.callbacks) - set(saved))
         if missing:
             raise ValueError(
                 f"{where} holds no state for the callbacks {missing} (it has "
-                f"{sorted(self.callbacks)}): resume with the callbacks of the run that wrote it"
+                f"{sorted(saved)}): resume with the callbacks of the run that wrote it"
             )
-        self.params = {k[len(PARAMS) :]: a for k, a in arrays.items() if k.startswith(PARAMS)}
-        check_params(trainer.model.params, self.params, where)  # before anything changes
-        self.where = where
+        self.callback_states = {key: saved[key] for key in self.callbacks}
+        for key, cb in self.callbacks.items():
+            _try_state(cb, saved[key], f"the callback {key}", where)
+        lr, saved_lr = _lr(trainer.optimizer), meta["optimizer"].get("lr")
+        if saved_lr != lr:  # a warning, after every check passed
+            warnings.warn(
+                f"resuming {where} (written with lr={saved_lr!r}) with lr={lr!r}: the run "
+                "will not match an uninterrupted one",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _pending_batch(
+        self, pending: Any, trainer: Trainer, train_size: int
+    ) -> NDArray[np.intp] | None:
+        if pending is None:
+            return None
+        batch = np.asarray(pending)
+        if (
+            batch.shape != (trainer.batch_size,)
+            or batch.dtype.kind not in "iu"
+            or np.any(batch < 0)
+            or np.any(batch >= train_size)
+        ):
+            raise ValueError(
+                f"{self.where} holds a pending mini-batch of dtype {batch.dtype} and shape "
+                f"{batch.shape}, expected {trainer.batch_size} indices below {train_size}"
+            )
+        return batch.astype(np.intp)
+
+    def _generator_state(self, state: Any, trainer: Trainer) -> dict[str, Any]:
+        kind = type(trainer.rng.bit_generator)
+        saved = state.get("bit_generator") if isinstance(state, Mapping) else None
+        if saved != kind.__name__:
+            raise ValueError(
+                f"{self.where} holds the state of a {saved} generator; this trainer draws its "
+                f"mini-batches with {kind.__name__}: resume with rng=np.random.Generator("
+                f"np.random.{saved}()) (any seed: the state is restored)"
+            )
+        try:
+            kind().state = dict(state)  # check on a new generator of the same kind
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"{self.where}: cannot restore the random generator: {exc}") from exc
+        return dict(state)
+
+    def _optimizer_state(
+        self, saved: Mapping[str, Any], state: Mapping[str, Any], trainer: Trainer
+    ) -> Mapping[str, Any] | None:
+        optimizer = trainer.optimizer
+        if saved.get("class") != type(optimizer).__name__:
+            raise ValueError(
+                f"{self.where} was written by a run with optimizer {saved.get('class')}; "
+                f"this trainer has {type(optimizer).__name__}"
+            )
+        optimizer_state: Mapping[str, Any] = state["optimizer"]
+        if not isinstance(optimizer, Stateful):
+            if optimizer_state:
+                raise ValueError(
+                    f"{self.where} holds optimizer state, but {optimizer!r} has no load_state_dict"
+                )
+            return None
+        what = f"the optimizer {type(optimizer).__name__}"
+        _try_state(optimizer, optimizer_state, what, self.where)
+        return optimizer_state
 
     def apply_training_state(self, trainer: Trainer) -> None:
         """Restore params, optimizer state, generator and position (before ``on_train_begin``)."""
-        if isinstance(trainer.optimizer, Stateful):
+        for name, value in self.params.items():
+            np.copyto(trainer.model.params[name], value)
+        if self.optimizer_state is not None and isinstance(trainer.optimizer, Stateful):
             trainer.optimizer.load_state_dict(self.optimizer_state)
-        assign_params(trainer.model.params, self.params, self.where)
-        try:
-            trainer.rng.bit_generator.state = self.rng_state
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{self.where}: cannot restore the random generator: {exc}") from exc
+        trainer.rng.bit_generator.state = self.rng_state
         trainer.iterations_done = self.iterations_done
         trainer.stop_training = self.stop_training
-        trainer.pending_batch = None if self.pending is None else np.asarray(self.pending)
+        trainer.pending_batch = self.pending
 
     def apply_callback_state(self, trainer: Trainer) -> None:
         """Restore the history and the callbacks' states (after ``on_train_begin`` reset them)."""
-        trainer.history.load_state_dict(self.history)
-        for key, cb in callback_keys(trainer).items():
-            cb.load_state_dict(self.callbacks[key])
-
-
-def read_checkpoint(trainer: Trainer, path: str | os.PathLike[str], train_size: int) -> Restored:
-    """Read ``path``, check that it fits ``trainer`` and the data; change nothing yet."""
-    return Restored(trainer, path, train_size)
+        trainer.history.history = {key: list(values) for key, values in self.history.items()}
+        for key, cb in self.callbacks.items():
+            cb.load_state_dict(self.callback_states[key])

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _trainer_state
+from . import _divergence
+from ._interruption import AllOrNothing, StopRequest, stopped_message
+from ._trainer_state import Restored, write_checkpoint
 from ._validation import as_float_input, as_generator, as_real_array, check_positive_int
 from .base import GradientEstimator, Model, Optimizer
 from .callbacks import Callback, History, Logs
 from .estimators import Backprop
-from .typing import ArrayLike
+from .typing import ArrayLike, FloatArray
 
 __all__ = ["Trainer"]
 
@@ -66,27 +64,23 @@ class Trainer:
        ``on_epoch_end``, where ``EpochAccuracy`` records accuracies: 17
        records for the book's 10,000 iterations of 600.
 
-    **Stopping.** Ctrl-C during ``fit`` finishes the current iteration,
-    runs ``on_train_end`` (so a :class:`~tinynn.Checkpoint` saves), prints
-    that it stopped and returns the history, with ``interrupted`` set;
-    parameters, optimizer state and history then agree (one loss per
-    update). A second Ctrl-C aborts at once. A ``KeyboardInterrupt`` raised
-    by the estimator or the optimizer undoes that iteration (its mini-batch
-    is kept, in ``pending_batch``, for the next one); one raised by a
-    callback stops after the other callbacks of the iteration have run.
-    An exception from a callback propagates with the history complete.
+    **Stopping.** Ctrl-C finishes the current iteration, runs ``on_train_end``
+    (a :class:`~tinynn.Checkpoint` saves), and ``fit`` returns with
+    ``interrupted`` set: parameters, optimizer state and history agree, one
+    loss per update. A second Ctrl-C aborts at once. The update is all or
+    nothing: if the optimizer raises (``KeyboardInterrupt`` too), the
+    parameters and a :class:`~tinynn.Stateful` optimizer's state are put back,
+    and the iteration is undone (its mini-batch kept in ``pending_batch``).
+    A ``KeyboardInterrupt`` from a callback stops once the iteration's other
+    callbacks have run. A loss or gradient that becomes NaN or infinite raises
+    ``FloatingPointError`` naming the iteration, the last finite loss and ``lr``.
 
-    **Divergence.** If the mini-batch loss becomes NaN or infinite after an
-    update (or the gradient does), ``fit`` raises ``FloatingPointError``
-    naming the iteration, the last finite loss and the optimizer's ``lr``.
-
-    **Resuming.** ``fit(x, t, iters=N, resume=path)`` continues the run saved
-    in a checkpoint (by :class:`~tinynn.Checkpoint` or :meth:`save_checkpoint`)
-    up to iteration ``N`` of the whole run, bit for bit as if it had never
-    stopped: same parameters, optimizer state, mini-batches, history and
-    callback states. It needs the same training data size, batch size,
-    optimizer class and stateful callbacks. ``on_train_begin`` runs first, as
-    for a fresh run; then the callbacks' states are restored.
+    **Resuming.** ``fit(x, t, iters=N, resume=path)`` continues a checkpoint
+    (:class:`~tinynn.Checkpoint`, :meth:`save_checkpoint`) up to iteration
+    ``N`` of the whole run, bit for bit as if it had never stopped. It needs
+    the same data size, batch size, optimizer class and stateful callbacks;
+    the file is checked completely before anything changes. ``on_train_begin``
+    runs first, as for a fresh run; then the callbacks' states are restored.
 
     Attributes
     ----------
@@ -103,9 +97,8 @@ class Trainer:
     batch : tuple of ndarray
         The current mini-batch ``(x_batch, t_batch)``, for callbacks.
     train_data : tuple of arrays
-        ``(x, x_float64)``: the training inputs as given to ``fit`` and as the
-        trainer uses them, converted once, so that callbacks evaluating the same
-        data (``EpochAccuracy(train=...)``) need not convert them again.
+        ``(x, x_float64)``: the inputs as given to ``fit`` and as converted once
+        (so that ``EpochAccuracy(train=...)`` need not convert them again).
 
     Book section
     ------------
@@ -134,20 +127,7 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        check_positive_int(batch_size, "batch_size")
-        for name, obj, proto in (
-            ("model", model, Model),
-            ("optimizer", optimizer, Optimizer),
-            ("estimator", estimator, GradientEstimator),
-        ):
-            if obj is not None and not isinstance(obj, proto):
-                raise TypeError(
-                    f"{name} is a {type(obj).__name__}, which does not have the methods of "
-                    f"{proto.__name__}"
-                )
-        for cb in callbacks:
-            if not isinstance(cb, Callback):
-                raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+        _check_parts(model, optimizer, estimator, batch_size, callbacks)
         self.model = model
         self.optimizer = optimizer
         self.estimator: GradientEstimator = Backprop() if estimator is None else estimator
@@ -156,18 +136,14 @@ class Trainer:
         self.history = History()
         user = [cb for cb in callbacks if not isinstance(cb, History)]
         self.callbacks: list[Callback] = sorted([*user, self.history], key=lambda cb: cb.order)
-        self.stop_training = False
-        self.interrupted = False
-        self.iteration = 0
-        self.iterations_done = 0
-        self.start_iteration = 0
-        self.total_iters = 0
+        self.stop_training = self.interrupted = False
+        self.iteration = self.iterations_done = self.start_iteration = self.total_iters = 0
         self.iters_per_epoch = 1
         self.train_size = 0
         self.pending_batch: NDArray[np.intp] | None = None
         self.batch: tuple[NDArray[Any], NDArray[Any]] | None = None
         self.train_data: tuple[object, NDArray[np.float64]] | None = None
-        self._stop_requested = False
+        self._stop, self._step = StopRequest(), AllOrNothing()
 
     def fit(
         self,
@@ -202,50 +178,16 @@ class Trainer:
         Raises
         ------
         ValueError
-            If ``x`` and ``t`` differ in length, hold NaN or infinity, do not
-            fit the model, neither/both of ``iters`` and ``epochs`` are given,
-            or the checkpoint does not fit this trainer and data.
+            Before any change, if ``x`` and ``t`` differ in length, hold NaN or
+            infinity, do not fit the model, neither/both of ``iters`` and
+            ``epochs`` are given, or the checkpoint does not fit (or is past ``iters``).
         FloatingPointError
             If the loss or the gradient becomes NaN or infinite.
         """
-        # checked and converted to float64 once per fit: mini-batches are then float64
-        # already, where the book's loop converts float32 data inside every product
-        xa = np.ascontiguousarray(as_float_input(x, "x"), dtype=np.float64)
-        self.train_data = (x, xa)
-        ta = as_real_array(t, "t")
-        if xa.ndim < 2 or len(xa) == 0:
-            raise ValueError(f"x must be a non-empty batch of shape (N, ...), got {xa.shape}")
-        if ta.ndim not in (1, 2) or len(ta) != len(xa):
-            raise ValueError(
-                f"t must hold one label (or one-hot row) per sample of x: x has {len(xa)} "
-                f"samples, t has shape {ta.shape}"
-            )
-        n = len(xa)
-        self.iters_per_epoch = max(n // self.batch_size, 1)
-        if (iters is None) == (epochs is None):
-            raise ValueError("give exactly one of iters= and epochs=")
-        if epochs is not None:
-            check_positive_int(epochs, "epochs")
-            iters = epochs * self.iters_per_epoch
-        assert iters is not None
-        check_positive_int(iters, "iters")
-        self.model.loss(xa[:1], ta[:1])  # model-specific checks before any update
-        # a model that can check the whole data set once (Sequential) skips its per-batch
-        # checks for batches drawn from it: checked once per fit, not once per batch
-        model: Model = self.model
-        prepare = getattr(self.model, "for_checked_data", None)
-        if callable(prepare):
-            model, xa, ta = prepare(xa, ta)
-        restored = None if resume is None else _trainer_state.read_checkpoint(self, resume, n)
-        self.train_size, self.total_iters = n, iters
-        self.stop_training = self.interrupted = self._stop_requested = False
-        self.iterations_done, self.pending_batch = 0, None
-        if restored is not None:
-            restored.apply_training_state(self)
-        self.start_iteration = self.iterations_done
-        for cb in self.callbacks:
-            cb.set_trainer(self)
-        with self._ctrl_c_stops_at_iteration_boundary():
+        model, xa, ta, iters = _checked(self.model, self.batch_size, x, t, iters, epochs)
+        restored = None if resume is None else Restored(self, resume, len(xa), iters)
+        self._begin(x, xa, iters, restored)
+        with self._stop.deferred_ctrl_c():
             self._call("on_train_begin", {})
             if restored is not None:
                 restored.apply_callback_state(self)
@@ -253,7 +195,7 @@ class Trainer:
             for i in range(self.start_iteration, end):
                 self.iteration = i
                 if self.pending_batch is None:  # 1. draw a mini-batch
-                    batch_mask = self.rng.choice(n, self.batch_size)
+                    batch_mask = self.rng.choice(len(xa), self.batch_size)
                 else:  # drawn by an iteration that was interrupted
                     batch_mask, self.pending_batch = self.pending_batch, None
                 x_batch, t_batch = xa[batch_mask], ta[batch_mask]
@@ -261,122 +203,131 @@ class Trainer:
                 grads = None
                 try:
                     grads = self.estimator.gradient(model, x_batch, t_batch)  # 2. gradient
-                    self.optimizer.update(model.params, grads)  # 3. update
+                    self._step.update(self.optimizer, model.params, grads)  # 3. update
                 except BaseException as exc:
                     self.pending_batch = batch_mask  # this iteration did not happen
-                    if self._stopping_on(exc):
-                        break
-                    self._raise_if_diverged(exc, i, grads, x_batch, t_batch)
-                    raise
+                    if not self._stop.catch(exc):
+                        _divergence.raise_if_diverged(exc, self, i, grads)
+                        raise
+                    self._stopped_in_update = grads is not None
+                    break
                 loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
                 self.history.record_loss(loss)
                 self.iterations_done = i + 1
                 if not math.isfinite(loss):
-                    raise self._diverged(i, f"the mini-batch loss is {loss}")
+                    raise _divergence.diverged(self, i, f"the mini-batch loss is {loss}")
                 self._end_of_iteration(i, loss)  # 5. callbacks
-                if self.stop_training or self._stop_requested:
+                if self.stop_training or self._stop.requested:
                     break
-            if self._stop_requested:
+            if self._stop.requested:
                 self.interrupted = True
-                print(
-                    f"tinynn: interrupted (Ctrl-C); training stopped after iteration "
-                    f"{self.iterations_done} of {iters}, with parameters, optimizer state and "
-                    "history consistent",
-                    file=sys.stderr,
-                )
+                print(stopped_message(self, self._stopped_in_update), file=sys.stderr)
             losses = self.history.train_loss_list
             self._call("on_train_end", {"loss": losses[-1]} if losses else {})
         return self.history
 
-    def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
+    def save_checkpoint(
+        self, path: str | os.PathLike[str], *, info: Mapping[str, Any] | None = None
+    ) -> Path:
         """Write everything needed to resume this run exactly to ``path`` (atomically).
 
         Parameters, optimizer state, position, the generator's state, the
         history and the stateful callbacks' states; see :class:`~tinynn.Checkpoint`.
+        ``info``, plain JSON data (e.g. the options of the program that runs
+        this trainer), is stored with them.
 
         Returns
         -------
         pathlib.Path
         """
-        return _trainer_state.write_checkpoint(self, path)
+        return write_checkpoint(self, path, info)
 
     # -- the parts of the loop ---------------------------------------------------------
+    def _begin(
+        self, x: object, xa: NDArray[np.float64], iters: int, restored: Restored | None
+    ) -> None:
+        """Set the position for a fresh run, or the checkpoint's; attach the callbacks."""
+        self.train_data = (x, xa)
+        self.train_size, self.total_iters = len(xa), iters
+        self.iters_per_epoch = max(len(xa) // self.batch_size, 1)
+        self.stop_training = self.interrupted = self._stopped_in_update = False
+        self._stop = StopRequest()
+        self.iterations_done, self.pending_batch = 0, None
+        if restored is not None:
+            restored.apply_training_state(self)
+        self.start_iteration = self.iterations_done
+        for cb in self.callbacks:
+            cb.set_trainer(self)
+
     def _end_of_iteration(self, i: int, loss: float) -> None:
         """Run the callbacks of iteration ``i``; a KeyboardInterrupt stops after all have run."""
-        logs: Logs = {"loss": loss}
-        for cb in self.callbacks:
-            try:
-                cb.on_iteration_end(i, logs)
-            except KeyboardInterrupt as exc:
-                if not self._stopping_on(exc):
-                    raise
+        hooks: list[tuple[str, tuple[Any, ...]]] = [("on_iteration_end", (i, {"loss": loss}))]
         if i % self.iters_per_epoch == 0:
-            epoch_logs: Logs = {"iteration": float(i)}
+            hooks.append(("on_epoch_end", (i // self.iters_per_epoch, {"iteration": float(i)})))
+        for hook, args in hooks:
             for cb in self.callbacks:
                 try:
-                    cb.on_epoch_end(i // self.iters_per_epoch, epoch_logs)
+                    getattr(cb, hook)(*args)
                 except KeyboardInterrupt as exc:
-                    if not self._stopping_on(exc):
+                    if not self._stop.catch(exc):
                         raise
-
-    def _stopping_on(self, exc: BaseException) -> bool:
-        """A first KeyboardInterrupt asks to stop at the iteration boundary; a second aborts."""
-        if not isinstance(exc, KeyboardInterrupt) or self._stop_requested:
-            return False
-        self._stop_requested = True
-        return True
-
-    def _diverged(self, i: int, what: str) -> FloatingPointError:
-        losses = self.history.train_loss_list
-        finite = [(k, v) for k, v in enumerate(losses) if math.isfinite(v)]
-        last = f"{finite[-1][1]:.6g} at iteration {finite[-1][0]}" if finite else "none"
-        lr = getattr(self.optimizer, "lr", None)
-        hint = (
-            f"the learning rate lr={lr!r} is probably too large"
-            if lr is not None
-            else ("a smaller step size may help")
-        )
-        return FloatingPointError(
-            f"training diverged at iteration {i}: {what} (last finite loss: {last}); {hint}"
-        )
-
-    def _raise_if_diverged(
-        self, exc: BaseException, i: int, grads: object, x_batch: ArrayLike, t_batch: ArrayLike
-    ) -> None:
-        """Explain an estimator or optimizer error that non-finite values caused as divergence."""
-        if not isinstance(exc, (ValueError, ArithmeticError)):
-            return
-        if isinstance(grads, dict) and not all(np.all(np.isfinite(g)) for g in grads.values()):
-            raise self._diverged(i, "the gradient holds NaN or infinity") from exc
-        try:
-            loss = self.model.loss(x_batch, t_batch)
-        except Exception:
-            return
-        if not math.isfinite(loss):
-            raise self._diverged(i, f"the mini-batch loss is {loss} before the update") from exc
-
-    @contextmanager
-    def _ctrl_c_stops_at_iteration_boundary(self) -> Iterator[None]:
-        """While training, a first Ctrl-C sets a flag; a second raises KeyboardInterrupt."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            if self._stop_requested:
-                raise KeyboardInterrupt
-            self._stop_requested = True
-            print(
-                "\ntinynn: Ctrl-C: stopping after this iteration (Ctrl-C again aborts at once)",
-                file=sys.stderr,
-            )
-
-        previous = signal.signal(signal.SIGINT, handler)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
     def _call(self, hook: str, logs: Logs) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(logs)
+
+
+def _checked(
+    model: Model, batch_size: int, x: ArrayLike, t: ArrayLike, iters: int | None, epochs: int | None
+) -> tuple[Model, NDArray[np.float64], FloatArray, int]:
+    """The model to train (a checked view), the data and ``iters``, checked; nothing changes."""
+    # checked and converted to float64 once per fit: mini-batches are then float64
+    # already, where the book's loop converts float32 data inside every product
+    xa = np.ascontiguousarray(as_float_input(x, "x"), dtype=np.float64)
+    ta = as_real_array(t, "t")
+    if xa.ndim < 2 or len(xa) == 0:
+        raise ValueError(f"x must be a non-empty batch of shape (N, ...), got {xa.shape}")
+    if ta.ndim not in (1, 2) or len(ta) != len(xa):
+        raise ValueError(
+            f"t must hold one label (or one-hot row) per sample of x: x has {len(xa)} "
+            f"samples, t has shape {ta.shape}"
+        )
+    if (iters is None) == (epochs is None):
+        raise ValueError("give exactly one of iters= and epochs=")
+    if epochs is not None:
+        check_positive_int(epochs, "epochs")
+        iters = epochs * max(len(xa) // batch_size, 1)
+    assert iters is not None
+    check_positive_int(iters, "iters")
+    model.loss(xa[:1], ta[:1])  # model-specific checks before any update
+    # a model that can check the whole data set once (Sequential) skips its per-batch
+    # checks for batches drawn from it: checked once per fit, not once per batch
+    prepare = getattr(model, "for_checked_data", None)
+    if callable(prepare):
+        view, xa, ta = prepare(xa, ta)
+        return view, xa, ta, iters
+    return model, xa, ta, iters
+
+
+def _check_parts(
+    model: Model,
+    optimizer: Optimizer,
+    estimator: GradientEstimator | None,
+    batch_size: int,
+    callbacks: Sequence[Callback],
+) -> None:
+    """Raise ``TypeError``/``ValueError`` unless each part is of its kind."""
+    check_positive_int(batch_size, "batch_size")
+    for name, obj, proto in (
+        ("model", model, Model),
+        ("optimizer", optimizer, Optimizer),
+        ("estimator", estimator, GradientEstimator),
+    ):
+        if obj is not None and not isinstance(obj, proto):
+            raise TypeError(
+                f"{name} is a {type(obj).__name__}, which does not have the methods of "
+                f"{proto.__name__}"
+            )
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._validation import check_positive_int
+from .._trainer_state import check_info
+from .._validation import check_nonnegative_int, check_positive_int
 from .base import Callback, Logs, Monitor
 
 __all__ = ["Checkpoint"]
@@ -29,7 +30,7 @@ class Checkpoint(Callback):
         leaves the previous one).
     every_epochs : int, optional
         Save at every this many epoch boundaries (the default is 1 if
-        ``every_iters`` is not given either).
+        ``every_iters`` is not given either); 0: only when training ends.
     every_iters : int, optional
         Save after every this many iterations.
     best_path : str or path-like, optional
@@ -37,6 +38,10 @@ class Checkpoint(Callback):
     monitor, mode, min_delta
         What "best" means (see :class:`~tinynn.EarlyStopping`);
         ``'test_acc'``, ``'max'``, ``0.0`` by default.
+    info : mapping, optional
+        Plain JSON data saved with each checkpoint, e.g. the options of the
+        program that runs the trainer (see :meth:`Trainer.save_checkpoint
+        <tinynn.Trainer.save_checkpoint>`).
 
     Notes
     -----
@@ -83,17 +88,20 @@ class Checkpoint(Callback):
         monitor: str = "test_acc",
         mode: str = "max",
         min_delta: float = 0.0,
+        info: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or path, got {type(path).__name__}")
-        for name, value in (("every_epochs", every_epochs), ("every_iters", every_iters)):
-            if value is not None:
-                check_positive_int(value, name)
+        if every_epochs is not None:
+            check_nonnegative_int(every_epochs, "every_epochs")
+        if every_iters is not None:
+            check_positive_int(every_iters, "every_iters")
         self.path = Path(path)
         self.best_path = None if best_path is None else Path(best_path)
         self.every_iters = every_iters
-        self.every_epochs = every_epochs if every_epochs or every_iters else 1
+        self.every_epochs = 1 if every_epochs is None and every_iters is None else every_epochs
+        self.info = check_info(info)
         self.tracker = Monitor(monitor, mode, min_delta)
         self.saves = 0
         self._saved_at = -1
@@ -102,7 +110,7 @@ class Checkpoint(Callback):
         return self.every_iters is not None and (iteration + 1) % self.every_iters == 0
 
     def _save(self, path: Path) -> None:
-        self.trainer.save_checkpoint(path)
+        self.trainer.save_checkpoint(path, info=self.info)
         self.saves += 1
 
     def _save_latest(self) -> None:
@@ -123,7 +131,7 @@ class Checkpoint(Callback):
         """Save the best if ``monitor`` improved, and the latest if due."""
         improved = self.best_path is not None and self.tracker.update(logs)
         due = self._due_every_iters(self.trainer.iteration) or (
-            self.every_epochs is not None and epoch % self.every_epochs == 0
+            bool(self.every_epochs) and epoch % (self.every_epochs or 1) == 0
         )
         if due:
             self._save_latest()

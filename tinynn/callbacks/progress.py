@@ -1,80 +1,189 @@
-"""Printing progress: one line per epoch, and optionally every few iterations.
+"""Printing progress: the book's line at every epoch, and how far along in between.
 
 Book section
 ------------
-4.5.3 (``print("train acc, test acc | ...")``)
+4.5.3 (``print("train acc, test acc | " + str(train_acc) + ", " + str(test_acc))``)
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import ClassVar, TextIO
 
-from .._validation import check_positive_int
 from .base import Callback, Logs
 
-__all__ = ["ProgressPrinter"]
+__all__ = ["ProgressPrinter", "duration"]
+
+
+def duration(seconds: float) -> str:
+    """``"42s"``, ``"3m 05s"`` or ``"1h 02m"``.
+
+    Examples
+    --------
+    >>> duration(42), duration(185), duration(3720)
+    ('42s', '3m 05s', '1h 02m')
+    """
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h {s % 3600 // 60:02d}m"
 
 
 class ProgressPrinter(Callback):
-    """Print a line at every epoch boundary, and optionally every ``every`` iterations.
+    """Print the book's line at every epoch boundary, and the progress in between.
 
     Parameters
     ----------
-    every : int, optional
-        Also print every this many iterations (useful with the slow
-        :class:`~tinynn.NumericalDiff`).
     stream : file, optional
-        Where to write; ``sys.stdout`` by default.
+        Where to write; ``sys.stdout`` (as it is when training starts) by default.
+    interval : float, optional
+        Seconds between two progress lines: 0.2 on a terminal, 10 elsewhere.
+    terminal : bool, optional
+        Whether ``stream`` is a terminal; ``stream.isatty()`` by default.
+    clock : callable, default time.monotonic
+        The time in seconds (a test drives it by hand).
+
+    Notes
+    -----
+    At every epoch boundary it prints the book's line,
+    ``train acc, test acc | 0.7874, 0.7929``: the names of the epoch logs
+    (``train_acc`` as ``train acc``; every log but ``iteration``, so also a
+    ``grad_disagreement``) and their values as ``str`` gives them, as the book
+    prints them. In between, at most every ``interval`` seconds, a progress line::
+
+        iter 1234/10000 (epoch 3: 34/600) | loss 0.2301 | 812 it/s | 2s elapsed, ~11s left
+
+    On a terminal the progress line is rewritten in place (``\\r``) and cleared
+    before the next epoch's line; in a file or a pipe each is a line of its
+    own, so that logs stay readable. The rate and the time left count the
+    iterations of this ``fit`` only (a resumed run starts later).
+
+    Its method ``gradient_progress(done, total)`` shows the progress *within*
+    one slow gradient in the same way: give it to
+    ``NumericalDiff(progress=printer.gradient_progress)``.
 
     Book section
     ------------
-    4.5.3 (``print("train acc, test acc | ...")``)
+    4.5.3 (``print("train acc, test acc | " + str(train_acc) + ", " + str(test_acc))``)
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from tinynn import SGD, EpochAccuracy, Trainer, TwoLayerNet
+    >>> x = np.random.default_rng(0).random((40, 4))
+    >>> t = (x[:, 0] > 0.5).astype(int)
+    >>> out = io.StringIO()
+    >>> seconds = iter(range(100))   # a clock that ticks 1 s each time it is read
+    >>> printer = ProgressPrinter(out, interval=2, clock=lambda: next(seconds))
+    >>> _ = Trainer(TwoLayerNet(4, 8, 2, rng=1), SGD(lr=0.5), batch_size=10,
+    ...             callbacks=[EpochAccuracy(train=(x, t)), printer], rng=2).fit(x, t, iters=6)
+    >>> print(out.getvalue(), end="")
+    train acc | 0.425
+    iter 2/6 (epoch 1: 1/4) | loss 0.6742 | 1 it/s | 2s elapsed, ~4s left
+    iter 4/6 (epoch 1: 3/4) | loss 0.6121 | 1 it/s | 4s elapsed, ~2s left
+    train acc | 0.425
     """
 
-    order: ClassVar[int] = 50
+    order: ClassVar[int] = 50  # after the writers of the epoch logs (EpochAccuracy)
 
-    def __init__(self, every: int | None = None, *, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        interval: float | None = None,
+        terminal: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
-        if every is not None:
-            check_positive_int(every, "every")
-        self.every = every
+        if interval is not None and not interval >= 0:
+            raise ValueError(f"interval must be a number of seconds >= 0, got {interval!r}")
         self.stream = stream
-        self._start = 0.0
-        self._loss = float("nan")
+        self.interval = interval
+        self.terminal = terminal
+        self.clock = clock
+        self._out: TextIO = sys.stdout
+        self._tty = False
+        self._every = 0.0
+        self._start = self._last = self._gradient_start = 0.0
+        self._training = False
+        self._pending = False  # a progress line is on screen, not ended by a newline
 
-    def _print(self, text: str) -> None:
-        print(text, file=self.stream if self.stream is not None else sys.stdout, flush=True)
+    def _write(self, text: str) -> None:
+        self._out.write(text)
+        self._out.flush()
 
-    def _clock(self, iteration: int) -> str:
-        elapsed = time.perf_counter() - self._start
-        start, total = self.trainer.start_iteration, self.trainer.total_iters
-        done = iteration + 1 - start  # in this call of fit (a resumed run starts later)
-        if done < min(10, total - start):  # too early for an estimate worth printing
-            return f"{elapsed:7.1f}s elapsed"
-        left = elapsed / done * (total - iteration - 1)
-        return f"{elapsed:7.1f}s elapsed, ~{left:.0f}s left"
+    def _clear(self) -> None:
+        if self._pending:
+            self._write("\r\x1b[K")
+            self._pending = False
+
+    def _show(self, line: str, now: float) -> None:
+        self._last = now
+        if self._tty:
+            self._write(f"\r\x1b[K{line}")
+            self._pending = True
+        else:
+            self._write(line + "\n")
+
+    def status(self, iteration: int, loss: float, now: float) -> str:
+        """The progress line after ``iteration`` (0-based) at time ``now``."""
+        trainer = self.trainer
+        done, total, per_epoch = iteration + 1, trainer.total_iters, trainer.iters_per_epoch
+        elapsed = max(now - self._start, 1e-9)
+        rate = max(done - trainer.start_iteration, 1) / elapsed
+        epoch, within = divmod(max(iteration - 1, 0), per_epoch)  # epoch 0 is iteration 0
+        return (
+            f"iter {done:>{len(str(total))}}/{total} (epoch {epoch + 1}: {within + 1}/{per_epoch}) "
+            f"| loss {loss:.4f} | {rate:.3g} it/s | {duration(elapsed)} elapsed, "
+            f"~{duration((total - done) / rate)} left"
+        )
+
+    def gradient_progress(self, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` weights of the current gradient are computed.
+
+        For ``NumericalDiff(progress=...)``; ignored outside training.
+        """
+        now = self.clock()
+        if not self._training or done >= total or now - self._last < self._every:
+            return
+        rate = done / max(now - self._gradient_start, 1e-9)
+        trainer = self.trainer
+        self._show(
+            f"iter {trainer.iteration + 1}/{trainer.total_iters}: numerical gradient, "
+            f"{done:,}/{total:,} weights, {rate:,.0f}/s, ~{duration((total - done) / rate)} "
+            "left in this iteration",
+            now,
+        )
 
     def on_train_begin(self, logs: Logs) -> None:
-        """Start the clock."""
-        self._start = time.perf_counter()
+        """Start the clock; find out where the lines go."""
+        self._out = sys.stdout if self.stream is None else self.stream
+        isatty = getattr(self._out, "isatty", None)
+        self._tty = bool(isatty and isatty()) if self.terminal is None else self.terminal
+        self._every = (0.2 if self._tty else 10.0) if self.interval is None else self.interval
+        self._start = self._last = self._gradient_start = self.clock()
+        self._training, self._pending = True, False
 
     def on_iteration_end(self, iteration: int, logs: Logs) -> None:
-        """Print every ``every`` iterations."""
-        self._loss = logs["loss"]
-        if self.every is not None and (iteration + 1) % self.every == 0:
-            total = self.trainer.total_iters
-            self._print(
-                f"iter {iteration + 1:>{len(str(total))}}/{total} | loss {logs['loss']:.4f} | "
-                f"{self._clock(iteration)}"
-            )
+        """Show the progress if ``interval`` has passed (not after the last iteration)."""
+        now = self._gradient_start = self.clock()
+        if now - self._last >= self._every and iteration + 1 < self.trainer.total_iters:
+            self._show(self.status(iteration, logs["loss"], now), now)
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
-        """Print the epoch's logs."""
-        iteration = int(logs.get("iteration", 0))
-        accs = ", ".join(f"{k} {v:.4f}" for k, v in logs.items() if k.endswith("_acc"))
-        self._print(
-            f"epoch {epoch:>3} | iter {iteration + 1:>6} | loss {self._loss:.4f}"
-            f"{' | ' + accs if accs else ''} | {self._clock(iteration)}"
-        )
+        """Print the book's line."""
+        self._clear()
+        shown = {k: v for k, v in logs.items() if k != "iteration"}
+        if shown:
+            names = ", ".join(k.replace("_", " ") for k in shown)
+            self._write(f"{names} | {', '.join(str(v) for v in shown.values())}\n")
+
+    def on_train_end(self, logs: Logs) -> None:
+        """Clear a progress line left on the terminal."""
+        self._clear()
+        self._training = False

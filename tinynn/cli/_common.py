@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._atomic import write_bytes_atomic
+from ..book_run import positive_float as positive_float
+from ..book_run import whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -20,11 +22,13 @@ if TYPE_CHECKING:
     from ..models import Sequential
 
 #: The file names inside a run folder.
-MODEL, HISTORY, OPTIONS, TRAINING_FIGURE = (
+MODEL, HISTORY, OPTIONS, TRAINING_FIGURE, RESULTS, CHECKPOINT = (
     "model.npz",
     "history.csv",
     "options.json",
     "training.png",
+    "results.json",
+    "checkpoint.npz",
 )
 
 
@@ -32,34 +36,8 @@ class CliError(Exception):
     """An expected failure, told to the user in one line (exit status 1, no traceback)."""
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
-    return value
-
-
-def nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
-    return value
+#: The argparse types of the subcommands' options (shared with the book's run).
+positive_int, nonnegative_int = whole_number(1), whole_number(0)
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:

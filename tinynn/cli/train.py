@@ -1,88 +1,94 @@
-"""``tinynn train``: the book's run (section 4.5), written to a new run folder.
+"""``tinynn train``: the book's run (section 4.5), in a run folder of its own.
 
-The run folder ``runs/<date>-<time>/`` holds ``model.npz`` (the trained
-network, see :func:`tinynn.save_model`), ``history.csv`` (the loss at every
-iteration, the accuracies at every epoch), ``training.png`` (figures 4-11 and
-4-12), ``options.json`` (the options used) and ``results.json``. It is built
-in a hidden folder and renamed into place at the end, so a run folder is
-always complete, and an earlier run is never overwritten.
+A run lives in one folder, ``runs/<date>-<time>/``, made when it starts and
+never reused by another run. When training ends, or is stopped with Ctrl-C,
+the folder holds ``checkpoint.npz`` (the whole training state with the run's
+options), ``model.npz`` (the network, see :func:`tinynn.save_model`),
+``history.csv`` (the loss at every iteration, the accuracies at every epoch),
+``training.png`` (figures 4-11 and 4-12), ``options.json`` (the options, and the
+command that makes the same run from scratch) and, written last,
+``results.json``: ``"status": "complete"`` or ``"interrupted"``, the iterations
+asked and done, the accuracies, and one entry per training session.
+
+``tinynn train --resume <folder>`` continues a run where it stopped, with its
+own options, in its own folder (options given again must agree; only
+``--iters`` may change). A folder without ``results.json`` is a run still
+training, or one that was killed: with ``--checkpoint-every`` it can go on from
+its last checkpoint; without one it is removed when training fails.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
+import json
 import os
 import shlex
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import __version__
 from .._atomic import write_bytes_atomic
-from ..base import GradientEstimator
-from ..callbacks import Callback, Checkpoint, EpochAccuracy, History
-from ..estimators import Backprop, NumericalDiff
-from ..models import TwoLayerNet
-from ..optimizers import SGD
-from ..perturbation import unsupported_layer
+from ..book_run import (
+    BookRun,
+    RunOptions,
+    SavedRun,
+    add_run_options,
+    given_options,
+    read_run,
+    whole_number,
+)
+from ..callbacks import History
 from ..serialization import save_model
-from ..trainer import Trainer
 from ._common import (
+    CHECKPOINT,
     HISTORY,
     MODEL,
     OPTIONS,
+    RESULTS,
     TRAINING_FIGURE,
     CliError,
     add_data_options,
     display,
     load_data,
     new_figure,
-    nonnegative_int,
-    positive_float,
-    positive_int,
     save_figure,
     write_json,
 )
-from .progress import EpochProgress, duration
 
-HELP = "train the book's 784-50-10 TwoLayerNet on MNIST into a new run folder"
+HELP = "train the book's 784-50-10 TwoLayerNet on MNIST, in a run folder of its own"
+#: Options that are not the run's but how this command runs it: remembered by the
+#: checkpoint too, and given again they simply apply.
+SETTINGS = ("checkpoint_every", "no_plot", "data_dir", "no_download")
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("train", help=HELP, description=HELP + " (section 4.5).")
-    p.add_argument("--iters", type=positive_int, default=10000, help="iterations (10000)")
-    p.add_argument("--batch-size", type=positive_int, default=100, help="mini-batch size (100)")
-    p.add_argument("--lr", type=positive_float, default=0.1, help="SGD learning rate (0.1)")
-    p.add_argument("--hidden", type=positive_int, default=50, help="hidden units (50)")
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of weights, batches (0)")
-    p.add_argument(
-        "--estimator",
-        choices=("backprop", "numerical"),
-        default="backprop",
-        help="how gradients are computed (backprop; numerical: the chapter's central "
-        "differences, by NumericalDiff's structured path)",
+    p = sub.add_parser(
+        "train",
+        help=HELP,
+        description=HELP + " (section 4.5). How long it takes: see the README or the docs' "
+        "Getting started page.",
     )
-    p.add_argument("--train-size", type=positive_int, default=None, metavar="N",
-                   help="use only the first N training images")  # fmt: skip
-    p.add_argument("--runs-dir", metavar="DIR", default="runs",
-                   help="where run folders are made (./runs)")  # fmt: skip
-    p.add_argument("--no-plot", action="store_true", help="do not draw training.png")
-    p.add_argument("--checkpoint", metavar="PATH.npz", default=None,
-                   help="save the whole training state here at every epoch and when training "
-                   "ends or is stopped (Ctrl-C)")  # fmt: skip
-    p.add_argument("--resume", metavar="PATH.npz", default=None,
-                   help="continue the run saved in this checkpoint (give the same other "
-                   "options; --iters may be larger)")  # fmt: skip
+    add_run_options(p)
+    p.add_argument("--runs-dir", metavar="DIR", default=None,
+                   help="where the run folder is made (./runs)")  # fmt: skip
+    p.add_argument("--no-plot", action="store_true", default=None, help="do not draw training.png")
+    p.add_argument("--checkpoint-every", type=whole_number(1), metavar="EPOCHS",
+                   help="also save the training state every EPOCHS epochs, so that a run that "
+                   "is killed can go on (it is always saved when training ends or is stopped "
+                   "with Ctrl-C)")  # fmt: skip
+    p.add_argument("--resume", metavar="RUN",
+                   help="continue the run in this run folder (or checkpoint file) where it "
+                   "stopped, with its options (given again they must agree; --iters may "
+                   "change)")  # fmt: skip
     add_data_options(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, no_download=None)
 
 
 def _new_run_folder(runs: Path) -> Path:
@@ -102,6 +108,114 @@ def _new_run_folder(runs: Path) -> Path:
     raise CliError(f"could not find a free run folder name in {runs}")
 
 
+def _resume_target(text: str) -> tuple[Path, Path | None]:
+    """The checkpoint to resume, and its run folder (``None`` for a checkpoint outside one)."""
+    path = Path(text)
+    if path.is_dir():
+        if not (path / OPTIONS).is_file():
+            raise CliError(f"cannot resume: {text} is not a run folder of tinynn train")
+        if not (path / CHECKPOINT).is_file():
+            raise CliError(
+                f"cannot resume: {text} has no {CHECKPOINT}: its training was killed before "
+                "saving one (--checkpoint-every saves one during training)"
+            )
+        return path / CHECKPOINT, path
+    if not path.is_file():
+        raise CliError(f"cannot resume: no run folder or checkpoint {text!r}")
+    folder = path.parent if path.name == CHECKPOINT and (path.parent / OPTIONS).is_file() else None
+    return path, folder
+
+
+class _Plan(NamedTuple):
+    options: RunOptions
+    settings: dict[str, Any]
+    resume: Path | None = None  # the checkpoint to continue
+    folder: Path | None = None  # its run folder
+    saved: SavedRun | None = None  # what the checkpoint says
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    """What to run, and where; checked completely, nothing made or changed yet."""
+    given = given_options(args)
+    settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
+    if "data_dir" in settings:
+        settings["data_dir"] = os.path.abspath(settings["data_dir"])
+    if args.resume is None:
+        return _Plan(RunOptions(**given), settings)
+    checkpoint, folder = _resume_target(args.resume)
+    if folder is not None and args.runs_dir is not None:
+        raise CliError(f"--runs-dir does not apply: the run goes on in its folder {args.resume}")
+    try:
+        saved = read_run(checkpoint)
+        options = saved.continued(given, args.resume)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot resume: {exc}") from exc
+    before = saved.info.get("settings") if saved.info.get("program") == "tinynn train" else None
+    return _Plan(options, {**(before or {}), **settings}, checkpoint, folder, saved)
+
+
+def _continuing(plan: _Plan, folder: Path) -> str:
+    """``continuing runs/X from iteration k of N`` (and a changed ``--iters``, named)."""
+    assert plan.saved is not None and plan.resume is not None
+    done, iters, before = plan.saved.iterations_done, plan.options.iters, plan.saved.options.iters
+    where = display(folder)
+    if plan.folder is None:
+        where = f"the run saved in {display(plan.resume)} in the new run folder {where}"
+    changed = f" (--iters {iters}: it was begun for {before})" if iters != before else ""
+    return f"continuing {where} from iteration {done} of {iters}{changed}"
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = _plan(args)
+    options, settings, resume, folder = plan.options, plan.settings, plan.resume, plan.folder
+    args.data_dir, args.no_download = settings.get("data_dir"), settings.get("no_download", False)
+    train, test = load_data(args)
+    fresh = folder is None
+    if folder is None:
+        folder = _new_run_folder(Path(args.runs_dir or "runs"))
+    try:
+        book = BookRun(options, train, test, checkpoint=folder / CHECKPOINT,
+                       checkpoint_every=settings.get("checkpoint_every") or 0,
+                       info={"program": "tinynn train", "settings": settings})  # fmt: skip
+        if fresh:
+            _write_options(folder, options, settings, resume)
+        print(book.header(), flush=True)
+        if resume is None:
+            print(f"run folder: {display(folder)} (results.json when training ends)", flush=True)
+        else:
+            print(_continuing(plan, folder), flush=True)
+        note = book.numerical_note()
+        if note:
+            print(note, file=sys.stderr, flush=True)
+        try:
+            book.fit(resume)
+        except (OSError, ValueError) as exc:
+            if resume is None or book.trainer.total_iters:
+                raise
+            raise CliError(f"cannot resume: {exc}") from exc  # checked before any change
+        final = book.final_accuracies()
+        print(book.summary(final), flush=True)
+        _write_run(folder, book, final, settings, resume)
+    except BaseException:
+        if fresh and not (folder / CHECKPOINT).exists():  # nothing to go on from
+            shutil.rmtree(folder, ignore_errors=True)
+        elif fresh:
+            print(f"the run folder {display(folder)} keeps its last checkpoint: continue with "
+                  f"{_continue_with(folder)}", file=sys.stderr)  # fmt: skip
+        raise
+    if book.trainer.interrupted:
+        print(book.stopped(_continue_with(folder)), flush=True)
+        return 130
+    files = sorted(p.name for p in folder.iterdir())
+    print(f"wrote {', '.join(files)} to the run folder:")
+    print(display(folder))
+    return 0
+
+
+def _continue_with(folder: Path) -> str:
+    return f"tinynn train --resume {shlex.quote(display(folder))}"
+
+
 def _history_csv(history: History) -> bytes:
     """One row per iteration (the book's ``i``): the loss, and the accuracies at epochs."""
     epochs = {int(i): k for k, i in enumerate(history.history.get("iteration", []))}
@@ -115,154 +229,92 @@ def _history_csv(history: History) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _estimate_numerical(
-    net: TwoLayerNet, estimator: NumericalDiff, x: Any, t: Any, iters: int
+def _write_options(
+    folder: Path, options: RunOptions, settings: dict[str, Any], resume: Path | None
 ) -> None:
-    entries = sum(p.size for p in net.params.values())
-    if unsupported_layer(net) is None and estimator.method != "loop":
-        estimator.gradient(net, x, t)  # warm-up
-        start = time.perf_counter()
-        estimator.gradient(net, x, t)
-        per_iter, how = time.perf_counter() - start, "structured path"
-    else:
-        loss = net.bind_loss(x, t)
-        loss()
-        start = time.perf_counter()
-        for _ in range(10):
-            loss()
-        per_iter, how = 2 * entries * (time.perf_counter() - start) / 10, "book's loop"
-    print(
-        f"note: --estimator numerical evaluates the loss twice per weight, 2 x {entries:,} "
-        f"times per iteration ({how}): about {duration(per_iter)} per iteration here, so "
-        f"about {duration(per_iter * iters)} in all (backprop: milliseconds)",
-        file=sys.stderr,
-        flush=True,
-    )
+    """``options.json``: the options, and the command that makes the same run from scratch."""
+    flags = [f"--{k.replace('_', '-')}" + ("" if v is True else f"={v}")
+             for k, v in settings.items() if v is not None and v is not False]  # fmt: skip
+    data: dict[str, Any] = {
+        "command": shlex.join(["tinynn", "train", *options.flags(), *flags]),
+        "options": {**options.as_dict(), **settings},
+        "tinynn": __version__,
+        "numpy": np.__version__,
+    }
+    if resume is not None:  # a checkpoint from outside a run folder, continued here
+        data["continued_from"] = str(resume)
+    write_json(folder / OPTIONS, data)
 
 
-def run(args: argparse.Namespace) -> int:
-    (x_train, t_train), (x_test, t_test) = load_data(args)
-    if args.train_size is not None:
-        x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
-    net_seed, batch_seed = np.random.SeedSequence(args.seed).spawn(2)
-    net = TwoLayerNet(784, args.hidden, 10, rng=np.random.default_rng(net_seed))
-    estimator: GradientEstimator = Backprop()
-    if args.estimator == "numerical":
-        numerical = NumericalDiff()
-        estimator = numerical
-        batch = min(args.batch_size, len(x_train))
-        _estimate_numerical(net, numerical, x_train[:batch], t_train[:batch], args.iters)
-    accuracy = EpochAccuracy(train=(x_train, t_train), test=(x_test, t_test))
-    callbacks: list[Callback] = [accuracy, EpochProgress()]
-    if args.checkpoint is not None:
-        callbacks.append(Checkpoint(args.checkpoint, every_epochs=1))
-    trainer = Trainer(
-        net,
-        SGD(lr=args.lr),
-        estimator,
-        batch_size=args.batch_size,
-        callbacks=callbacks,
-        rng=np.random.default_rng(batch_seed),
-    )
-    folder = _new_run_folder(Path(args.runs_dir))
-    partial = Path(
-        tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent)
-    )
+def _sessions(folder: Path, book: BookRun) -> list[dict[str, Any]]:
+    """The training sessions of this run folder so far, this one last."""
     try:
-        per_epoch = max(len(x_train) // args.batch_size, 1)
-        print(
-            f"TwoLayerNet 784-{args.hidden}-10 (sigmoid), SGD lr {args.lr:g}, batch "
-            f"{args.batch_size}, {args.iters} iterations ({per_epoch} per epoch), "
-            f"{len(x_train)} training images, estimator {args.estimator}, seed {args.seed}\n"
-            f"run folder: {display(folder)} (complete when training ends)",
-            flush=True,
-        )
-        if args.resume is not None:
-            print(f"resuming from {args.resume}", flush=True)
-        start = time.perf_counter()
-        try:
-            history = trainer.fit(x_train, t_train, iters=args.iters, resume=args.resume)
-        except (OSError, ValueError) as exc:
-            if args.resume is None or trainer.iterations_done:
-                raise
-            # the checkpoint is missing, unreadable, or from a different run
-            raise CliError(f"cannot resume: {exc}") from exc
-        wall = time.perf_counter() - start
-        if trainer.interrupted and args.checkpoint is not None:
-            print(f"stopped after {trainer.iterations_done} of {args.iters} iterations; "
-                  f"continue with --resume {args.checkpoint}", flush=True)  # fmt: skip
-        # the book records at iterations 0, 600, ...: measure the final network too
-        final = {"train": accuracy.accuracy(x_train, t_train),
-                 "test": accuracy.accuracy(x_test, t_test)}  # fmt: skip
-        records = len(history.test_acc_list)
-        print(
-            f"after {len(history.train_loss_list)} iterations: train acc {final['train']:.4f}, "
-            f"test acc {final['test']:.4f} (and {records} epoch record{'s' * (records != 1)} "
-            f"above); training took {wall:.1f} s",
-            flush=True,
-        )
-        args.iters_per_epoch = trainer.iters_per_epoch
-        _write_run(partial, args, net, history, final, wall)
-        try:  # onto the empty reserved folder (POSIX): the run appears whole, at once
-            os.replace(partial, folder)
-        except OSError:  # where a folder cannot replace an empty one (Windows)
-            folder.rmdir()
-            os.rename(partial, folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-        raise
-    files = sorted(p.name for p in folder.iterdir())
-    print(f"wrote {', '.join(files)} to the run folder:")
-    print(display(folder))
-    return 0
+        before = json.loads((folder / RESULTS).read_text(encoding="utf-8"))["sessions"]
+        sessions = [s for s in before if isinstance(s, dict)]
+    except (OSError, ValueError, KeyError, TypeError):
+        sessions = []
+    trainer = book.trainer
+    return [*sessions, {
+        "from_iteration": trainer.start_iteration,
+        "to_iteration": trainer.iterations_done,
+        "ended": "interrupted" if trainer.interrupted else "complete",
+        "training_seconds": round(book.seconds, 2),
+    }]  # fmt: skip
 
 
 def _write_run(
     folder: Path,
-    args: argparse.Namespace,
-    net: TwoLayerNet,
-    history: History,
+    book: BookRun,
     final: dict[str, float],
-    wall: float,
+    settings: dict[str, Any],
+    resume: Path | None,
 ) -> None:
-    save_model(net, folder / MODEL)
+    """Write the run's files, ``results.json`` last: its presence means the rest is there."""
+    trainer, history = book.trainer, book.trainer.history
+    save_model(book.net, folder / MODEL)
     write_bytes_atomic(folder / HISTORY, _history_csv(history))
-    options = {
-        k: v for k, v in vars(args).items() if k not in ("func", "command", "iters_per_epoch")
+    outside = resume if resume is not None and resume.parent != folder else None
+    _write_options(folder, book.options, settings, outside)
+    if not settings.get("no_plot"):
+        _draw_training(folder, history, final, trainer.iters_per_epoch)
+    sessions = _sessions(folder, book)
+    results: dict[str, Any] = {
+        "status": "interrupted" if trainer.interrupted else "complete",
+        "iterations_asked": trainer.total_iters,
+        "iterations_done": trainer.iterations_done,
     }
-    argv = ["tinynn", "train"] + [
-        f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')}={v}"
-        for k, v in options.items()
-        if v is not None and v is not False
-    ]
-    write_json(folder / OPTIONS, {"command": shlex.join(argv), "options": options,
-                                  "tinynn": __version__, "numpy": np.__version__})  # fmt: skip
-    write_json(folder / "results.json", {
-        "iterations": len(history.train_loss_list),
+    if trainer.interrupted:
+        results["continue_with"] = _continue_with(folder)
+    write_json(folder / RESULTS, {
+        **results,
         "final_train_acc": final["train"],
         "final_test_acc": final["test"],
         "train_acc_list": history.train_acc_list,
         "test_acc_list": history.test_acc_list,
-        "training_seconds": round(wall, 2),
+        "training_seconds": round(sum(s.get("training_seconds", 0.0) for s in sessions), 2),
+        "sessions": sessions,
     })  # fmt: skip
-    if not args.no_plot:
-        fig = new_figure((11, 4.2))
-        if fig is not None:
-            from ..plot import accuracy_figure, loss_curve_figure
 
-            left, right = fig.subplots(1, 2)
-            loss_curve_figure(history, ax=left)
-            left.set_title("mini-batch loss (figure 4-11)")
-            accuracy_figure(history, ax=right)
-            right.set_title("accuracy per epoch (figure 4-12)")
-            # the book records at the start of each epoch; mark the trained network too
-            iters = len(history.train_loss_list)
-            per_epoch = max(int(args.iters_per_epoch), 1)
-            end = iters / per_epoch
-            for key, marker, colour in (("train", "o", "C0"), ("test", "s", "C1")):
-                right.plot([end], [final[key]], marker=marker, color=colour, fillstyle="none",
-                           linestyle="none", label=f"{key} acc, trained")  # fmt: skip
-            right.legend(loc="lower right")
-            save_figure(fig, folder / TRAINING_FIGURE)
+
+def _draw_training(
+    folder: Path, history: History, final: dict[str, float], iters_per_epoch: int
+) -> None:
+    fig = new_figure((11, 4.2))
+    if fig is not None:
+        from ..plot import accuracy_figure, loss_curve_figure
+
+        left, right = fig.subplots(1, 2)
+        loss_curve_figure(history, ax=left)
+        left.set_title("mini-batch loss (figure 4-11)")
+        accuracy_figure(history, ax=right)
+        right.set_title("accuracy per epoch (figure 4-12)")
+        # the book records at the start of each epoch; mark the trained network too
+        iters = len(history.train_loss_list)
+        per_epoch = max(int(iters_per_epoch), 1)
+        end = iters / per_epoch
+        for key, marker, colour in (("train", "o", "C0"), ("test", "s", "C1")):
+            right.plot([end], [final[key]], marker=marker, color=colour, fillstyle="none",
+                       linestyle="none", label=f"{key} acc, trained")  # fmt: skip
+        right.legend(loc="lower right")
+        save_figure(fig, folder / TRAINING_FIGURE)
+
