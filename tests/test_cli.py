@@ -111,7 +111,16 @@ def test_missing_run_and_missing_data_exit_1(tmp_path: Path, env: dict[str, str]
                "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}  # fmt: skip
     err = tinynn("train", "--no-download", "--data-dir", str(tmp_path / "empty"),
                  cwd=tmp_path, env=no_data, status=1).stderr  # fmt: skip
-    assert err.startswith("tinynn train: error: could not load MNIST")
+    lines = err.splitlines()
+    # what to do comes first, in the command line's terms; the details in a few lines
+    assert lines[0] == (
+        "tinynn train: error: MNIST not found: give --data-dir DIR (or set TINYNN_DATA=DIR), "
+        "where DIR holds mnist/ with the four MNIST files (.gz or not), or leave out "
+        "--no-download to download them"
+    )
+    assert len(lines) <= 4, err
+    assert "root=" not in err and "download=" not in err  # no Python advice
+    assert "https://ossci-datasets.s3.amazonaws.com/mnist/" in lines[-1]
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
