@@ -318,9 +318,9 @@ def read_digit(path: str | os.PathLike[str], *, invert: bool | None = None) -> F
     The file is read with Pillow (the ``plot`` extra), turned upright by its
     EXIF orientation (phone photos), put on white paper where transparent,
     converted to grey, then passed to :func:`preprocess_digit`. A picture whose
-    header declares more than :data:`MAX_PIXELS` pixels (89,478,485, Pillow's own
-    limit; a 20000x20000 "decompression bomb" declares 400,000,000) is refused
-    before anything is decoded.
+    header declares more than 89,478,485 pixels (``tinynn.handwriting.MAX_PIXELS``,
+    Pillow's own limit; a 20000x20000 "decompression bomb" declares 400,000,000)
+    is refused before anything is decoded.
 
     Parameters
     ----------
@@ -344,7 +344,7 @@ def read_digit(path: str | os.PathLike[str], *, invert: bool | None = None) -> F
         If ``path`` is a folder.
     ValueError
         If the file is not an image Pillow can read, is truncated or corrupt, declares
-        more than :data:`MAX_PIXELS` pixels, or holds no digit.
+        more than ``MAX_PIXELS`` pixels, or holds no digit.
 
     Book section
     ------------
