@@ -7,7 +7,8 @@ the installed package and compares the output. The build draws the chapter's
 figures with matplotlib's plot directive, including a short MNIST training run,
 so it needs MNIST locally (``TINYNN_DATA`` or the user cache): without it the
 test is skipped, as the other tests on the real data are. It never downloads.
-About 20 seconds on two cores.
+The build takes minutes (it runs every example of the gallery), so the tests are marked
+``slow``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ pytest.importorskip("matplotlib", reason="the docs extra is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+#: The build trains a network and runs every example: the longest part of the suite
+#: (``./run.sh test -m "not slow"`` leaves it out).
+pytestmark = pytest.mark.slow
 
 #: Figures each page must show (drawn by the plot directive at build time).
 FIGURES = {"chapter4": 9, "getting_started": 1, "optimizers": 2}

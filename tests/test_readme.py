@@ -80,6 +80,7 @@ def test_every_python_block_of_the_readme_pastes_at_the_prompt() -> None:
     assert not prompt.errors, "\n\n".join(prompt.errors)
 
 
+@pytest.mark.slow  # the book's whole run: 10,000 iterations on MNIST
 def test_readme_tour_runs_at_the_prompt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not os.environ.get("TINYNN_DATA"):
         pytest.skip("the tour loads MNIST: set TINYNN_DATA to a folder holding mnist/")

@@ -19,8 +19,8 @@ def add_parser(sub: Any) -> None:
         "predict",
         help=HELP,
         description=HELP + ". Each picture is brought to MNIST's conventions first: grey, "
-        "light digit on dark (a light paper is inverted), cropped, scaled into 20x20 and "
-        "centred by its centre of mass in 28x28.",
+        "the paper's uneven light divided out, light digit on dark (a light paper is "
+        "inverted), cropped, scaled into 20x20 and centred by its centre of mass in 28x28.",
     )
     p.add_argument("run", metavar="RUN", help="a run folder of tinynn train (or a model .npz)")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="picture(s) of one digit each")
