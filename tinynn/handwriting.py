@@ -174,15 +174,15 @@ def preprocess_digit(image: ArrayLike, *, invert: bool | None = None) -> FloatAr
     makers took:
 
     1. **Paper**: the paper's brightness is estimated everywhere, lighting gradient and
-       vignetting included: a quadratic surface fitted to the paper (first along the
-       edges, then to every pixel that is not ink), and a morphological closing (opening
-       for light ink) over squares a quarter of the image wide, which removes the strokes
-       and keeps local shading. The ink lies on the side of the paper where pixels stand
-       out most: dark ink is on light paper (inverted, so that the digit is light).
+       vignetting included, as a cubic surface fitted robustly to the paper (first the
+       median of a frame along the edges, then surfaces of rising degree fitted to the
+       pixels that are not ink). The ink lies on the side of the paper where pixels stand
+       out most: dark ink means light paper (inverted, so that the digit is light).
     2. **Ink**: for dark ink, one minus the picture divided by the paper (so a stroke in
        the shade counts as much as one in the light); for light ink, the picture minus
-       the paper. Then the paper becomes 0 and the strongest ink 1; ink below 0.1 of
-       that, or within 4 deviations of the paper's noise, and isolated pixels, become 0.
+       the paper. The strongest ink becomes 1; pixels within 4 deviations of the paper's
+       noise, below 0.1 of the strongest ink, or specks (fewer than two inked
+       neighbours) become 0.
     3. **Crop** to the digit's bounding box.
     4. **Scale** so that the longer side is 20 pixels, keeping the aspect
        ratio, by averaging areas (anti-aliasing, so edges get grey levels);
@@ -195,7 +195,8 @@ def preprocess_digit(image: ArrayLike, *, invert: bool | None = None) -> FloatAr
 
        falls on pixel (14, 14), to the nearest pixel, as in MNIST.
 
-    Pictures larger than 256 pixels are first shrunk by averaging square blocks.
+    Pictures larger than 256 pixels are first shrunk by averaging square blocks. Shading
+    that a smooth surface cannot follow (the sharp edge of a shadow) is not evened out.
 
     Parameters
     ----------
