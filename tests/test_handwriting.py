@@ -309,9 +309,9 @@ def test_photographs_of_mnist_digits_match_the_originals(
     image of the same digit.
 
     The threshold, 0.65: a digit of the same class by another writer correlates that well
-    with one of these in 16% of pairs (measured over the first 300 test digits, 4548 pairs;
-    median 0.44), and these photos measure 0.71-0.98 (mean 0.91, without the one-pixel
-    shift); the old global stretch measures 0.07-0.59 on the same photos.
+    with one of these in 16% of pairs (measured over the first 300 test digits, 4548 pairs,
+    plain correlation; median 0.44). Measured here: the photos 0.89-0.98 (mean 0.94), the
+    old global stretch 0.13-0.60 on the same photos.
     """
     digits, _, _ = mnist_test_set
     rng = np.random.default_rng(16)
@@ -325,9 +325,11 @@ def test_photographs_of_mnist_digits_match_the_originals(
 def test_a_quickly_trained_network_reads_the_photographs(
     mnist_test_set: tuple[NDArray[np.float64], NDArray[np.uint8], Any],
 ) -> None:
-    """500 SGD steps on 10,000 images (about 90% test accuracy, a second or two) classify the
-    photos as they classify the digits themselves; the old global stretch made every photo a
-    picture of a small digit beside a grey wedge (measured: all 20 read as 4 but one)."""
+    """500 SGD steps on 10,000 images (90.2% test accuracy, a second or two on a quiet
+    machine) classify the photos as they classify the digits themselves. Measured: 18 of the
+    20 digits right, the photos read as the digits in 19 cases (the 20th photo, a 6, is read
+    right where the digit itself is not). The old global stretch made every photo a small
+    digit beside a grey wedge: 19 read as 4 (3 right by chance)."""
     import tinynn as nn
 
     digits, labels, (x_train, t_train) = mnist_test_set
