@@ -94,6 +94,8 @@ nitpick_ignore_regex = [
         r"|KeyError|IOError|ConnectionError|FileNotFoundError)",
     ),
     (r"py:.*", r"(Figure|SubFigure|Axes)"),
+    # the facts a DatasetNotFoundError carries (internal to tinynn.datasets)
+    (r"py:.*", r"(tinynn\.datasets\.not_found\.)?(SearchReport|Terms)"),
     # the type alias, as Sphinx shows it in signatures of tinynn.perturbation and base
     (r"py:.*", r"(Change|Scheme|_Stack)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name

@@ -10,7 +10,8 @@ and prints the largest difference of :class:`tinynn.ComplexStep` and of
 :class:`tinynn.NumericalDiff` from :class:`tinynn.Backprop`, as
 :func:`tinynn.gradient_check` measures it.
 
-Run ``python examples/complex_step_check.py`` (about ten seconds).
+Run ``python examples/complex_step_check.py`` (about ten seconds); with ``--out FILE`` it
+also draws the largest difference of each model as a figure (here: 10 random stacks).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def worst(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--models", type=int, default=100, help="random stacks (100)")
+    parser.add_argument("--out", default=None, help="draw the differences into this PNG file")
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(0)
@@ -74,16 +76,45 @@ def main(argv: list[str] | None = None) -> int:
         print(f"TwoLayerNet 784-5-10, {name}: max abs diff {a:.2e}, max rel diff {r:.2e}, "
               f"relative to the largest entry {sc:.2e}")  # fmt: skip
     found = {"complex step": [0.0, 0.0, 0.0], "central difference": [0.0, 0.0, 0.0]}
+    per_model: dict[str, list[float]] = {"complex step": [], "central difference": []}
     for seed in range(args.models):
         case = random_case(seed)
         for name, estimator in (("complex step", ComplexStep()),
                                 ("central difference", NumericalDiff())):  # fmt: skip
-            found[name] = [max(u, v) for u, v in zip(found[name], worst(*case, estimator),
-                                                     strict=True)]  # fmt: skip
+            result = worst(*case, estimator)
+            per_model[name].append(result[2])
+            found[name] = [max(u, v) for u, v in zip(found[name], result, strict=True)]
     for name, (a, r, sc) in found.items():
         print(f"{args.models} random Affine/Sigmoid stacks, {name}: max abs diff {a:.2e}, "
               f"max rel diff {r:.2e}, relative to the largest entry {sc:.2e}")  # fmt: skip
+    if args.out is not None:
+        draw(per_model, args.out)
     return 0
+
+
+def draw(per_model: dict[str, list[float]], out: str) -> None:
+    """Each random model's largest difference from backprop (relative to the largest gradient
+    entry), both estimators, on a log scale."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        print('figure skipped: matplotlib is not installed (pip install "tinynn[plot]")')
+        return
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    for (name, values), marker in zip(per_model.items(), ("o", "s"), strict=True):
+        floor = np.maximum(values, 1e-18)  # an exact 0 shown at the bottom of the axis
+        ax.semilogy(np.arange(len(values)), floor, marker=marker, linestyle="none", label=name)
+    ax.axhline(np.finfo(np.float64).eps, color="grey", linewidth=0.8, linestyle=":")
+    ax.text(0, np.finfo(np.float64).eps * 1.6, "float64 epsilon", color="grey", fontsize=8)
+    if min(min(v) for v in per_model.values()) == 0:  # a stack whose gradient is all 0
+        ax.text(0, 2e-18, "exactly 0 (drawn at 1e-18)", color="grey", fontsize=8)
+    ax.set_xlabel("random Affine/Sigmoid stack (seed)")
+    ax.set_ylabel("largest |difference from backprop|\n/ largest |gradient entry|")
+    ax.set_title("complex step against the central difference")
+    ax.legend(loc="center right")
+    fig.savefig(out, dpi=100)
+    print(f"figure written to {out}")
 
 
 if __name__ == "__main__":

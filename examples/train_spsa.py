@@ -14,7 +14,8 @@ squared gradient), so the defaults use a small network (784-10-10, 7,960
 parameters) on the first 1,000 training images; a larger network needs a
 smaller ``--lr`` or a larger ``--k``.
 
-Run ``python examples/train_spsa.py`` (about a second), or see ``--help``.
+Run ``python examples/train_spsa.py`` (about a second), or see ``--help``; with
+``--out FILE`` it also draws the mini-batch loss of every step (as figure 4-11).
 MNIST is found as by :func:`tinynn.datasets.load_mnist` (``$TINYNN_DATA``, the
 user cache), never downloaded here.
 """
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=1, help="SPSA directions per step (1)")
     p.add_argument("--c", type=float, default=1e-4, help="SPSA perturbation size (1e-4)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, directions, batches (0)")
+    p.add_argument("--out", default=None, help="draw the loss of every step into this PNG file")
     args = p.parse_args(argv)
 
     from tinynn.datasets import load_mnist
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         f"SPSA(c={args.c:g}, k={args.k}), SGD(lr={args.lr:g}), {args.iters} steps of 100"
     )
     before, acc_before = net.loss(x, t), net.accuracy(x_test, t_test)
-    Trainer(net, SGD(lr=args.lr), spsa, batch_size=100, rng=args.seed + 2).fit(
+    history = Trainer(net, SGD(lr=args.lr), spsa, batch_size=100, rng=args.seed + 2).fit(
         x, t, iters=args.iters
     )
     after, acc_after = net.loss(x, t), net.accuracy(x_test, t_test)
@@ -62,6 +64,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"test accuracy before {acc_before:.4f}, after {acc_after:.4f}")
     print(f"loss evaluations for gradients: {2 * args.k * args.iters} (backprop: none; "
           f"central differences: {2 * n_params * args.iters})")  # fmt: skip
+    if args.out is not None:
+        try:
+            from tinynn.plot import loss_curve_figure, smooth_curve
+        except ImportError:
+            print('figure skipped: matplotlib is not installed (pip install "tinynn[plot]")')
+            return 0
+        fig = loss_curve_figure(history)
+        ax = fig.axes[0]
+        ax.lines[0].set_label("mini-batch loss")
+        ax.plot(smooth_curve(history.train_loss_list), linewidth=2, label="smoothed")
+        ax.set_title(f"SGD with SPSA gradients (k={args.k}): the loss goes down")
+        ax.legend()
+        fig.set_size_inches(7, 3.6)
+        fig.savefig(args.out, dpi=100)
+        print(f"figure written to {args.out}")
     return 0
 
 

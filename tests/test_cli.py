@@ -108,7 +108,16 @@ def test_missing_run_and_missing_data_exit_1(tmp_path: Path, env: dict[str, str]
                "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}  # fmt: skip
     err = tinynn("train", "--no-download", "--data-dir", str(tmp_path / "empty"),
                  cwd=tmp_path, env=no_data, status=1).stderr  # fmt: skip
-    assert err.startswith("tinynn train: error: could not load MNIST")
+    lines = err.splitlines()
+    # what to do comes first, in the command line's terms; the details in a few lines
+    assert lines[0] == (
+        "tinynn train: error: MNIST not found: give --data-dir DIR (or set TINYNN_DATA=DIR), "
+        "where DIR holds mnist/ with the four MNIST files (.gz or not), or leave out "
+        "--no-download to download them"
+    )
+    assert len(lines) <= 4, err
+    assert "root=" not in err and "download=" not in err  # no Python advice
+    assert "https://ossci-datasets.s3.amazonaws.com/mnist/" in lines[-1]
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
@@ -311,3 +320,91 @@ def test_train_with_numerical_gradients(tmp_path: Path, env: dict[str, str]) -> 
     assert "(structured path): about" in result.stderr
     assert "estimator numerical" in result.stdout
     assert re.search(r"after 3 iterations: train acc 0\.\d{4}", result.stdout)
+
+
+# -- every failure of the command line is one line (predict's pictures, and the unexpected) ---
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width x height`` grey pixels over a few bytes of data:
+    a decompression bomb, as far as its header goes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (PNG_MAGIC + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(1000)))
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+def test_predict_names_what_is_wrong_with_each_picture_in_one_line(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A folder, a PNG cut in half, a decompression bomb, a blank page: before, the first
+    three printed tracebacks. Now one line each, the others still read, and exit status 1."""
+    pytest.importorskip("PIL")
+    import tinynn as nn
+
+    nn.save_model(nn.TwoLayerNet(784, 5, 10, rng=0), tmp_path / "model.npz")
+    (tmp_path / "holiday").mkdir()
+    draw_digit(tmp_path / "seven.png", SEVEN)
+    whole = (tmp_path / "seven.png").read_bytes()
+    (tmp_path / "half.png").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "bomb.png").write_bytes(_png_declaring(20000, 20000))
+    draw_digit(tmp_path / "blank.png", [])
+    names = ["holiday", "half.png", "bomb.png", "blank.png", "seven.png"]
+    result = tinynn("predict", "model.npz", *names, cwd=tmp_path, env=env, status=1)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "holiday: error: holiday is a folder, expected an image file"
+    assert lines[1].startswith(
+        "half.png: error: half.png could not be decoded: it is truncated or corrupt"
+    )
+    assert lines[2] == (
+        "bomb.png: error: bomb.png declares 20000x20000 pixels (400,000,000), more than the "
+        "89,478,485 this reader decodes (a guard against decompression bombs); scale the "
+        "picture down first"
+    )
+    assert lines[3].startswith("blank.png: error: the image holds no digit: ")
+    assert re.fullmatch(r"seven\.png: \d \(\S+%\), \d \(\S+%\), \d \(\S+%\)", lines[4])
+    assert len(lines) == 5
+    assert result.stderr == "tinynn predict: error: 4 of 5 image(s) could not be read\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (RuntimeError("boom\nand a second line"), "RuntimeError: boom"),
+        (MemoryError(), "MemoryError"),
+        (FloatingPointError("overflow encountered in exp"),  # NumPy's, with errstate raise
+         "FloatingPointError: overflow encountered in exp"),
+    ],
+)
+def test_an_unexpected_error_is_one_line_and_tinynn_debug_shows_the_traceback(
+    tmp_path: Path, error: Exception, shown: str
+) -> None:
+    """Whatever a library raises where nobody expected it: one line, status 1; with
+    TINYNN_DEBUG=1 the traceback, as Python shows it."""
+    import tinynn as nn
+
+    nn.save_model(nn.TwoLayerNet(784, 5, 10, rng=0), tmp_path / "model.npz")
+    code = (
+        "import sys\nimport tinynn.cli.predict as p\n"
+        "def fail(*args, **kwargs):\n    raise ERROR\n"
+        "p.read_digit = fail\n"
+        "from tinynn.cli import main\nsys.exit(main(['predict', 'model.npz', 'x.png']))\n"
+    ).replace("ERROR", repr(error))
+    for debug in ("", "1"):
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+            env={**os.environ, "TINYNN_DEBUG": debug}, check=False, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        if debug:
+            assert "Traceback (most recent call last)" in result.stderr
+            assert f"{type(error).__name__}: boom" in result.stderr or shown in result.stderr
+        else:
+            assert result.stderr == (
+                f"tinynn predict: error: {shown} (unexpected; run again with TINYNN_DEBUG=1 "
+                "to see the traceback)\n"
+            )

@@ -187,3 +187,30 @@ def test_no_download_without_permission(cache: Path, spec: DatasetSpec, server: 
     with pytest.raises(DatasetNotFoundError, match=r"download=False"):
         load_idx_dataset(spec, download=False, mirrors=[server.url()])
     assert sum(server.hits.values()) == 0
+
+
+def test_a_failed_download_leads_with_what_to_do_in_the_callers_terms(
+    cache: Path, spec: DatasetSpec, server: IDXServer
+) -> None:
+    """Python code hears about root= and download=; the command line about --data-dir,
+    TINYNN_DATA and --no-download, in a few lines with one reason per mirror."""
+    mirrors = [server.url("missing"), closed_port_url()]
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_idx_dataset(spec, mirrors=mirrors, timeout=2.0)
+    python = str(info.value)
+    assert python.startswith("Tiny not found: pass root=DIR (or set TINYNN_DATA=DIR), where DIR ")
+    assert info.value.describe() == python == info.value.describe("python")
+    cli = info.value.describe("command line")
+    lines = cli.splitlines()
+    assert lines[0] == (
+        "Tiny not found: give --data-dir DIR (or set TINYNN_DATA=DIR), where DIR holds tiny/ "
+        "with the four Tiny files (.gz or not)"
+    )
+    assert len(lines) == 4  # what to do; what is missing and where; why downloads failed; URLs
+    assert lines[1].startswith("  4 of 4 files missing; looked in ")
+    assert lines[2].startswith(f"  download failed: {mirrors[0]}: HTTP Error 404")
+    assert f" | {mirrors[1]}: " in lines[2]  # each mirror once, not once per file
+    by_hand = f"  the files by hand: {mirrors[0]} (or {mirrors[1]}): {NAMES[0]}.gz, "
+    assert lines[3].startswith(by_hand)
+    for python_only in ("root=", "download=", "not tried"):
+        assert python_only not in cli

@@ -143,6 +143,26 @@ def test_offline_error_says_where_what_and_how(cache: Path, tmp_path: Path, arra
     assert f"{wrong}: SHA-256 of the decompressed content" in message
     assert "download=False" in message and "root=DIR" in message
     assert "https://mirror.example/tiny/t10k-images-idx3-ubyte.gz" in message
+    # the first line says what to do, in Python's terms
+    assert message.splitlines()[0] == (
+        "Tiny not found: pass root=DIR (or set TINYNN_DATA=DIR), where DIR holds tiny/ with "
+        "the four Tiny files (.gz or not), or pass download=True to download them."
+    )
+    # and the command line's version names its own options, in four lines
+    cli = info.value.describe("command line").splitlines()
+    assert cli[0] == (
+        "Tiny not found: give --data-dir DIR (or set TINYNN_DATA=DIR), where DIR holds tiny/ "
+        "with the four Tiny files (.gz or not), or leave out --no-download to download them"
+    )
+    assert cli[1].startswith("  2 of 4 files missing; looked in ")
+    assert cli[1].endswith("; TINYNN_DATA is not set")
+    assert cli[2] == f"  rejected: {wrong}: " + message.split(f"  {wrong}: ")[1].splitlines()[0]
+    assert cli[3] == (
+        "  the files by hand: https://mirror.example/tiny/: t10k-images-idx3-ubyte.gz, "
+        "t10k-labels-idx1-ubyte.gz"
+    )
+    assert len(cli) == 4
+    assert "root=" not in "\n".join(cli) and "download=" not in "\n".join(cli)
 
 
 def test_load_mnist_offline_error_names_the_mirror(

@@ -7,7 +7,8 @@ the installed package and compares the output. The build draws the chapter's
 figures with matplotlib's plot directive, including a short MNIST training run,
 so it needs MNIST locally (``TINYNN_DATA`` or the user cache): without it the
 test is skipped, as the other tests on the real data are. It never downloads.
-About 20 seconds on two cores.
+The build takes minutes (it runs every example of the gallery), so the tests are marked
+``slow``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("sphinx", reason="the docs extra is not installed")
@@ -26,10 +28,11 @@ pytest.importorskip("matplotlib", reason="the docs extra is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+#: The build trains a network and runs every example: the longest part of the suite
+#: (``./run.sh test -m "not slow"`` leaves it out).
+pytestmark = pytest.mark.slow
 
 #: Figures each page must show (drawn by the plot directive at build time).
-#: Examples whose result is a printed table, not a figure.
-TEXT_ONLY_EXAMPLES = {"complex_step_check", "train_spsa"}
 FIGURES = {"chapter4": 9, "getting_started": 1, "optimizers": 2}
 
 
@@ -188,7 +191,7 @@ def test_the_examples_gallery_has_a_page_per_example_with_its_figures(built: Pat
         assert f"{name}.html" in index
         assert 'class="sphx-glr-script-out' in page, f"{name}: no output shown"
         images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page)
-        assert images or name in TEXT_ONLY_EXAMPLES, f"{name}: no figure"
+        assert images, f"{name}: no figure"
         for src in images:
             assert (gallery / src).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     tour = (gallery / "using_the_command_line.html").read_text("utf-8")
@@ -196,3 +199,64 @@ def test_the_examples_gallery_has_a_page_per_example_with_its_figures(built: Pat
     # network saw of it
     assert len(re.findall(r'<img[^>]+src="\.\./_images/', tour)) >= 5
     assert "test accuracy" in tour and "my_seven.png: " in tour
+
+
+# -- what neither -W nor the link test sees: error boxes, placeholder thumbnails ---------------
+#: Classes that paint an error on a built page: docutils' system messages and problematic
+#: references (red text), and a ``.. contents::`` block, which Furo covers with a red box
+#: reading "ERROR: Adding a table of contents in Furo-based documentation is unnecessary"
+#: unless it carries Furo's escape-hatch class.
+_ERROR_CLASSES = {"system-message", "problematic", "contents"}
+_FURO_ESCAPE = "this-will-duplicate-information-and-it-is-still-useful-here"
+
+
+def error_boxes(html: str) -> list[str]:
+    """The elements of ``html`` whose classes paint an error (see ``_ERROR_CLASSES``)."""
+    found = []
+    for match in re.finditer(r"<(\w+)\b[^>]*\sclass=\"([^\"]*)\"", html):
+        classes = set(match.group(2).split())
+        if classes & _ERROR_CLASSES and _FURO_ESCAPE not in classes:
+            found.append(match.group(0))
+    return found
+
+
+def test_error_boxes_are_recognised() -> None:
+    """The check itself, on the HTML that the API page had (a red ERROR box over it)."""
+    assert error_boxes('<nav class="contents local" id="on-this-page">') != []
+    assert error_boxes('<div class="system-message">') != []
+    assert error_boxes(f'<nav class="contents local {_FURO_ESCAPE}">') == []
+    assert error_boxes('<div class="toc-drawer"><p class="caption">Contents</p>') == []
+
+
+def test_no_page_shows_an_error_box(built: Path) -> None:
+    boxes = {
+        str(page.relative_to(built / "html")): found
+        for page in _pages(built)
+        if (found := error_boxes(page.read_text("utf-8")))
+    }
+    assert not boxes, f"pages with an error box: {boxes}"
+
+
+def test_no_gallery_thumbnail_is_the_placeholder(built: Path, tmp_path: Path) -> None:
+    """An example without a figure gets sphinx-gallery's stock picture (or, if it failed,
+    its broken-example picture) as thumbnail; each of ours shows one of its own figures."""
+    from PIL import Image
+    from sphinx_gallery import glr_path_static
+    from sphinx_gallery.utils import scale_image
+
+    stock = []
+    for name in ("no_image.png", "broken_example.png"):
+        scale_image(Path(glr_path_static()) / name, tmp_path / name, 400, 280)  # as it does
+        with Image.open(tmp_path / name) as picture:
+            stock.append(np.asarray(picture.convert("RGB")))
+    index = (built / "html" / "auto_examples" / "index.html").read_text("utf-8")
+    thumbs = re.findall(r'src="(\.\./_images/sphx_glr_(\w+)_thumb\.png)"', index)
+    examples = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
+    assert sorted(name for _, name in thumbs) == examples
+    placeholders = []
+    for src, name in thumbs:
+        with Image.open(built / "html" / "auto_examples" / src) as thumb:
+            pixels = np.asarray(thumb.convert("RGB"))
+        if any(p.shape == pixels.shape and np.array_equal(p, pixels) for p in stock):
+            placeholders.append(name)
+    assert not placeholders, f"thumbnails that are sphinx-gallery's stock picture: {placeholders}"

@@ -28,6 +28,7 @@ def mnist(
             pytest.skip(f"MNIST is not available locally (set TINYNN_DATA): {exc}")
 
 
+@pytest.mark.slow  # the book's whole run: 10,000 iterations
 def test_the_books_configuration_reaches_094(mnist: tuple) -> None:
     (x_train, t_train), (x_test, t_test) = mnist
     net = TwoLayerNet(input_size=784, hidden_size=50, output_size=10, rng=0)

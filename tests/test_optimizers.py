@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
+from numpy.typing import NDArray
 
 from tinynn import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop, Stateful
 from tinynn.optimizers import check_update
@@ -244,3 +245,60 @@ def test_bit_for_bit_the_books_code_for_any_hyperparameters(
         a.update(mine, {"W": g})
         b.update(ref, {"W": g.copy()})
     np.testing.assert_array_equal(mine["W"], ref["W"])
+
+
+# -- Nesterov: the book's variant, and how it differs from Bengio et al.'s rule -----------------
+Vec = NDArray[np.float64]
+
+
+def _bengio_nag(w: Vec, v: Vec, g: Vec, lr: float, alpha: float) -> tuple[Vec, Vec]:
+    """Bengio et al. (2012), eq. 7: the step uses the old velocity."""
+    return w + alpha**2 * v - (1 + alpha) * lr * g, alpha * v - lr * g
+
+
+def _pytorch_nag(w: Vec, buf: Vec, g: Vec, lr: float, alpha: float) -> tuple[Vec, Vec]:
+    """torch.optim.SGD(momentum=alpha, nesterov=True) as its documentation writes it."""
+    buf = alpha * buf + g
+    return w - lr * (g + alpha * buf), buf
+
+
+def _valley_paths(lr: float = 0.1, alpha: float = 0.9, steps: int = 30) -> tuple[Vec, Vec, Vec]:
+    """30 steps on f(x, y) = x**2/20 + y**2 from (-7, 2): tinynn's, Bengio's, PyTorch's rule."""
+    ours = Nesterov(lr=lr, momentum=alpha)
+    p = {"x": np.array(-7.0), "y": np.array(2.0)}
+    w_b, v_b = np.array([-7.0, 2.0]), np.zeros(2)
+    w_t, buf = w_b.copy(), np.zeros(2)
+    a, b, c = [], [], []
+    for _ in range(steps):
+        ours.update(p, {"x": p["x"] / 10.0, "y": 2.0 * p["y"]})
+        a.append([float(p["x"]), float(p["y"])])
+        w_b, v_b = _bengio_nag(w_b, v_b, np.array([w_b[0] / 10.0, 2.0 * w_b[1]]), lr, alpha)
+        b.append(w_b)
+        w_t, buf = _pytorch_nag(w_t, buf, np.array([w_t[0] / 10.0, 2.0 * w_t[1]]), lr, alpha)
+        c.append(w_t)
+    return np.array(a), np.array(b), np.array(c)
+
+
+def test_nesterov_is_the_books_variant_and_differs_from_bengio_by_what_the_docs_say() -> None:
+    ours, bengio, pytorch = _valley_paths()
+    np.testing.assert_allclose(pytorch, bengio, atol=1e-12)  # one rule, written two ways
+    # the figures stated in Nesterov's docstring and on the optimizers page
+    np.testing.assert_allclose(ours[-1], [0.5264, 0.0002], atol=5e-5)
+    np.testing.assert_allclose(bengio[-1], [0.6896, -0.0007], atol=5e-5)
+    difference = np.abs(ours - bengio)
+    assert difference.max() == pytest.approx(0.3706, abs=5e-5)
+    assert np.unravel_index(difference.argmax(), difference.shape) == (5, 1)  # y, step 6
+    # the book's step in closed form: alpha**3 v_old - (1 + alpha + alpha**2) lr g
+    rng = np.random.default_rng(0)
+    lr, alpha = 0.05, 0.8
+    opt = Nesterov(lr=lr, momentum=alpha)
+    w = rng.standard_normal(5)
+    params = {"W": w.copy()}
+    opt.update(params, {"W": rng.standard_normal(5)})  # some velocity
+    v_old, before, g = opt.state_dict()["v"]["W"], params["W"].copy(), rng.standard_normal(5)
+    opt.update(params, {"W": g})
+    np.testing.assert_allclose(
+        params["W"] - before, alpha**3 * v_old - (1 + alpha + alpha**2) * lr * g, atol=1e-14
+    )
+    bengio_step, _ = _bengio_nag(before, v_old, g, lr, alpha)
+    assert not np.allclose(params["W"], bengio_step)

@@ -23,6 +23,7 @@ from tinynn.plot import (
     learning_rate_figure,
     loss_curve_figure,
     tangent_line_figure,
+    training_figure,
 )
 
 
@@ -266,3 +267,71 @@ def test_optimizer_loss_figure_draws_each_loss() -> None:
     assert ax.get_ylim() == (0.0, 1.0)
     raw = optimizer_loss_figure({"Adam": [0.5, 0.4]}, smooth=False)
     np.testing.assert_array_equal(arr(raw.axes[0].lines[0].get_ydata()), [0.5, 0.4])
+
+
+# -- training.png: figures 4-11 and 4-12 side by side, with the trained network marked ----------
+def test_training_figure_shows_the_loss_the_records_and_the_final_accuracies(
+    history: History,
+) -> None:
+    fig = training_figure(history, iters_per_epoch=2, final={"train": 0.9, "test": 0.87})
+    assert isinstance(fig, Figure)
+    assert tuple(fig.get_size_inches()) == (11.0, 4.2)
+    loss_ax, acc_ax = fig.axes
+    assert loss_ax.get_title() == "mini-batch loss (figure 4-11)"
+    assert acc_ax.get_title() == "accuracy per epoch (figure 4-12)"
+    (loss,) = loss_ax.lines
+    np.testing.assert_allclose(arr(loss.get_ydata()), history.train_loss_list)
+    train, test, train_end, test_end = acc_ax.lines
+    np.testing.assert_allclose(arr(train.get_ydata()), history.train_acc_list)
+    np.testing.assert_allclose(arr(test.get_ydata()), history.test_acc_list)
+    # 5 iterations at 2 per epoch: the network as training left it, at epoch 2.5
+    np.testing.assert_allclose(arr(train_end.get_xydata()), [[2.5, 0.9]])
+    np.testing.assert_allclose(arr(test_end.get_xydata()), [[2.5, 0.87]])
+    assert (train_end.get_marker(), test_end.get_marker()) == ("o", "s")
+    from matplotlib.colors import to_rgba
+
+    for mark, line in ((train_end, train), (test_end, test)):  # in the colour of its line
+        assert to_rgba(mark.get_color()) == to_rgba(line.get_color())
+    assert train_end.get_fillstyle() == "none" and train_end.get_linestyle() == "None"
+    legend = acc_ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "train acc", "test acc",
+        "train acc after the last iteration (5)", "test acc after the last iteration (5)",
+    ]  # fmt: skip
+
+
+def test_training_figure_without_final_or_with_one_key(history: History) -> None:
+    bare = training_figure(history, iters_per_epoch=600)
+    assert len(bare.axes[1].lines) == 2
+    only_test = training_figure(history, iters_per_epoch=1, final={"test": 0.5})
+    *_, mark = only_test.axes[1].lines
+    assert mark.get_label() == "test acc after the last iteration (5)"
+    np.testing.assert_allclose(arr(mark.get_xydata()), [[5.0, 0.5]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"iters_per_epoch": 0}, ValueError, "at least 1"),
+        ({"iters_per_epoch": 2.5}, TypeError, "must be an int"),
+        ({"iters_per_epoch": True}, TypeError, "must be an int"),
+        ({"iters_per_epoch": 1, "final": {"val": 0.5}}, ValueError, r"keys 'train' and 'test'"),
+        ({"iters_per_epoch": 1, "final": {"test": 1.5}}, ValueError, r"in \[0, 1\], got 1.5"),
+        ({"iters_per_epoch": 1, "final": {"test": float("nan")}}, ValueError, "got nan"),
+        ({"iters_per_epoch": 1, "final": {"train": "0.9"}}, TypeError, "must be a number"),
+    ],
+)
+def test_training_figure_rejects_bad_arguments(
+    history: History, kwargs: dict, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        training_figure(history, **kwargs)
+
+
+def test_training_figure_renders_to_png(tmp_path: Path, history: History) -> None:
+    out = tmp_path / "training.png"
+    training_figure(history, iters_per_epoch=2, final={"train": 0.9}).savefig(out, dpi=100)
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 1100  # 11 inches at 100 dpi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -185,8 +186,84 @@ def test_other_files_are_refused_clearly(tmp_path: Path) -> None:
     pickled = tmp_path / "obj.npz"
     meta = _meta(kind="model", format_version=1)
     np.savez(pickled, x=np.array([{"a": 1}], dtype=object), **{META_KEY: meta})
-    with pytest.raises(ValueError, match="allow_pickle=False"):
+    with pytest.raises(ValueError, match="entry 'x' holds Python objects") as caught:
         load_model(pickled)
+    assert "allow_pickle" not in str(caught.value)  # no invitation to load unsafely
+
+
+@pytest.mark.parametrize(
+    ("content", "looks"),
+    [
+        (b"x,y,label\n0.1,0.2,3\n", " (it looks like a text file)"),
+        # a text whose first 512 bytes end inside a two-byte character
+        (("x" + "\u00e9" * 300).encode(), " (it looks like a text file)"),
+        (b"", " (it is empty)"),
+        (np.random.default_rng(0).bytes(5000), ""),
+    ],
+)
+def test_a_file_that_is_not_a_zip_archive_is_named_as_such(
+    tmp_path: Path, content: bytes, looks: str
+) -> None:
+    """Before, NumPy's answer was a hint to load pickled data with allow_pickle=True."""
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as caught:
+        load_model(path)
+    assert str(caught.value) == (
+        f"{path} is not a tinynn model or checkpoint file: it does not start with a zip "
+        f"header, as every .npz file does{looks}"
+    )
+    assert "pickle" not in str(caught.value)
+
+
+def _forged(path: Path, shape: tuple[int, ...], *, deflate: bool = False) -> Path:
+    """A model file whose W1 header declares ``shape`` (float64) over 16 bytes of data."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": shape}
+    )
+    meta = io.BytesIO()
+    np.lib.format.write_array(meta, _meta(kind="model", format_version=FORMAT_VERSION))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{META_KEY}.npy", meta.getvalue())
+        archive.writestr("params/W1.npy", header.getvalue() + bytes(16),
+                         compress_type=zipfile.ZIP_DEFLATED if deflate else None)  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_an_absurd_declared_size_is_refused_without_allocating(
+    tmp_path: Path, deflate: bool
+) -> None:
+    """80 GB declared (before: a bare MemoryError after trying to allocate it)."""
+    path = _forged(tmp_path / "big.npz", (100_000, 100_000), deflate=deflate)
+    with pytest.raises(ValueError) as caught:
+        load_model(path)
+    assert str(caught.value).startswith(
+        f"{path} is not a tinynn model or checkpoint file: its entry 'params/W1' declares a "
+        "float64 array of shape (100000, 100000) (80,000,000,000 bytes), but the file holds "
+        "16 bytes for it"
+    )
+    # the same file with a header that fits its data loads as far as the model check
+    with pytest.raises(ValueError, match="has no model description"):
+        load_model(_forged(tmp_path / "fits.npz", (2,)))
+
+
+def test_a_member_claiming_more_than_the_file_holds_is_refused(tmp_path: Path) -> None:
+    """A zip directory entry that claims an uncompressed size no stored (or deflated) data of
+    this file could produce: refused before it is read."""
+    path = save_model(TwoLayerNet(4, 3, 2, rng=0), tmp_path / "m.npz")
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("params/W1.npy")
+    # patch the uncompressed size in W1's central directory record (at offset 24)
+    start = data.index(b"PK\x01\x02")
+    while data[start + 46 : start + 46 + len(info.filename)] != info.filename.encode():
+        start = data.index(b"PK\x01\x02", start + 4)
+    forged = data[: start + 24] + (2**31).to_bytes(4, "little") + data[start + 28 :]
+    path.write_bytes(forged)
+    with pytest.raises(ValueError, match=r"entry 'params/W1' claims 2,147,483,648 bytes"):
+        load_model(path)
 
 
 def _meta(**meta: Any) -> Any:

@@ -10,7 +10,9 @@ in the JSON, where an array is replaced by ``{"$array": name}``.
 
 from __future__ import annotations
 
+import codecs
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -81,10 +83,87 @@ def write_archive(
     return final
 
 
+#: How a zip archive (and so every ``.npz`` file) starts: a local file header, or the end
+#: record of an empty archive.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+#: Deflate expands its input at most 1032 times: a member claiming more is not deflate data.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _looks_like(head: bytes) -> str:
+    """What the first bytes of a file that is not a zip archive suggest, for the message."""
+    if not head:
+        return " (it is empty)"
+    try:  # (the 512 bytes may end inside a character: not final)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return ""
+    return " (it looks like a text file)" if b"\0" not in head else ""
+
+
+def _check_header(file: Path, what: str) -> None:
+    """Refuse a file that is not a zip archive before NumPy tries it as a pickle."""
+    with open(file, "rb") as f:
+        head = f.read(512)
+    if head.startswith(b"\x93NUMPY"):
+        raise ValueError(f"{what}: it holds a single array (.npy), not an .npz archive")
+    if not head.startswith(_ZIP_MAGIC):
+        raise ValueError(
+            f"{what}: it does not start with a zip header, as every .npz file does"
+            + _looks_like(head)
+        )
+
+
+def _check_members(file: Path, what: str) -> None:
+    """Check every ``.npy`` header in the archive against the bytes the file holds for it,
+    before anything is read: a header that declares an absurd shape, or Python objects, is
+    refused here instead of allocating the array (``MemoryError``) or unpickling."""
+    size = file.stat().st_size
+    with zipfile.ZipFile(file) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            name = info.filename[: -len(".npy")]
+            limit = info.compress_size
+            if info.compress_type != zipfile.ZIP_STORED:
+                limit *= _DEFLATE_MAX_RATIO
+            if info.compress_size > size or info.file_size > limit:
+                raise ValueError(
+                    f"{what}: its entry {name!r} claims {info.file_size:,} bytes, more than "
+                    f"the {size:,}-byte file can hold (corrupt or truncated)"
+                )
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                else:
+                    raise ValueError(f"{what}: its entry {name!r} is in .npy format {version}")
+                header = member.tell()
+            if dtype.hasobject:
+                raise ValueError(
+                    f"{what}: its entry {name!r} holds Python objects (pickled data), which "
+                    "tinynn never writes; the file is refused unread"
+                )
+            needed = math.prod(shape) * dtype.itemsize
+            if needed > info.file_size - header:
+                raise ValueError(
+                    f"{what}: its entry {name!r} declares a {dtype} array of shape {shape} "
+                    f"({needed:,} bytes), but the file holds {info.file_size - header:,} "
+                    "bytes for it (corrupt, truncated or forged); nothing was allocated"
+                )
+
+
 def read_archive(
     path: str | os.PathLike[str], kinds: tuple[str, ...]
 ) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
     """Read a tinynn archive whose ``kind`` is one of ``kinds``; return (meta, arrays).
+
+    Before NumPy reads anything, the file must start as a zip archive does (a CSV, a text
+    file or random bytes are named as what they are not), and each array's header must
+    declare no more bytes than the file holds for it (an absurd shape is refused without
+    allocating it, and Python objects are refused unread).
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming
     the file for one that is not a tinynn file, is corrupt or truncated, is
@@ -95,6 +174,8 @@ def read_archive(
         raise FileNotFoundError(f"{file}: no such file")
     what = f"{file} is not a tinynn {' or '.join(kinds)} file"
     try:
+        _check_header(file, what)
+        _check_members(file, what)
         loaded = np.load(file, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ValueError(f"{what}: it holds a single array, not an .npz archive")

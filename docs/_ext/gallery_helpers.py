@@ -34,9 +34,9 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
     if name == "optimizer_compare_mnist":
         return ["--iters", "200", "--train-size", "10000"]
     if name == "train_spsa":
-        return ["--iters", "200"]
+        return ["--iters", "200", "--out", "train_spsa.png"]
     if name == "complex_step_check":
-        return ["--models", "10"]
+        return ["--models", "10", "--out", "complex_step_check.png"]
     return []
 
 

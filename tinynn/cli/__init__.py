@@ -3,12 +3,15 @@
 Run ``tinynn --help`` (or ``python -m tinynn --help``). This package sits above
 everything else in tinynn and nothing imports it. Usage errors exit with
 status 2, expected failures (no data, an unreadable file, a failed gradient
-check) with status 1 and a one-line message, both without a traceback.
+check) with status 1 and a one-line message, both without a traceback. So does
+anything unexpected, whatever raised it: one line naming the error, and the
+traceback when the environment variable ``TINYNN_DEBUG`` is set (to 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .. import __version__
@@ -44,8 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Set (to anything but "" or "0") to see the traceback of an unexpected error.
+DEBUG = "TINYNN_DEBUG"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 failed, 2 usage error)."""
+    """Run the command line; return the exit status (0 ok, 1 failed, 2 usage error, 130
+    interrupted)."""
     args = build_parser().parse_args(argv)  # exits with status 2 on a usage error
     try:
         status: int = args.func(args)
@@ -55,4 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\ntinynn {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # whatever NumPy, Pillow or the OS raised: still one line
+        if os.environ.get(DEBUG, "") not in ("", "0"):
+            raise
+        print(
+            f"tinynn {args.command}: error: {_first_line(exc)} (unexpected; run again with "
+            f"{DEBUG}=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     return status

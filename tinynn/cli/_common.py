@@ -53,7 +53,7 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
 
 def load_data(args: argparse.Namespace, *, one_hot: bool = True) -> tuple[Any, Any]:
     """MNIST as ``load_mnist(normalize=True)`` gives it, or a :class:`CliError` that says why."""
-    from ..datasets import load_mnist
+    from ..datasets import DatasetNotFoundError, load_mnist
 
     try:
         return load_mnist(
@@ -63,7 +63,9 @@ def load_data(args: argparse.Namespace, *, one_hot: bool = True) -> tuple[Any, A
             root=args.data_dir,
             download=not args.no_download,
         )
-    except (OSError, ValueError) as exc:  # DatasetNotFoundError, DownloadError, ChecksumError
+    except DatasetNotFoundError as exc:  # what to do, in the command line's terms
+        raise CliError(exc.describe("command line")) from exc
+    except (OSError, ValueError) as exc:  # DownloadError, ChecksumError
         raise CliError(
             f"could not load MNIST: {exc}\n(set --data-dir or TINYNN_DATA to a folder holding "
             "mnist/ with the four IDX files)"

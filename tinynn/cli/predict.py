@@ -19,8 +19,8 @@ def add_parser(sub: Any) -> None:
         "predict",
         help=HELP,
         description=HELP + ". Each picture is brought to MNIST's conventions first: grey, "
-        "light digit on dark (a light paper is inverted), cropped, scaled into 20x20 and "
-        "centred by its centre of mass in 28x28.",
+        "the paper's uneven light divided out, light digit on dark (a light paper is "
+        "inverted), cropped, scaled into 20x20 and centred by its centre of mass in 28x28.",
     )
     p.add_argument("run", metavar="RUN", help="a run folder of tinynn train (or a model .npz)")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="picture(s) of one digit each")
@@ -46,6 +46,15 @@ def _save_preview(digit: np.ndarray[Any, Any], path: Path) -> Path:
     return preview
 
 
+def _problem(exc: OSError | ValueError) -> str:
+    """What was wrong with one picture, in one line."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, OSError) and not isinstance(exc, IsADirectoryError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]  # "permission denied"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def run(args: argparse.Namespace) -> int:
     model, _ = load_run_model(args.run)
     invert = {"auto": None, "yes": True, "no": False}[args.invert]
@@ -54,16 +63,12 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             digit = read_digit(path, invert=invert)
-        except FileNotFoundError:
-            print(f"{name}: error: no such file", flush=True)
-            failed += 1
-            continue
-        except ValueError as exc:
-            print(f"{name}: error: {exc}", flush=True)
-            failed += 1
-            continue
         except ImportError as exc:
             raise CliError(str(exc)) from exc
+        except (OSError, ValueError) as exc:  # each picture's trouble on its own line
+            print(f"{name}: error: {_problem(exc)}", flush=True)
+            failed += 1
+            continue
         if model.input_size not in (None, digit.size):
             raise CliError(f"the model expects {model.input_size} inputs, not 28x28 images")
         p = probabilities(model, digit.reshape(1, -1))[0]

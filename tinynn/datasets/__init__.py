@@ -17,12 +17,12 @@ from .idx import decompress_idx as decompress_idx
 from .idx import parse_idx as parse_idx
 from .idx import read_idx as read_idx
 from .idx import to_idx_bytes as to_idx_bytes
-from .locate import DatasetNotFoundError as DatasetNotFoundError
 from .locate import search_dirs as search_dirs
 from .locate import user_cache_dir as user_cache_dir
 from .mnist import load_fashion_mnist as load_fashion_mnist
 from .mnist import load_idx_dataset as load_idx_dataset
 from .mnist import load_mnist as load_mnist
+from .not_found import DatasetNotFoundError as DatasetNotFoundError
 from .spec import FASHION_MNIST as FASHION_MNIST
 from .spec import MNIST as MNIST
 from .spec import DatasetSpec as DatasetSpec

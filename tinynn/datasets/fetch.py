@@ -12,18 +12,18 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Literal
 
 from .download import DownloadError, download_verified
 from .locate import (
-    DatasetNotFoundError,
     PathArg,
     download_dir,
     find_verified,
-    not_found_message,
     read_verified,
     search_dirs,
     user_cache_dir,
 )
+from .not_found import DatasetNotFoundError, SearchReport
 from .spec import DatasetSpec, IDXFile
 from .verify import VerifiedRecord
 
@@ -40,14 +40,14 @@ def _download_missing(
     timeout: float,
     deadline: float,
     progress: bool | None,
-) -> str:
-    """Download each missing file into ``target`` within ``deadline`` seconds in all; return a
-    note on every URL tried and why it failed.
+) -> tuple[list[tuple[str, str]], str]:
+    """Download each missing file into ``target`` within ``deadline`` seconds in all; return
+    every URL that failed with why, and the time limits when they played a part.
 
     A mirror that does not answer (timeout, connection refused) is not asked again for the
     remaining files, so one hanging mirror costs one ``timeout``, not one per file.
     """
-    note = "Download failed:"
+    failures: list[tuple[str, str]] = []
     end = time.monotonic() + deadline
     dead: dict[str, str] = {}  # mirror -> the URL that did not answer
     slow = False  # whether a timeout or the deadline was involved
@@ -55,7 +55,7 @@ def _download_missing(
         dest = target / (f.name + ".gz")
         live = [m for m in mirrors if m not in dead]
         skipped = [
-            f"\n  {m}{f.name}.gz: not tried, the mirror did not answer for {dead[m]}"
+            (f"{m}{f.name}.gz", f"not tried, the mirror did not answer for {dead[m]}")
             for m in mirrors
             if m in dead
         ]
@@ -71,17 +71,15 @@ def _download_missing(
                 unreachable=silent,
             )
         except DownloadError as exc:
-            reasons = [f"\n  {url}: {why}" for url, why in exc.errors]
-            note += "".join(reasons + skipped) or f"\n  {f.name}.gz: no mirrors given"
+            failures += [*exc.errors, *skipped]
             slow = slow or bool(silent) or any("deadline" in w for _, w in exc.errors)
             continue
         finally:
             dead.update({m: m + f.name + ".gz" for m in live if m + f.name + ".gz" in silent})
         record.add(dest, os.stat(dest), f.sha256)
         found[f] = read_verified(dest, f, record)
-    if slow:
-        note += f"\n  (timeout {timeout:g} s per connection or read, {deadline:g} s in all)"
-    return note
+    limits = f"timeout {timeout:g} s per connection or read, {deadline:g} s in all" if slow else ""
+    return failures, limits
 
 
 def obtain_contents(
@@ -136,13 +134,14 @@ def obtain_contents(
             if hit is not None:
                 found[f] = hit[1]
         missing = [f for f in spec.files if f not in found]
-        note = "Downloading is disabled (download=False)."
+        download_state: Literal["disabled", "no folder", "failed"] = "disabled"
+        failures: list[tuple[str, str]] = []
+        limits = ""
         if missing and download:
             target = download_dir(spec, root)
-            if target is None:
-                note = "Download skipped: no writable folder (root= or the user cache)."
-            else:
-                note = _download_missing(
+            download_state = "no folder" if target is None else "failed"
+            if target is not None:
+                failures, limits = _download_missing(
                     missing,
                     target,
                     mirrors,
@@ -154,8 +153,19 @@ def obtain_contents(
                 )
             missing = [f for f in spec.files if f not in found]
         if missing:
-            message = not_found_message(spec, missing, dirs, problems, note, mirrors)
-            raise DatasetNotFoundError(message)
+            report = SearchReport(
+                name=spec.name,
+                folder=spec.folder,
+                missing=tuple(f.name for f in missing),
+                dirs=tuple(dirs),
+                problems=tuple(problems),
+                download=download_state,
+                failures=tuple(failures),
+                limits=limits,
+                mirrors=mirrors,
+                cache=user_cache_dir() / spec.folder,
+            )
+            raise DatasetNotFoundError(report)
     finally:
         record.save()
     return [found[f] for f in spec.files]

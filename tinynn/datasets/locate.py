@@ -27,20 +27,10 @@ from .idx import IDXFormatError, decompress_idx
 from .spec import DatasetSpec, IDXFile
 from .verify import ChecksumError, VerifiedRecord, check_sha256
 
-__all__ = ["DatasetNotFoundError", "download_dir", "search_dirs", "user_cache_dir"]
+__all__ = ["download_dir", "search_dirs", "user_cache_dir"]
 
 #: A folder given by the caller.
 PathArg: TypeAlias = "str | os.PathLike[str]"
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """Some files of a data set are neither on disk nor downloadable; the message says which,
-    where they were looked for, and how to provide them.
-
-    Book section
-    ------------
-    3.6.1 (MNIST dataset; the book's ``init_mnist`` downloads or fails with a bare traceback)
-    """
 
 
 def user_cache_dir() -> Path:
@@ -183,42 +173,3 @@ def find_verified(
                 problems.append(str(exc) if os.fspath(path) in str(exc) else f"{path}: {exc}")
                 warnings.warn(f"ignoring {problems[-1]}", UserWarning, stacklevel=4)
     return None
-
-
-def not_found_message(
-    spec: DatasetSpec,
-    missing: list[IDXFile],
-    dirs: list[Path],
-    problems: list[str],
-    download_note: str,
-    mirrors: tuple[str, ...],
-) -> str:
-    """The text of :class:`DatasetNotFoundError`: what is missing, where we looked, what to do.
-
-    Book section
-    ------------
-    3.6.1 (MNIST dataset)
-    """
-    names = ", ".join(f"{f.name}(.gz)" for f in missing)
-    env = os.environ.get("TINYNN_DATA", "")
-    lines = [f"{spec.name}: {len(missing)} of 4 files not found: {names}.", "Looked in:"]
-    lines += [f"  {d}" + ("" if d.is_dir() else " (no such folder)") for d in dirs]
-    if not env:
-        lines.append("  (TINYNN_DATA is not set)")
-    if problems:
-        lines.append("Rejected copies:")
-        lines += [f"  {p}" for p in problems]
-    lines.append(download_note)
-    lines.append("To provide the files (gzip-compressed or not), do one of:")
-    lines.append(
-        f"  - put them in DIR/{spec.folder}/ and set TINYNN_DATA=DIR,"
-        f" or pass root=DIR (or root=DIR/{spec.folder});"
-    )
-    cache = user_cache_dir() / spec.folder
-    lines.append(f"  - put them in {cache}/ (the user cache);")
-    if mirrors:
-        lines.append("  - download them with download=True, or by hand from a mirror, e.g.")
-        lines += [f"      {mirrors[0]}{f.name}.gz" for f in missing]
-        if len(mirrors) > 1:
-            lines.append("    other mirrors: " + ", ".join(mirrors[1:]))
-    return "\n".join(lines)

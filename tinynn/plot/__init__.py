@@ -24,8 +24,10 @@ from .optimizers import optimizer_paths_figure as optimizer_paths_figure
 from .optimizers import smooth_curve as smooth_curve
 from .training import AccuracyRecord as AccuracyRecord
 from .training import LossRecord as LossRecord
+from .training import TrainingRecord as TrainingRecord
 from .training import accuracy_figure as accuracy_figure
 from .training import loss_curve_figure as loss_curve_figure
+from .training import training_figure as training_figure
 
 __all__ = [
     "accuracy_figure",
@@ -41,4 +43,5 @@ __all__ = [
     "smooth_curve",
     "step_size_figure",
     "tangent_line_figure",
+    "training_figure",
 ]

@@ -19,14 +19,19 @@ if TYPE_CHECKING:
 Function2 = Callable[[NDArray[Any]], float]
 
 
-def _axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]:
-    """``(figure of ax, ax)``, or a new ``Figure`` with one axes; matplotlib imported here."""
+def _new_figure(figsize: tuple[float, float] | None = None) -> Figure:
+    """A new ``Figure`` with constrained layout; matplotlib imported here."""
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError('tinynn.plot needs matplotlib: pip install "tinynn[plot]"') from exc
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]:
+    """``(figure of ax, ax)``, or a new ``Figure`` with one axes; matplotlib imported here."""
     if ax is None:
-        fig = Figure(layout="constrained")
+        fig = _new_figure()
         return fig, fig.add_subplot(projection=projection)
     if projection is not None and getattr(ax, "name", None) != projection:
         raise ValueError(

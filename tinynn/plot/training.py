@@ -7,12 +7,13 @@ Book section
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from ._base import _axes
+from ._base import _axes, _new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +45,15 @@ class AccuracyRecord(Protocol):
 
     @property
     def test_acc_list(self) -> Sequence[float]: ...
+
+
+class TrainingRecord(LossRecord, AccuracyRecord, Protocol):
+    """Anything with the book's three lists, such as :class:`~tinynn.History`.
+
+    Book section
+    ------------
+    4.5.2 (``train_loss_list``), 4.5.3 (``train_acc_list``, ``test_acc_list``)
+    """
 
 
 def loss_curve_figure(history: LossRecord, *, ax: Axes | None = None) -> Figure:
@@ -116,4 +126,101 @@ def accuracy_figure(history: AccuracyRecord, *, ax: Axes | None = None) -> Figur
     axes.set_ylabel("accuracy")
     axes.set_ylim(0, 1.0)
     axes.legend(loc="lower right")
+    return fig
+
+
+#: What the marks of :func:`training_figure` show, by the key of ``final``.
+_FINAL = {"train": ("o", "C0"), "test": ("s", "C1")}
+
+
+def training_figure(
+    history: TrainingRecord,
+    *,
+    iters_per_epoch: int,
+    final: Mapping[str, float] | None = None,
+) -> Figure:
+    """Figures 4-11 and 4-12 side by side, with the trained network's accuracies marked.
+
+    The left panel is :func:`loss_curve_figure` (the loss of every mini-batch),
+    the right one :func:`accuracy_figure` (the book's records, taken at the start
+    of each epoch). The book's last record comes before the last epoch's
+    iterations; ``final``, the accuracies of the network as training left it, is
+    marked where training ended, at ``len(history.train_loss_list) /
+    iters_per_epoch`` epochs, as hollow markers labelled "train acc after the
+    last iteration (N)" and "test acc after the last iteration (N)", N being the
+    number of iterations. ``tinynn train``
+    writes this figure as ``training.png`` in the run folder.
+
+    Parameters
+    ----------
+    history : History
+        Or anything with ``train_loss_list``, ``train_acc_list`` and ``test_acc_list``.
+    iters_per_epoch : int
+        Iterations per epoch (``Trainer.iters_per_epoch``; 600 for the book's run),
+        which places the marks on the epoch axis.
+    final : mapping of str to float, optional
+        ``{"train": accuracy, "test": accuracy}`` (either key may be left out) after
+        the last iteration, each in [0, 1]. Without it, no marks.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        11 x 4.2 inches, two axes: the loss, then the accuracies.
+
+    Raises
+    ------
+    TypeError
+        If ``iters_per_epoch`` is not an int, or a value of ``final`` is not a number.
+    ValueError
+        If ``iters_per_epoch < 1``, ``final`` has a key other than "train" and
+        "test", or an accuracy outside [0, 1].
+
+    Book section
+    ------------
+    4.5.2 (figure 4-11), 4.5.3 (figure 4-12)
+
+    Examples
+    --------
+    >>> from tinynn import History
+    >>> history = History()
+    >>> history.history = {"loss": [2.3, 1.9, 1.2, 0.9, 0.7],
+    ...                    "train_acc": [0.1, 0.8], "test_acc": [0.1, 0.78]}
+    >>> fig = training_figure(history, iters_per_epoch=3, final={"train": 0.9, "test": 0.88})
+    >>> loss, accuracy = fig.axes
+    >>> for text in accuracy.get_legend().get_texts():
+    ...     print(text.get_text())
+    train acc
+    test acc
+    train acc after the last iteration (5)
+    test acc after the last iteration (5)
+    >>> accuracy.lines[2].get_xydata().tolist()  # 5 iterations of 3 per epoch
+    [[1.6666666666666667, 0.9]]
+    """
+    if isinstance(iters_per_epoch, bool) or not isinstance(iters_per_epoch, (int, np.integer)):
+        raise TypeError(f"iters_per_epoch must be an int, got {iters_per_epoch!r}")
+    if iters_per_epoch < 1:
+        raise ValueError(f"iters_per_epoch must be at least 1, got {iters_per_epoch}")
+    marks = dict(final or {})
+    unknown = sorted(set(marks) - set(_FINAL))
+    if unknown:
+        raise ValueError(f"final may have the keys 'train' and 'test', got {unknown}")
+    for key, value in marks.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"final[{key!r}] must be a number, got {value!r}")
+        if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+            raise ValueError(f"final[{key!r}] must be an accuracy in [0, 1], got {value}")
+    fig = _new_figure((11, 4.2))
+    left, right = fig.subplots(1, 2)
+    loss_curve_figure(history, ax=left)
+    left.set_title("mini-batch loss (figure 4-11)")
+    accuracy_figure(history, ax=right)
+    right.set_title("accuracy per epoch (figure 4-12)")
+    iters = len(history.train_loss_list)
+    end = iters / int(iters_per_epoch)
+    for key, (marker, colour) in _FINAL.items():
+        if key in marks:
+            right.plot([end], [float(marks[key])], marker=marker, color=colour, fillstyle="none",
+                       markersize=9, linestyle="none",
+                       label=f"{key} acc after the last iteration ({iters:,})")  # fmt: skip
+    right.legend(loc="lower right")
     return fig
