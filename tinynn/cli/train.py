@@ -57,7 +57,6 @@ from ._common import (
     add_data_options,
     display,
     load_data,
-    new_figure,
     save_figure,
     write_json,
 )
@@ -299,22 +298,12 @@ def _write_run(
 def _draw_training(
     folder: Path, history: History, final: dict[str, float], iters_per_epoch: int
 ) -> None:
-    fig = new_figure((11, 4.2))
-    if fig is not None:
-        from ..plot import accuracy_figure, loss_curve_figure
+    """``training.png``: figures 4-11 and 4-12, the trained network's accuracies marked."""
+    from ..plot import training_figure  # matplotlib is imported when a figure is drawn
 
-        left, right = fig.subplots(1, 2)
-        loss_curve_figure(history, ax=left)
-        left.set_title("mini-batch loss (figure 4-11)")
-        accuracy_figure(history, ax=right)
-        right.set_title("accuracy per epoch (figure 4-12)")
-        # the book records at the start of each epoch; mark the trained network too
-        iters = len(history.train_loss_list)
-        per_epoch = max(int(iters_per_epoch), 1)
-        end = iters / per_epoch
-        for key, marker, colour in (("train", "o", "C0"), ("test", "s", "C1")):
-            right.plot([end], [final[key]], marker=marker, color=colour, fillstyle="none",
-                       linestyle="none", label=f"{key} acc, trained")  # fmt: skip
-        right.legend(loc="lower right")
-        save_figure(fig, folder / TRAINING_FIGURE)
-
+    try:
+        fig = training_figure(history, iters_per_epoch=iters_per_epoch, final=final)
+    except ImportError:
+        print('figures skipped: they need matplotlib: pip install "tinynn[plot]"', flush=True)
+        return
+    save_figure(fig, folder / TRAINING_FIGURE)
