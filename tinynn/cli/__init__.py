@@ -22,7 +22,7 @@ __all__ = ["CliError", "main"]
 
 EPILOG = """\
 examples:
-  tinynn train                          the book's run: 10000 iterations (time: README)
+  tinynn train                          the book's run: 10000 iterations (time: docs, Performance)
   tinynn train --resume runs/20261128-210000   continue a run stopped with Ctrl-C
   tinynn train --iters 600 --seed 3     one epoch, another seed
   tinynn evaluate runs/20261128-210000  accuracy, per-class table, figures of a run

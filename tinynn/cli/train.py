@@ -71,8 +71,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "train",
         help=HELP,
-        description=HELP + " (section 4.5). How long it takes: see the README or the docs' "
-        "Getting started page.",
+        description=HELP + " (section 4.5). How long it takes: see the docs' Performance "
+        "page (docs/performance.rst).",
     )
     add_run_options(p)
     p.add_argument("--runs-dir", metavar="DIR", default=None,
