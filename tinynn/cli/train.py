@@ -32,7 +32,6 @@ from ..callbacks import Callback, Checkpoint, EpochAccuracy, History
 from ..estimators import Backprop, NumericalDiff
 from ..models import TwoLayerNet
 from ..optimizers import SGD
-from ..perturbation import unsupported_layer
 from ..serialization import save_model
 from ..trainer import Trainer
 from ._common import (
@@ -119,7 +118,7 @@ def _estimate_numerical(
     net: TwoLayerNet, estimator: NumericalDiff, x: Any, t: Any, iters: int
 ) -> None:
     entries = sum(p.size for p in net.params.values())
-    if unsupported_layer(net) is None and estimator.method != "loop":
+    if estimator.fallback_reason(net) is None:
         estimator.gradient(net, x, t)  # warm-up
         start = time.perf_counter()
         estimator.gradient(net, x, t)
