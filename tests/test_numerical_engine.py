@@ -397,3 +397,28 @@ def test_progress_within_one_gradient(method: Any) -> None:
     assert len(seen) >= 2 and seen[-1] == (total, total)  # during the gradient, and at its end
     assert all(n == total for _, n in seen) and [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert max_diff(grads, LOOP.gradient(net, x, t)) <= 1e-9
+
+
+class _NoReturn:
+    """A user's model whose loss forgot its ``return``."""
+
+    def __init__(self) -> None:
+        self.net = TwoLayerNet(4, 3, 2, rng=0)
+        self.params = self.net.params
+
+    def predict(self, x: Any) -> FloatArray:
+        return self.net.predict(x)
+
+    def loss(self, x: Any, t: Any) -> float:
+        self.net.loss(x, t)  # (no return: None)
+        return None  # type: ignore[return-value]
+
+    def accuracy(self, x: Any, t: Any) -> float:
+        return self.net.accuracy(x, t)
+
+
+@pytest.mark.parametrize("estimator", [NumericalDiff(), LOOP, NumericalDiff(scheme="forward")])
+def test_a_loss_that_returns_none_is_named(estimator: NumericalDiff) -> None:
+    with pytest.raises(TypeError, match=r"^_NoReturn\.loss\(x, t\) returned None; it must return "
+                                        r"a float"):  # fmt: skip
+        estimator.gradient(_NoReturn(), np.ones((2, 4)), np.array([0, 1]))
