@@ -1,10 +1,10 @@
 """Input checks at a model's public boundary: the one place where inputs are converted and checked.
 
 A :class:`~tinynn.Sequential` passes every input of its public methods through its
-checks object: :class:`Checked` converts and checks everything (one sample or a batch,
+checks object: ``Checked`` converts and checks everything (one sample or a batch,
 the feature count, targets of the right shape and range, NaN and infinity) and explains
 a non-finite result (a parameter holding NaN, or the layer that overflowed).
-:class:`Trusted` is the view :meth:`~tinynn.Sequential.for_checked_data` hands the
+``Trusted`` is the view :meth:`~tinynn.Sequential.for_checked_data` hands the
 :class:`~tinynn.Trainer`: its batches were drawn from a data set checked once, so it
 converts and checks nothing but the results.
 
@@ -160,11 +160,12 @@ class Checked:
             check_params_finite("the gradient", {n: model.params[n] for n in self.unrevealed})
         acts = model.activations(xb)
         scores = acts[-1]
+        suspect = False
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is explained
-            suspect = any(
-                reveals and not finite_here(out)
-                for out, reveals in zip(acts[1:], self.revealing, strict=True)
-            )
+            for out, reveals in zip(acts[1:], self.revealing, strict=True):
+                if reveals and not finite_here(out):
+                    suspect = True
+                    break
             finite = not suspect and (self.revealing[-1] or finite_here(scores))
         if suspect:  # the full checks, in the usual order; if they pass, an overflow
             check_params_finite("the gradient", model.params)

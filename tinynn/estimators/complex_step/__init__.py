@@ -1,10 +1,11 @@
 """The complex-step gradient, with its per-layer rules and their interpreter.
 
-* :mod:`~tinynn.estimators.complex_step.estimator`: :class:`ComplexStep` and its rule
-  registration (:meth:`ComplexStep.rule_for`);
-* :mod:`~tinynn.estimators.complex_step.rules`: what a rule is, the tables, and
-  :func:`bind_complex_loss`, which runs a stack of layers at complex parameters;
-* :mod:`~tinynn.estimators.complex_step.builtin`: the rules of the built-in layers.
+* ``estimator``: :class:`~tinynn.ComplexStep` and its rule registration
+  (:meth:`~tinynn.ComplexStep.rule_for`);
+* ``rules``: what a rule is (:class:`ComplexRule`, :class:`ComplexLossRule`), the tables,
+  and :func:`bind_complex_loss`, which runs a stack of layers at complex parameters;
+* ``builtin``: the rules of the built-in layers (:func:`affine_complex`,
+  :func:`sigmoid_complex`, :func:`softmax_with_loss_complex`).
 
 Book section
 ------------

@@ -62,7 +62,7 @@ class ComplexStep:
     confident right answer makes :math:`y_t - 1` a cancellation in either.)
 
     Which layers: those with a rule in :attr:`rules` (the layer at complex
-    input and parameters, :mod:`tinynn.estimators.complex_step.rules`):
+    input and parameters, :mod:`tinynn.estimators.complex_step`):
     :class:`~tinynn.Affine` (products and sums) and :class:`~tinynn.Sigmoid`
     (``exp`` and a division), and the loss layer
     :class:`~tinynn.SoftmaxWithLoss` in :attr:`loss_rules` (``exp``, a

@@ -1,17 +1,18 @@
 """The numerical gradient: the book's loop, and the structured path with its per-layer rules.
 
-:class:`NumericalDiff` keeps the book's algorithm (perturb one entry in place, run the
+:class:`~tinynn.NumericalDiff` keeps the book's algorithm (perturb one entry in place, run the
 network, restore) as its reference, and computes the same differences hundreds of times
 faster for a stack of layers that each have a *rule*: how a change of the layer's input
 (or of its parameters) changes its output. Everything the fast path knows about layers
 is here, not in the layers:
 
-* :mod:`~tinynn.estimators.numerical.estimator`: :class:`NumericalDiff`, its rule
-  registration (:meth:`NumericalDiff.rule_for`), the loop, :class:`PerformanceWarning`;
+* ``estimator``: :class:`~tinynn.NumericalDiff`, its rule registration
+  (:meth:`~tinynn.NumericalDiff.rule_for`), the loop, :class:`~tinynn.PerformanceWarning`;
 * :mod:`~tinynn.estimators.numerical.rules`: what a rule is (:class:`LayerRule`,
   :class:`ParameterRule`, :class:`LossRule`), :class:`ElementwiseRule`, the tables;
 * :mod:`~tinynn.estimators.numerical.changes`: the changes rules pass on;
-* :mod:`~tinynn.estimators.numerical.engine`: the engine that runs the rules;
+* ``engine``: the engine that runs the rules
+  (:func:`~tinynn.estimators.numerical.engine.structured_gradient`);
 * :mod:`~tinynn.estimators.numerical.series`: the cross-entropy of perturbed scores;
 * the built-in rules, one module per layer module: ``affine`` (:class:`AffineRule`,
   ``SPARSE_FRACTION``), ``activations`` (:class:`SigmoidRule`, :class:`ReluRule`) and

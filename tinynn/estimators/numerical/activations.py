@@ -21,7 +21,7 @@ __all__ = ["ReluRule", "SigmoidRule"]
 
 @NumericalDiff.rule_for(Sigmoid)
 class SigmoidRule(ElementwiseRule[Sigmoid]):
-    """``1 / (1 + exp(-x))`` of the changed values, as :meth:`Sigmoid.forward` computes it.
+    """``1 / (1 + exp(-x))`` of the changed values, as :meth:`tinynn.Sigmoid.forward` computes it.
 
     Book section
     ------------
@@ -35,7 +35,7 @@ class SigmoidRule(ElementwiseRule[Sigmoid]):
 
 @NumericalDiff.rule_for(Relu)
 class ReluRule(ElementwiseRule[Relu]):
-    """``max(0, x)`` of the changed values, as :meth:`Relu.forward` computes it.
+    """``max(0, x)`` of the changed values, as :meth:`tinynn.Relu.forward` computes it.
 
     Book section
     ------------

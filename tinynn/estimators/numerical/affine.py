@@ -51,9 +51,11 @@ class AffineRule:
     """How perturbations travel through ``out = x @ W + b``, for one gradient.
 
     Moving ``W[i, j]`` by ``s`` adds ``s * x[:, i]`` to output column ``j`` only, and
-    moving ``b[j]`` adds ``s`` to it: a :class:`~.changes.ColumnChange`. A change ``d`` of
-    input column ``j`` becomes ``d * W[j, :]`` in every output column: a
-    :class:`~.changes.RankOneChange`, which a further affine layer keeps rank-1.
+    moving ``b[j]`` adds ``s`` to it: a
+    :class:`~tinynn.estimators.numerical.ColumnChange`. A change ``d`` of input column
+    ``j`` becomes ``d * W[j, :]`` in every output column: a
+    :class:`~tinynn.estimators.numerical.RankOneChange`, which a further affine layer
+    keeps rank-1.
 
     Parameters
     ----------
@@ -68,7 +70,7 @@ class AffineRule:
     4.4.2 (structured central differences), 5.6.2 (Affine layer)
     """
 
-    #: Takes sparse changes (:class:`~.changes.Samples`) in :meth:`propagate`.
+    #: Takes sparse changes (:class:`~tinynn.estimators.numerical.Samples`) in :meth:`propagate`.
     sparse_changes = True
 
     def __init__(self, layer: Affine, x: FloatArray, out: FloatArray) -> None:

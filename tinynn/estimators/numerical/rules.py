@@ -10,15 +10,15 @@ gradient. Its methods then say how the layer's output changes:
 * every layer rule: ``propagate(change) -> Change``, the change of the output for a
   change of the input (:class:`LayerRule`);
 * a rule for a layer with parameters, also: ``groups(key, max_entries)``, which entries
-  of ``layer.params[key]`` move one output :data:`~.changes.Change` together, and
+  of ``layer.params[key]`` move one output :data:`~tinynn.estimators.numerical.Change` together, and
   ``perturb(key, entries, steps) -> Change``, the output when they move
   (:class:`ParameterRule`);
 * a loss rule, ``LossRule(layer, scores, t)``: ``loss``, the unperturbed loss, and
   ``losses(change)``, the loss of every perturbed version of the scores (:class:`LossRule`).
 
 A rule may declare ``sparse_changes = True`` to receive sparse changes (see
-:class:`~.changes.Samples`); every other rule gets them spread out. For an element-wise
-layer, :class:`ElementwiseRule` needs one method, ``apply(values)``.
+:class:`~tinynn.estimators.numerical.Samples`); every other rule gets them spread out.
+For an element-wise layer, :class:`ElementwiseRule` needs one method, ``apply(values)``.
 
 Book section
 ------------

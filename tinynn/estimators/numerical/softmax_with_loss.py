@@ -29,7 +29,7 @@ __all__ = ["SoftmaxWithLossRule"]
 class SoftmaxWithLossRule:
     """The loss of every perturbed version of the scores ``x``, for one gradient.
 
-    The same softmax and cross-entropy as :meth:`SoftmaxWithLoss.forward`, for ``P``
+    The same softmax and cross-entropy as :meth:`tinynn.SoftmaxWithLoss.forward`, for ``P``
     perturbed score arrays at once (:meth:`losses` returns shape ``(P,)``). For class
     targets a rank-1 change is never expanded to ``(P, N, C)``: each perturbed
     sample's loss comes from a short series with a proven remainder, or from its scores
@@ -49,7 +49,7 @@ class SoftmaxWithLossRule:
     4.4.2 (structured central differences), 5.6.3 (Softmax-with-Loss layer)
     """
 
-    #: Takes sparse changes (:class:`~.changes.Samples`) in :meth:`losses`.
+    #: Takes sparse changes (:class:`~tinynn.estimators.numerical.Samples`) in :meth:`losses`.
     sparse_changes = True
 
     def __init__(self, layer: SoftmaxWithLoss, x: FloatArray, t: NDArray[Any]) -> None:
