@@ -18,7 +18,8 @@ Rows:
   extra memory (tracemalloc), single-threaded and with every core; on random images
   (no pixel 0) and, when MNIST is found, on the first 100 MNIST images (mostly 0).
 * ``sparsity``: the structured path perturbing sparsely against densely, on inputs with
-  20% to 65% non-zero values (the threshold ``tinynn.layers.affine.SPARSE_FRACTION``).
+  20% to 65% non-zero values (the threshold
+  ``tinynn.estimators.numerical.affine.SPARSE_FRACTION``, in Affine's structured rule).
 * ``backprop``: ``Backprop().gradient(net, x, t)`` against the book's ``gradient`` function.
 * ``main job``: the book's run (10,000 iterations of batch 100, 17 evaluations of train and
   test accuracy) with ``Trainer`` + ``EpochAccuracy`` against the book's plain loop, same
@@ -135,29 +136,29 @@ def numerical_rows(
 def bench_sparsity(repeats: int) -> None:
     """The structured gradient's sparse path against its dense path, by input density.
 
-    ``Affine`` perturbs sparsely when at most ``SPARSE_FRACTION`` of the input is
+    ``Affine``'s rule perturbs sparsely when at most ``SPARSE_FRACTION`` of the input is
     non-zero; this row is what that threshold is chosen from.
     """
-    import tinynn.layers.affine as layers
+    import tinynn.estimators.numerical.affine as rules
 
     net = TwoLayerNet(784, 50, 10, rng=0)
     rng = np.random.default_rng(0)
     t = np.eye(10)[rng.integers(0, 10, 100)]
     nd = NumericalDiff()
-    chosen = layers.SPARSE_FRACTION
+    chosen = rules.SPARSE_FRACTION
     try:
         for density in (0.2, 0.35, 0.5, 0.65):
             x = rng.random((100, 784))
             x[rng.random((100, 784)) >= density] = 0.0
 
             def run(fraction: float, x: Any = x) -> None:
-                layers.SPARSE_FRACTION = fraction
+                rules.SPARSE_FRACTION = fraction
                 nd.gradient(net, x, t)
 
             ours, theirs = alternate(lambda: run(1.0), lambda: run(0.0), max(repeats, 5))
             row(f"numerical gradient, {density:.0%} non-zero: sparse/dense", ours, theirs)
     finally:
-        layers.SPARSE_FRACTION = chosen
+        rules.SPARSE_FRACTION = chosen
 
 
 def bench_backprop(repeats: int) -> None:

@@ -55,6 +55,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "matplotlib.sphinxext.plot_directive",
     "sphinx_gallery.gen_gallery",
+    "rule_tables",  # the layer x estimator table, from the estimators' rule tables
 ]
 
 ONLINE = os.environ.get("TINYNN_DOCS_ONLINE", "") not in ("", "0")
@@ -96,8 +97,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(Figure|SubFigure|Axes)"),
     # the facts a DatasetNotFoundError carries (internal to tinynn.datasets)
     (r"py:.*", r"(tinynn\.datasets\.not_found\.)?(SearchReport|Terms)"),
-    # the type alias, as Sphinx shows it in signatures of tinynn.perturbation and base
-    (r"py:.*", r"(Change|Scheme|_Stack)"),
+    # the type alias and type variables, as Sphinx shows them in signatures of the
+    # estimators' rules (tinynn.estimators.numerical, complex_step)
+    (r"py:.*", r"(.*\.)?(Change|Scheme|Stack|R|L)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name
     (r"py:.*", r"Function2"),
     # NumPy-style prose types in docstrings ("ndarray of float64", "dict of str to

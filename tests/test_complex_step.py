@@ -1,4 +1,4 @@
-"""ComplexStep (the gradient of a model by the complex step) and the layers' complex input."""
+"""ComplexStep (the gradient of a model by the complex step) and its per-layer rules."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ from numpy.typing import NDArray
 from tinynn import (
     Affine,
     Backprop,
-    BindsComplexLoss,
-    ComplexLayer,
-    ComplexLossLayer,
     ComplexStep,
     NumericalDiff,
     Relu,
@@ -27,6 +24,12 @@ from tinynn import (
     SimpleNet,
     SoftmaxWithLoss,
     TwoLayerNet,
+)
+from tinynn.estimators.complex_step import (
+    affine_complex,
+    bind_complex_loss,
+    sigmoid_complex,
+    softmax_with_loss_complex,
 )
 from tinynn.typing import ComplexArray, FloatArray, Params
 
@@ -106,7 +109,7 @@ def test_complex_loss_has_the_real_loss_as_its_real_part() -> None:
     net = TwoLayerNet(5, 4, 3, weight_init_std=2.0, rng=6)
     x = rng.standard_normal((6, 5))
     for t in (rng.integers(0, 3, 6), np.eye(3)[rng.integers(0, 3, 6)], np.full((6, 3), 1 / 3)):
-        loss = net.bind_complex_loss(x, t)
+        loss = bind_complex_loss(net, x, t)
         value = loss({k: v.astype(np.complex128) for k, v in net.params.items()})
         assert value.imag == 0.0
         assert value.real == pytest.approx(net.loss(x, t), rel=1e-14)
@@ -115,7 +118,7 @@ def test_complex_loss_has_the_real_loss_as_its_real_part() -> None:
 def test_sigmoid_complex_input_is_stable_and_exact() -> None:
     x = np.linspace(-40.0, 40.0, 161)
     h = 1e-20
-    y = Sigmoid().forward_complex(x + 1j * h, {})
+    y = sigmoid_complex(Sigmoid(), x + 1j * h, {})
     s = Sigmoid().forward(x)
     np.testing.assert_allclose(y.real, s, rtol=1e-15, atol=0)
     e = np.exp(-np.abs(x))
@@ -123,13 +126,13 @@ def test_sigmoid_complex_input_is_stable_and_exact() -> None:
     np.testing.assert_allclose(y.imag / h, exact, rtol=1e-14, atol=0)
     # backprop's (1 - y) y loses it where y rounds to 1; the complex step does not
     assert (1 - s[-1]) * s[-1] == 0.0 and y.imag[-1] / h == pytest.approx(np.exp(-40.0))
-    far = Sigmoid().forward_complex(np.array([-800.0 + 1e-20j, 800.0 + 1e-20j]), {})
+    far = sigmoid_complex(Sigmoid(), np.array([-800.0 + 1e-20j, 800.0 + 1e-20j]), {})
     assert np.all(np.isfinite(far)) and far.real.tolist() == [0.0, 1.0]
 
 
 def test_softmax_shift_keeps_huge_scores_finite() -> None:
     scores = np.array([[1000.0, 0.0, -1000.0]]) + 1j * 1e-20 * np.array([[1.0, 0.0, 0.0]])
-    value = SoftmaxWithLoss(delta=0.0).loss_complex(scores, np.array([0]))
+    value = softmax_with_loss_complex(SoftmaxWithLoss(delta=0.0), scores, np.array([0]))
     # d/da0 of -log softmax_0 = softmax_0 - 1 = -e^-1000 (0 in float64)
     assert value == 0.0
 
@@ -146,15 +149,17 @@ class CountingAffine(Affine):
         CountingAffine.calls += 1
         return super().forward(x)
 
-    def forward_complex(
-        self, x: ComplexArray, params: Mapping[str, ComplexArray]
-    ) -> ComplexArray:
-        CountingAffine.calls += 1
-        return super().forward_complex(x, params)
+
+@ComplexStep.rule_for(CountingAffine)
+def counting_affine_complex(
+    layer: CountingAffine, x: ComplexArray, params: Mapping[str, ComplexArray]
+) -> ComplexArray:
+    CountingAffine.calls += 1
+    return affine_complex(layer, x, params)
 
 
 class Tanh:
-    """A user layer that does not declare complex input."""
+    """A user layer without a complex-step rule."""
 
     def __init__(self) -> None:
         self.params: Params = {}
@@ -168,28 +173,39 @@ class Tanh:
 
 
 @pytest.mark.parametrize(("layer", "name"), [(Relu(), "Relu"), (Tanh(), "Tanh")])
-def test_a_layer_without_complex_input_is_a_clear_error_before_any_work(
-    layer: Any, name: str
-) -> None:
+def test_a_layer_without_a_rule_is_a_clear_error_before_any_work(layer: Any, name: str) -> None:
     CountingAffine.calls = 0
     net = Sequential([CountingAffine(np.ones((2, 2))), layer, Affine(np.ones((2, 2)))])
-    assert isinstance(net.layers[0], ComplexLayer) and not isinstance(layer, ComplexLayer)
-    with pytest.raises(TypeError, match=rf"layers\[1\] \({name}.*forward_complex.*Backprop"):
+    assert type(layer) not in ComplexStep.rules and CountingAffine in ComplexStep.rules
+    with pytest.raises(
+        TypeError, match=rf"layers\[1\] \({name}\) has no ComplexStep rule.*Backprop.*"
+        rf"@ComplexStep.rule_for\({name}\)"
+    ):
         ComplexStep().gradient(net, np.ones((1, 2)), np.array([0]))
     assert CountingAffine.calls == 0
 
 
-def test_a_loss_layer_without_complex_input_is_a_clear_error() -> None:
-    class Plain(SoftmaxWithLoss):
-        loss_complex = None  # type: ignore[assignment]
+def test_a_subclass_does_not_inherit_its_parents_rule() -> None:
+    class Scaled(Affine):  # forward computes something else: Affine's rule would be wrong
+        def forward(self, x: FloatArray) -> FloatArray:
+            return 2.0 * super().forward(x)
 
-    net = Sequential([Affine(np.ones((2, 2)))], Plain())
-    assert not isinstance(net.loss_layer, ComplexLossLayer)
-    with pytest.raises(TypeError, match=r"loss layer.*loss_complex"):
+    net = Sequential([Scaled(np.ones((2, 2)))], SoftmaxWithLoss(delta=0.0))
+    with pytest.raises(TypeError, match=r"layers\[0\] \(Scaled\) has no ComplexStep rule"):
         ComplexStep().gradient(net, np.ones((1, 2)), np.array([0]))
 
 
-def test_a_model_without_bind_complex_loss_is_a_clear_error() -> None:
+def test_a_loss_layer_without_a_rule_is_a_clear_error() -> None:
+    class Plain(SoftmaxWithLoss):  # a subclass: no rule
+        pass
+
+    net = Sequential([Affine(np.ones((2, 2)))], Plain())
+    assert Plain not in ComplexStep.loss_rules
+    with pytest.raises(TypeError, match=r"loss layer \(Plain\) has no ComplexStep loss rule"):
+        ComplexStep().gradient(net, np.ones((1, 2)), np.array([0]))
+
+
+def test_a_model_that_is_not_a_stack_is_a_clear_error() -> None:
     class Plain:
         def __init__(self) -> None:
             self.params: Params = {"w": np.zeros(2)}
@@ -203,7 +219,6 @@ def test_a_model_without_bind_complex_loss_is_a_clear_error() -> None:
         def accuracy(self, x: Any, t: Any) -> float:
             return 0.0
 
-    assert not isinstance(Plain(), BindsComplexLoss)
     with pytest.raises(TypeError, match=r"Plain has none.*Backprop or NumericalDiff"):
         ComplexStep().gradient(Plain(), np.ones(2), np.array([0]))
 
@@ -234,11 +249,12 @@ def test_params_are_unchanged_when_the_loss_raises() -> None:
     class Failing(SoftmaxWithLoss):
         calls = 0
 
-        def loss_complex(self, x: ComplexArray, t: NDArray[Any]) -> complex:
-            Failing.calls += 1
-            if Failing.calls == 5:
-                raise FloatingPointError("boom")
-            return super().loss_complex(x, t)
+    @ComplexStep.loss_rule_for(Failing)
+    def failing_complex(layer: Failing, x: ComplexArray, t: NDArray[Any]) -> complex:
+        Failing.calls += 1
+        if Failing.calls == 5:
+            raise FloatingPointError("boom")
+        return softmax_with_loss_complex(layer, x, t)
 
     rng = np.random.default_rng(9)
     net = Sequential([Affine.random(3, 4, rng=rng, weight_init_std=1.0), Sigmoid(),
@@ -264,9 +280,9 @@ def test_step_of_the_wrong_type_is_a_type_error() -> None:
 def test_bound_loss_checks_inputs_once() -> None:
     net = TwoLayerNet(3, 2, 2, rng=0)
     with pytest.raises(ValueError, match="features per sample"):
-        net.bind_complex_loss(np.ones((2, 4)), np.array([0, 1]))
-    loss: Callable[[Mapping[str, ComplexArray]], complex] = net.bind_complex_loss(
-        np.ones((2, 3)), np.array([0, 1])
+        bind_complex_loss(net, np.ones((2, 4)), np.array([0, 1]))
+    loss: Callable[[Mapping[str, ComplexArray]], complex] = bind_complex_loss(
+        net, np.ones((2, 3)), np.array([0, 1])
     )
     assert isinstance(loss({k: v.astype(complex) for k, v in net.params.items()}), complex)
 

@@ -11,9 +11,7 @@ from tinynn import (
     Adam,
     Affine,
     Backprop,
-    BindsComplexLoss,
-    ComplexLayer,
-    ComplexLossLayer,
+    BindsLoss,
     ComplexStep,
     DifferentiableModel,
     Function,
@@ -26,9 +24,6 @@ from tinynn import (
     Nesterov,
     NumericalDiff,
     Optimizer,
-    PerturbableLoss,
-    PerturbsParameters,
-    PropagatesChange,
     Relu,
     RMSprop,
     Sequential,
@@ -42,6 +37,22 @@ from tinynn import (
     sigmoid,
     softmax,
     sum_squared_error,
+)
+from tinynn.estimators.complex_step import (
+    ComplexLossRule,
+    ComplexRule,
+    affine_complex,
+    sigmoid_complex,
+    softmax_with_loss_complex,
+)
+from tinynn.estimators.numerical import (
+    AffineRule,
+    LayerRule,
+    LossRule,
+    ParameterRule,
+    ReluRule,
+    SigmoidRule,
+    SoftmaxWithLossRule,
 )
 
 
@@ -57,13 +68,15 @@ def test_builtins_fit_their_protocols() -> None:
     ]
     plain: Model = models[0]
     estimators: list[GradientEstimator] = [NumericalDiff(), Backprop(), ComplexStep(), SPSA(rng=0)]
-    complex_layers: list[ComplexLayer] = [Affine(np.eye(2)), Sigmoid()]
-    complex_loss: ComplexLossLayer = SoftmaxWithLoss()
-    complex_models: list[BindsComplexLoss] = [TwoLayerNet(2, 2, 2, rng=0), SimpleNet(rng=0)]
+    binds_loss: list[BindsLoss] = [TwoLayerNet(2, 2, 2, rng=0), SimpleNet(rng=0)]
     optimizer: Optimizer = SGD(lr=0.1)
-    propagating: list[PropagatesChange] = [Affine(np.eye(2)), Sigmoid(), Relu()]
-    perturbing: PerturbsParameters = Affine(np.eye(2))
-    perturbable_loss: PerturbableLoss = SoftmaxWithLoss()
+    # the estimators' rules fit their estimators' rule protocols
+    x, out = np.ones((3, 2)), np.ones((3, 2))
+    propagating: list[LayerRule] = [SigmoidRule(Sigmoid(), x, out), ReluRule(Relu(), x, out)]
+    perturbing: ParameterRule = AffineRule(Affine(np.eye(2)), x, out)
+    perturbable_loss: LossRule = SoftmaxWithLossRule(SoftmaxWithLoss(), x, np.zeros(3, np.intp))
+    complex_rules: list[ComplexRule] = [affine_complex, sigmoid_complex]
+    complex_loss_rule: ComplexLossRule = softmax_with_loss_complex
     optimizers: list[Optimizer] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
     stateful: list[Stateful] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
     # runtime_checkable protocols agree with mypy
@@ -76,18 +89,18 @@ def test_builtins_fit_their_protocols() -> None:
         ([plain], Model),
         (list(estimators), GradientEstimator),
         ([optimizer], Optimizer),
-        (list(propagating), PropagatesChange),
-        ([perturbing], PerturbsParameters),
-        ([perturbable_loss], PerturbableLoss),
+        (list(binds_loss), BindsLoss),
+        (list(propagating), LayerRule),
+        ([perturbing], ParameterRule),
+        ([perturbable_loss], LossRule),
         (list(optimizers), Optimizer),
         (list(stateful), Stateful),
-        (list(complex_layers), ComplexLayer),
-        ([complex_loss], ComplexLossLayer),
-        (list(complex_models), BindsComplexLoss),
     ]
     for group, proto in groups:
         for obj in group:
             assert isinstance(obj, proto), (obj, proto)
     assert not isinstance(object(), Layer)
     assert not isinstance(SGD(), GradientEstimator)
-    assert not isinstance(Relu(), ComplexLayer)  # its kink is not complex-analytic
+    assert not isinstance(propagating[0], ParameterRule)  # no groups() or perturb()
+    assert callable(complex_loss_rule) and all(callable(rule) for rule in complex_rules)
+    assert Relu not in ComplexStep.rules  # its kink is not complex-analytic

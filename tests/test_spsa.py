@@ -183,3 +183,10 @@ def test_example_reports_missing_data(
     monkeypatch.setenv("HOME", str(tmp_path))
     assert load("train_spsa").main([]) == 1
     assert "could not load MNIST" in capsys.readouterr().err
+
+
+def test_a_loss_that_returns_none_is_named() -> None:
+    from tests.test_numerical_engine import _NoReturn
+
+    with pytest.raises(TypeError, match=r"^_NoReturn\.loss\(x, t\) returned None; it must return"):
+        SPSA(rng=0).gradient(_NoReturn(), np.ones((2, 4)), np.array([0, 1]))

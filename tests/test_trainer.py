@@ -218,7 +218,7 @@ def test_the_training_data_is_checked_once_per_fit_not_per_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Sequential checks the whole data set once (for_checked_data); batches skip the checks."""
-    import tinynn.models.sequential as models_module
+    import tinynn.models.checks as models_module
 
     calls = {"x": 0, "t": 0}
     real_input, real_targets = models_module.as_float_input, models_module.as_targets

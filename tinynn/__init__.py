@@ -5,10 +5,7 @@ Every public name is importable from here (the data loaders from
 each one implements.
 """
 
-from .base import BindsComplexLoss as BindsComplexLoss
 from .base import BindsLoss as BindsLoss
-from .base import ComplexLayer as ComplexLayer
-from .base import ComplexLossLayer as ComplexLossLayer
 from .base import DifferentiableModel as DifferentiableModel
 from .base import Function as Function
 from .base import GradientEstimator as GradientEstimator
@@ -17,9 +14,6 @@ from .base import Loss as Loss
 from .base import LossLayer as LossLayer
 from .base import Model as Model
 from .base import Optimizer as Optimizer
-from .base import PerturbableLoss as PerturbableLoss
-from .base import PerturbsParameters as PerturbsParameters
-from .base import PropagatesChange as PropagatesChange
 from .base import Stateful as Stateful
 from .calculus import PrecisionWarning as PrecisionWarning
 from .calculus import complex_step_diff as complex_step_diff
@@ -39,6 +33,7 @@ from .estimators import Backprop as Backprop
 from .estimators import ComplexStep as ComplexStep
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
+from .estimators import PerformanceWarning as PerformanceWarning
 from .estimators import gradient_check as gradient_check
 from .evaluation import ClassScores as ClassScores
 from .evaluation import class_scores as class_scores
@@ -85,14 +80,11 @@ __all__ = [
     "Adam",
     "Affine",
     "Backprop",
-    "BindsComplexLoss",
     "BindsLoss",
     "CSVLogger",
     "Callback",
     "Checkpoint",
     "ClassScores",
-    "ComplexLayer",
-    "ComplexLossLayer",
     "ComplexStep",
     "DifferentiableModel",
     "EarlyStopping",
@@ -111,11 +103,9 @@ __all__ = [
     "NumericalDiff",
     "Optimizer",
     "Parameters",
-    "PerturbableLoss",
-    "PerturbsParameters",
+    "PerformanceWarning",
     "PrecisionWarning",
     "ProgressPrinter",
-    "PropagatesChange",
     "RMSprop",
     "Relu",
     "Sequential",

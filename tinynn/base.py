@@ -12,21 +12,15 @@ Book section
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from numpy.typing import NDArray
 
-from .typing import ArrayLike, ComplexArray, FloatArray, IntArray, Params
-
-if TYPE_CHECKING:
-    from .perturbation import Change
+from .typing import ArrayLike, FloatArray, Params
 
 __all__ = [
-    "BindsComplexLoss",
     "BindsLoss",
-    "ComplexLayer",
-    "ComplexLossLayer",
     "DifferentiableModel",
     "Function",
     "GradientEstimator",
@@ -35,9 +29,6 @@ __all__ = [
     "LossLayer",
     "Model",
     "Optimizer",
-    "PerturbableLoss",
-    "PerturbsParameters",
-    "PropagatesChange",
     "Stateful",
 ]
 
@@ -79,11 +70,18 @@ class Layer(Protocol):
     holds the gradients of the last ``backward``. Layers without parameters
     return empty dicts.
 
-    Optional class attributes: ``reveals_nonfinite = True`` promises that a NaN
+    Optional: a class attribute ``reveals_nonfinite = True`` promises that a NaN
     or infinity in the input or the parameters always reaches the output (as in
     :class:`~tinynn.Affine`), so that :meth:`tinynn.Sequential.gradient` may check
-    the output instead of the input and the weights; ``sparse_changes = True``
-    (with ``propagate``) takes sparse changes, see :mod:`tinynn.perturbation`.
+    the output instead of the input and the weights; a keyword
+    ``backward(dout, input_grad=False)`` fills ``grads`` without computing dL/dx,
+    which :class:`~tinynn.Sequential` asks of its first layer.
+
+    A layer is its maths only. What an estimator needs to know of it beyond
+    ``forward`` and ``backward`` is kept by that estimator, as a rule registered
+    for the layer's class (:meth:`tinynn.NumericalDiff.rule_for`,
+    :meth:`tinynn.ComplexStep.rule_for`); without one, the layer still works
+    everywhere it can (see :doc:`/extending`).
 
     Book section
     ------------
@@ -242,129 +240,4 @@ class Stateful(Protocol):
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a state returned by ``state_dict``."""
-        ...
-
-
-@runtime_checkable
-class PropagatesChange(Protocol):
-    """A layer that says how a change of its input travels to its output.
-
-    Optional: with it (and :class:`PerturbsParameters` for a layer with
-    parameters) :class:`~tinynn.NumericalDiff` evaluates every perturbed loss
-    without re-running the network; without it, it uses the book's loop. A
-    layer that only knows full arrays can write
-    ``return DenseChange(f(change.dense().values))``. See :mod:`tinynn.perturbation`.
-
-    Book section
-    ------------
-    4.4.2 (the gradient of a network, by structured central differences)
-    """
-
-    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
-        """The change of the output, given the change of the input ``x`` (``out`` unperturbed)."""
-        ...
-
-
-@runtime_checkable
-class PerturbsParameters(Protocol):
-    """A layer that says how moving entries of its parameters changes its output.
-
-    Book section
-    ------------
-    4.4.2 (the gradient of a network, by structured central differences)
-    """
-
-    def perturbation_groups(self, key: str, max_entries: int) -> Iterator[IntArray]:
-        """Groups of flat indices of ``params[key]``, at most ``max_entries`` each, whose
-        moves :meth:`perturb` can express as one :data:`~tinynn.perturbation.Change`."""
-        ...
-
-    def perturb(
-        self, key: str, entries: IntArray, steps: FloatArray, x: FloatArray, out: FloatArray
-    ) -> Change:
-        """The change of the output ``out`` (input ``x``) when each entry of the group
-        moves by each of ``steps``, shape ``(S, m)``: ``S * m`` rows, step-major."""
-        ...
-
-
-@runtime_checkable
-class PerturbableLoss(Protocol):
-    """A loss layer that evaluates the loss of many perturbed score arrays at once.
-
-    Book section
-    ------------
-    4.4.2 (the gradient of a network, by structured central differences)
-    """
-
-    def perturbed_losses(self, x: FloatArray, t: NDArray[Any]) -> Callable[[Change], FloatArray]:
-        """A function from a change of the scores ``x`` to the ``P`` losses."""
-        ...
-
-
-# -- optional: complex input, for the complex-step gradient (tinynn.ComplexStep) -----------
-
-
-@runtime_checkable
-class ComplexLayer(Protocol):
-    """A layer that declares it computes a complex-analytic function of complex input.
-
-    Optional. :class:`~tinynn.ComplexStep` differentiates a model by feeding a
-    tiny imaginary step through it, which is exact only if every layer is an
-    analytic function of its input and parameters (built from ``+``, ``*``,
-    ``@``, ``exp``, ``log``, ``tanh``, ...). Layers that branch on the value
-    (``max``, ``abs``, comparisons, :class:`~tinynn.Relu`'s kink at 0) are not
-    analytic, and do not have this method.
-
-    ``forward_complex`` receives the complex parameters explicitly (keyed as
-    ``params``) instead of reading ``self.params``, so the layer's real
-    parameters and the caches its ``backward`` uses are never touched.
-
-    Book section
-    ------------
-    4.4.2 (the gradient of a network, here by the complex step)
-    """
-
-    def forward_complex(self, x: ComplexArray, params: Mapping[str, ComplexArray]) -> ComplexArray:
-        """The layer's output for complex ``x`` with complex ``params``; caches nothing."""
-        ...
-
-
-@runtime_checkable
-class ComplexLossLayer(Protocol):
-    """A loss layer whose loss is a complex-analytic function of complex scores.
-
-    Optional, like :class:`ComplexLayer`: used by :class:`~tinynn.ComplexStep`.
-
-    Book section
-    ------------
-    4.4.2 (the gradient of a network, here by the complex step)
-    """
-
-    def loss_complex(self, x: ComplexArray, t: NDArray[Any]) -> complex:
-        """The loss of complex scores ``x`` against checked targets ``t``; caches nothing."""
-        ...
-
-
-@runtime_checkable
-class BindsComplexLoss(Protocol):
-    """A model whose loss can be evaluated at complex parameters.
-
-    Optional: :class:`~tinynn.ComplexStep` needs it. :class:`~tinynn.Sequential`
-    has it, and raises ``TypeError`` from ``bind_complex_loss`` when one of
-    its layers is not a :class:`ComplexLayer` (or its loss layer not a
-    :class:`ComplexLossLayer`).
-
-    Book section
-    ------------
-    4.4.2 (the gradient of a network, here by the complex step)
-    """
-
-    def bind_complex_loss(
-        self, x: ArrayLike, t: ArrayLike
-    ) -> Callable[[Mapping[str, ComplexArray]], complex]:
-        """Check ``x`` and ``t`` once; return ``params -> loss`` for complex ``params``.
-
-        The function takes complex arrays keyed and shaped as ``self.params``
-        and leaves the model's own parameters unchanged.
-        """
         ...

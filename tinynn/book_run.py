@@ -36,7 +36,6 @@ from .callbacks.progress import duration
 from .estimators import Backprop, NumericalDiff
 from .models import TwoLayerNet
 from .optimizers import SGD
-from .perturbation import unsupported_layer
 from .trainer import Trainer
 
 __all__ = ["BookRun", "RunOptions", "SavedRun", "add_run_options", "read_run"]
@@ -345,7 +344,7 @@ class BookRun:
         net, batch = self.net, min(self.options.batch_size, len(self.x_train))
         x, t = self.x_train[:batch], self.t_train[:batch]
         entries = sum(p.size for p in net.params.values())
-        if unsupported_layer(net) is None and estimator.method != "loop":
+        if estimator.method != "loop" and estimator.fallback_reason(net) is None:
             estimator.gradient(net, x, t)  # warm-up
             start = time.perf_counter()
             estimator.gradient(net, x, t)

@@ -318,3 +318,18 @@ def _softmax(a: FloatArray) -> FloatArray:
         e1 = np.exp(shifted)
         y1: FloatArray = e1 / np.sum(e1)
         return y1
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    """``1 / (1 + exp(-x))`` without input checks, for the layers and their rules.
+
+    In one buffer: the operations of :func:`sigmoid`, so the same bits, with one array
+    instead of four. ``exp`` overflows to ``inf`` for ``x < -709``, which gives 0, as it
+    should; NumPy's warning for it is silenced.
+    """
+    out: FloatArray = np.negative(x)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    np.divide(1, out, out=out)
+    return out

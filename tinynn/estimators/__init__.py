@@ -1,7 +1,10 @@
 """Gradient estimators: numerical, analytic (backpropagation), complex step and SPSA.
 
 Each is a small class behind the :class:`~tinynn.base.GradientEstimator`
-protocol, one module each, re-exported here and from :mod:`tinynn`.
+protocol, re-exported here and from :mod:`tinynn`: one module each, or a package for
+an estimator that keeps per-layer rules (``numerical``, ``complex_step``). Such an
+estimator owns its rules, in tables keyed by the layer's exact class; the layers know
+nothing of them.
 
 Book section
 ------------
@@ -13,6 +16,7 @@ from .check import GradientDifference as GradientDifference
 from .check import gradient_check as gradient_check
 from .complex_step import ComplexStep as ComplexStep
 from .numerical import NumericalDiff as NumericalDiff
+from .numerical import PerformanceWarning as PerformanceWarning
 from .spsa import SPSA as SPSA
 
 __all__ = [
@@ -21,5 +25,6 @@ __all__ = [
     "ComplexStep",
     "GradientDifference",
     "NumericalDiff",
+    "PerformanceWarning",
     "gradient_check",
 ]

@@ -7,10 +7,12 @@ Book section
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._validation import describe_value
 from ..base import GradientEstimator, Model
 from ..typing import ArrayLike
 from .backprop import Backprop
@@ -62,6 +64,9 @@ def gradient_check(
 
     Raises
     ------
+    TypeError
+        If ``model.params`` or an estimator's result is not a dict of arrays by name
+        (a list of arrays, say).
     ValueError
         If the two estimators return different keys or shapes, or non-finite values.
 
@@ -88,8 +93,13 @@ def gradient_check(
     >>> sorted(diff)
     ['W1', 'W2', 'b1', 'b2']
     """
-    a = (Backprop() if estimate is None else estimate).gradient(model, x, t)
-    b = (NumericalDiff() if reference is None else reference).gradient(model, x, t)
+    if not isinstance(model.params, Mapping):
+        raise TypeError(
+            "model.params must be a dict of parameter arrays by name (as the book's "
+            f"params['W1']), got {describe_value(model.params)}"
+        )
+    a = _gradient("estimate", Backprop() if estimate is None else estimate, model, x, t)
+    b = _gradient("reference", NumericalDiff() if reference is None else reference, model, x, t)
     if set(a) != set(b) or set(a) != set(model.params):
         raise ValueError(
             f"estimators returned different parameter names: {sorted(a)} vs {sorted(b)} "
@@ -108,3 +118,17 @@ def gradient_check(
             float(diff.max(initial=0.0)), float(rel.max(initial=0.0)), float(np.mean(diff))
         )
     return out
+
+
+def _gradient(
+    role: str, estimator: GradientEstimator, model: Model, x: ArrayLike, t: ArrayLike
+) -> Mapping[str, Any]:
+    """``estimator.gradient(model, x, t)``, or a ``TypeError`` if it is not a dict by name."""
+    grads: object = estimator.gradient(model, x, t)
+    if not isinstance(grads, Mapping):
+        raise TypeError(
+            f"the {role} {type(estimator).__name__}().gradient(model, x, t) returned "
+            f"{describe_value(grads)}; a gradient estimator must return a dict of arrays "
+            f"keyed as model.params ({', '.join(map(repr, model.params))})"
+        )
+    return grads

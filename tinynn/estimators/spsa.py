@@ -15,6 +15,7 @@ from .._finite import check_params_finite
 from .._validation import as_generator, check_positive, check_positive_int
 from ..base import Model
 from ..typing import ArrayLike, Params
+from ._model import loss_value
 
 __all__ = ["SPSA"]
 
@@ -117,10 +118,10 @@ class SPSA:
             try:
                 for name, p in params.items():
                     p += self.c * delta[name]
-                plus = model.loss(x, t)
+                plus = loss_value(model, model.loss(x, t))
                 for name, p in params.items():
                     np.subtract(saved[name], self.c * delta[name], out=p)
-                minus = model.loss(x, t)
+                minus = loss_value(model, model.loss(x, t))
             finally:
                 for name, p in params.items():
                     p[...] = saved[name]

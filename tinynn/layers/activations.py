@@ -7,13 +7,11 @@ Book section
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 from numpy.typing import NDArray
 
-from ..perturbation import Change, ColumnChange, DenseChange
-from ..typing import ComplexArray, FloatArray, Params
+from ..functions import _sigmoid
+from ..typing import FloatArray, Params
 
 __all__ = ["Relu", "Sigmoid"]
 
@@ -65,16 +63,13 @@ class Sigmoid(_Activation):
     array([0.25])
     """
 
-    #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``propagate``.
-    sparse_changes = True
-
     def __init__(self) -> None:
         super().__init__()
         self._out: FloatArray | None = None
 
     def forward(self, x: FloatArray) -> FloatArray:
         """``1 / (1 + exp(-x))``."""
-        out = self._f(x)
+        out = _sigmoid(x)  # in one buffer: the operations of 1 / (1 + np.exp(-x))
         self._out = out
         return out
 
@@ -86,35 +81,6 @@ class Sigmoid(_Activation):
         grad *= self._out
         grad *= dout
         return grad
-
-    def forward_complex(self, x: ComplexArray, params: Mapping[str, ComplexArray]) -> ComplexArray:
-        """The sigmoid of complex ``x``, for :class:`~tinynn.ComplexStep`.
-
-        ``1 / (1 + exp(-x))`` is analytic. Written as ``exp(x) / (1 + exp(x))``
-        where the real part of ``x`` is negative, so that ``exp`` never
-        overflows (a complex infinity would turn into NaN); the choice between
-        the two equal forms looks at the real part only. Caches nothing.
-        """
-        negative = x.real < 0
-        e = np.exp(np.where(negative, x, -x))
-        out: ComplexArray = np.where(negative, e / (1 + e), 1 / (1 + e))
-        return out
-
-    @staticmethod
-    def _f(x: FloatArray) -> FloatArray:
-        """``1 / (1 + exp(-x))`` in one buffer (the same operations, the same bits)."""
-        out: FloatArray = np.negative(x)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
-        out += 1
-        np.divide(1, out, out=out)
-        return out
-
-    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
-        """Apply the sigmoid to what changed: a changed column stays one column."""
-        if isinstance(change, ColumnChange):
-            return change.like(out, self._f(change.values))
-        return DenseChange(self._f(change.dense().values))
 
 
 class Relu(_Activation):
@@ -133,9 +99,6 @@ class Relu(_Activation):
     array([0., 5.])
     """
 
-    #: Takes sparse changes (:class:`~tinynn.perturbation.Samples`) in ``propagate``.
-    sparse_changes = True
-
     def __init__(self) -> None:
         super().__init__()
         self._mask: NDArray[np.bool_] | None = None
@@ -150,11 +113,3 @@ class Relu(_Activation):
         if self._mask is None:
             raise RuntimeError("Relu.backward called before forward")
         return np.where(self._mask, 0.0, dout)
-
-    def propagate(self, change: Change, x: FloatArray, out: FloatArray) -> Change:
-        """Apply ``max(0, x)`` to what changed: a changed column stays one column."""
-        if isinstance(change, ColumnChange):
-            v = change.values
-            return change.like(out, np.where(v <= 0, 0.0, v))
-        v = change.dense().values
-        return DenseChange(np.where(v <= 0, 0.0, v))

@@ -8,24 +8,18 @@ Book section
 from __future__ import annotations
 
 import copy
-import math
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .._finite import all_finite, check_params_finite, explain_nonfinite, finite_here
-from .._validation import (
-    as_float_input,
-    check_finite,
-)
-from ..base import ComplexLayer, ComplexLossLayer, Layer, LossLayer
-from ..estimators import NumericalDiff
+from ..base import Layer, LossLayer
 from ..layers import SoftmaxWithLoss
-from ..losses import as_targets
 from ..parameters import Parameters
-from ..typing import ArrayLike, ComplexArray, FloatArray, Params
+from ..typing import ArrayLike, FloatArray, Params
+from .checks import Checked, Trusted, check_layers
 
 __all__ = ["Sequential"]
 
@@ -50,8 +44,10 @@ class Sequential:
 
     Inputs may be one sample (1-D) or a batch (2-D, or N-D images that a
     first :class:`~tinynn.Affine` flattens). Every public method checks its
-    inputs first: non-finite values, a feature count that does not fit the
-    first layer, labels of the wrong shape or out of range.
+    inputs first (:mod:`tinynn.models.checks`): non-finite values, a feature
+    count that does not fit the first layer, labels of the wrong shape or out
+    of range. Every forward pass, the estimators' too, goes through
+    :meth:`activations`.
 
     Book section
     ------------
@@ -69,22 +65,8 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer], loss: LossLayer | None = None) -> None:
-        if not isinstance(layers, (list, tuple)):
-            raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
-        if len(layers) == 0:
-            raise ValueError("Sequential needs at least one layer")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] is a {type(layer).__name__}, which lacks the Layer methods "
-                    "(params, grads, forward, backward)"
-                )
         loss_layer = SoftmaxWithLoss() if loss is None else loss
-        if not isinstance(loss_layer, LossLayer):
-            raise TypeError(
-                f"loss is a {type(loss_layer).__name__}, which lacks the LossLayer methods "
-                "(activation, forward, backward)"
-            )
+        check_layers(layers, loss_layer)
         self.layers: list[Layer] = list(layers)
         self.loss_layer: LossLayer = loss_layer
         self._slots: list[tuple[str, Layer, str]] = []
@@ -100,14 +82,9 @@ class Sequential:
         self._params = Parameters({name: layer.params[key] for name, layer, key in self._slots})
         first = self.layers[0].params.get("W")
         self.input_size: int | None = int(first.shape[0]) if first is not None else None
-        # a first layer that can fill its grads without dL/dx saves its largest product
-        self._first_backward = getattr(self.layers[0], "param_backward", None)
-        self._trusted = False  # see for_checked_data
-        # layers whose output shows a NaN or infinity of their input or parameters
-        self._revealing = [bool(getattr(layer, "reveals_nonfinite", False)) for layer in layers]
-        self._unrevealed = [
-            name for name, layer, _ in self._slots if not getattr(layer, "reveals_nonfinite", False)
-        ]
+        # a first layer whose backward can skip dL/dx (its largest product, never needed)
+        self._skip_input_grad = _takes_input_grad(self.layers[0])
+        self._checks: Checked = Checked(self.layers, self._slots)  # see for_checked_data
 
     @staticmethod
     def _param_name(key: str, index: int) -> str:
@@ -123,33 +100,140 @@ class Sequential:
         """``(name, layer, key)`` for every parameter: ``params[name] is layer.params[key]``."""
         return list(self._slots)
 
-    def check_batch(self, x: ArrayLike, t: ArrayLike) -> tuple[FloatArray, NDArray[Any]]:
-        """Check a mini-batch as :meth:`loss` does; return it as the layers take it.
+    # -- the forward pass: every one goes through here -----------------------------------
+    def activations(self, x: FloatArray) -> list[FloatArray]:
+        """``x`` and each layer's output in turn, for a batch as the layers take it.
+
+        The one place where the layers run forward: :meth:`predict`, :meth:`loss`,
+        :meth:`accuracy`, :meth:`gradient` and the estimators (the structured numerical
+        gradient reads every activation) all come here. No input checks: the public
+        methods check first.
+
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.predict``: ``a1 = np.dot(x, W1) + b1``, ``z1 = sigmoid(a1)``, ...)
+        """
+        acts = [x]
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is explained
+            for layer in self.layers:
+                acts.append(layer.forward(acts[-1]))
+        return acts
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        """The last layer's output (the scores) for a batch: ``activations(x)[-1]``."""
+        return self.activations(x)[-1]
+
+    # -- the model --------------------------------------------------------------------
+    def predict(self, x: ArrayLike) -> FloatArray:
+        """The output (softmax probabilities by default) for one sample or a batch.
+
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.predict``)
+        """
+        xb, single = self._checks.batch(self, x)
+        y = self.loss_layer.activation(self.forward(xb))
+        y = self._checks.output(self, y, xb, "predict's output")
+        return y[0] if single else y
+
+    def loss(self, x: ArrayLike, t: ArrayLike) -> float:
+        """The loss on ``x`` against ``t`` (class indices or one-hot rows).
+
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.loss``)
+        """
+        xb, single = self._checks.batch(self, x)
+        scores = self.forward(xb)
+        value = self.loss_layer.forward(scores, self._checks.targets(t, scores, single))
+        return self._checks.loss(self, value, xb)
+
+    def accuracy(self, x: ArrayLike, t: ArrayLike) -> float:
+        """The fraction of samples whose largest output is the labelled class.
+
+        Book section
+        ------------
+        4.5.3 (``TwoLayerNet.accuracy``)
+        """
+        xb, single = self._checks.batch(self, x)
+        scores = self._checks.output(self, self.forward(xb), xb, "the last layer's output")
+        targets = self._checks.targets(t, scores, single)
+        labels = np.argmax(targets, axis=1) if targets.ndim == 2 else targets
+        return float(np.sum(np.argmax(scores, axis=1) == labels) / float(xb.shape[0]))
+
+    def gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
+        """The gradient of ``loss(x, t)`` by backpropagation through the layers.
+
+        The loss layer's ``forward_for_gradient`` (if it has one) stands in for its
+        ``forward`` when the scores are finite, since the gradient does not need the loss
+        value; a first layer whose ``backward`` takes ``input_grad=False``
+        (:class:`~tinynn.Affine`) skips the gradient of ``x``, its largest product.
 
         Returns
         -------
-        x : ndarray of float64, shape (N, ...)
-        t : ndarray
-            Class indices ``(N,)`` or one-hot / soft rows ``(N, C)``, checked.
+        dict of str to ndarray
+            Keyed and shaped as ``params``.
 
-        Raises
-        ------
-        ValueError, TypeError
-            As :meth:`loss`; also ``ValueError`` naming a parameter that holds NaN or
-            infinity (a numerical gradient would spread it silently).
+        Book section
+        ------------
+        4.5.1 (``TwoLayerNet.gradient``, the fast analytic version), 5.7.2
+        """
+        checks = self._checks
+        xb, targets, scores, finite = checks.gradient_inputs(self, x, t)
+        prepare = getattr(self.loss_layer, "forward_for_gradient", None)
+        if prepare is not None and finite:
+            prepare(scores, targets)  # softmax for backward; the loss value is not needed
+        else:  # the loss, and its non-finite value explained
+            checks.loss(self, self.loss_layer.forward(scores, targets), xb)
+        with np.errstate(invalid="ignore", over="ignore"):  # diagnosed just below
+            dout = self.loss_layer.backward(1.0)
+            for layer in reversed(self.layers[1:]):
+                dout = layer.backward(dout)
+            if self._skip_input_grad:
+                self.layers[0].backward(dout, input_grad=False)  # type: ignore[call-arg]
+            else:
+                self.layers[0].backward(dout)
+            grads = {name: layer.grads[key] for name, layer, key in self._slots}
+            checks.gradients(grads)
+        return grads
+
+    # -- checked inputs, for the estimators and the Trainer -----------------------------
+    def bind_loss(self, x: ArrayLike, t: ArrayLike) -> Callable[[], float]:
+        """Check ``x`` and ``t`` once; return a function computing ``loss(x, t)`` from the
+        current parameters.
+
+        :class:`~tinynn.NumericalDiff`'s loop evaluates the loss twice per weight on
+        one mini-batch; binding it skips thousands of repeated input checks.
+        The numbers are those of :meth:`loss`.
+
+        Book section
+        ------------
+        4.5.1 (``loss_W = lambda W: self.loss(x, t)``)
+        """
+        xb, targets = self._checks.loss_inputs(self, x, t)  # NaN weights fail here
+
+        def loss() -> float:
+            return self._checks.loss(self, self.loss_layer.forward(self.forward(xb), targets), xb)
+
+        return loss
+
+    def check_batch(
+        self, x: ArrayLike, t: ArrayLike, *, purpose: str = "the gradient"
+    ) -> tuple[FloatArray, NDArray[Any]]:
+        """Check a mini-batch as :meth:`loss` does, and every parameter; return the batch
+        as the layers take it (``x`` as float64 ``(N, ...)``; ``t`` as class indices or rows).
+
+        For an estimator that evaluates the loss its own way (the structured
+        :class:`~tinynn.NumericalDiff`, :class:`~tinynn.ComplexStep`): a parameter holding
+        NaN or infinity is a ``ValueError`` naming it and ``purpose``, since such an
+        estimate would spread it silently.
 
         Book section
         ------------
         4.5.1 (the inputs of ``TwoLayerNet.loss``)
         """
-        xb, single = self._batch(x)
-        check_params_finite("the numerical gradient", self._params)  # one pass, per gradient
-        scores = self._forward(xb)
-        targets = self._targets(t, scores, single)
-        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # overflow fails here
-        return xb, targets
+        return self._checks.loss_inputs(self, x, t, purpose=purpose)
 
-    # -- input checks ---------------------------------------------------------------
     def for_checked_data(
         self, x: ArrayLike, t: ArrayLike
     ) -> tuple[Sequential, FloatArray, NDArray[Any]]:
@@ -157,11 +241,6 @@ class Sequential:
 
         The :class:`~tinynn.Trainer` calls this once per ``fit``, so that the
         mini-batches of the training loop are not checked again and again.
-
-        Parameters
-        ----------
-        x, t : array_like
-            The data set, checked as :meth:`loss` checks a batch.
 
         Returns
         -------
@@ -183,262 +262,19 @@ class Sequential:
         ------------
         4.5.2 (the mini-batches of the training loop)
         """
-        xb, single = self._batch(x)
-        if single:
-            raise ValueError(f"x must be a data set of shape (N, ...), got shape {xb.shape[1:]}")
-        n_classes = int(self._forward(xb[:1]).shape[1])
-        targets = as_targets(t, xb.shape[0], n_classes)
-        view = copy.copy(self)  # shares layers and parameters; only the flag differs
-        view._trusted = True
+        xb, targets = self._checks.data_set(self, x, t)
+        view = copy.copy(self)  # shares layers and parameters; only the checks differ
+        view._checks = Trusted()
         return view, xb, targets
-
-    def _batch(self, x: ArrayLike, *, finite: bool = True) -> tuple[FloatArray, bool]:
-        """``x`` as a float64 batch, and whether it was a single 1-D sample.
-
-        ``finite=False``: the caller checks NaN and infinity itself (see :meth:`gradient`).
-        """
-        if self._trusted:  # a batch of data that for_checked_data checked
-            return x, False  # type: ignore[return-value]
-        xa = as_float_input(x, "x", finite=finite)
-        single = xa.ndim == 1
-        if xa.ndim == 0 or xa.shape[0] == 0:
-            raise ValueError(f"x must be one sample or a non-empty batch, got shape {xa.shape}")
-        xb = np.asarray(xa.reshape(1, -1) if single else xa, dtype=np.float64)
-        if self.input_size is not None:
-            features = math.prod(xb.shape[1:])
-            if features != self.input_size:
-                raise ValueError(
-                    f"x has shape {xa.shape}: {features} features per sample, but the first "
-                    f"layer expects {self.input_size}"
-                )
-        return xb, single
-
-    def _targets(self, t: ArrayLike, scores: FloatArray, single: bool) -> NDArray[Any]:
-        if self._trusted:
-            return t  # type: ignore[return-value]
-        return as_targets(t, scores.shape[0], scores.shape[1], single=single)
-
-    def _finite(self, y: FloatArray, x: FloatArray, what: str) -> FloatArray:
-        """``y`` if finite (one cheap reduction), else a ``ValueError`` naming the cause."""
-        if not all_finite(y):
-            explain_nonfinite(what, self._params, self.layers, self.loss_layer, x)
-        return y
-
-    def _finite_loss(self, value: float, x: FloatArray) -> float:
-        if not math.isfinite(value):
-            explain_nonfinite(f"the loss ({value})", self._params, self.layers, self.loss_layer, x)
-        return value
-
-    # -- the model --------------------------------------------------------------------
-    def _forward(self, x: FloatArray) -> FloatArray:
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is explained
-            for layer in self.layers:
-                x = layer.forward(x)
-        return x
-
-    def predict(self, x: ArrayLike) -> FloatArray:
-        """The output (softmax probabilities by default) for one sample or a batch.
-
-        Book section
-        ------------
-        4.5.1 (``TwoLayerNet.predict``)
-        """
-        xb, single = self._batch(x)
-        y = self._finite(self.loss_layer.activation(self._forward(xb)), xb, "predict's output")
-        return y[0] if single else y
-
-    def loss(self, x: ArrayLike, t: ArrayLike) -> float:
-        """The loss on ``x`` against ``t`` (class indices or one-hot rows).
-
-        Book section
-        ------------
-        4.5.1 (``TwoLayerNet.loss``)
-        """
-        xb, single = self._batch(x)
-        scores = self._forward(xb)
-        value = self.loss_layer.forward(scores, self._targets(t, scores, single))
-        return self._finite_loss(value, xb)
-
-    def bind_loss(self, x: ArrayLike, t: ArrayLike) -> Callable[[], float]:
-        """Check ``x`` and ``t`` once; return a function computing ``loss(x, t)`` from the
-        current parameters.
-
-        :class:`~tinynn.NumericalDiff` evaluates the loss twice per weight on
-        one mini-batch; binding it skips thousands of repeated input checks.
-        The numbers are those of :meth:`loss`.
-
-        Book section
-        ------------
-        4.5.1 (``loss_W = lambda W: self.loss(x, t)``)
-        """
-        xb, single = self._batch(x)
-        scores = self._forward(xb)
-        targets = self._targets(t, scores, single)
-        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # NaN weights fail here
-
-        def loss() -> float:
-            return self._finite_loss(self.loss_layer.forward(self._forward(xb), targets), xb)
-
-        return loss
-
-    def bind_complex_loss(
-        self, x: ArrayLike, t: ArrayLike
-    ) -> Callable[[Mapping[str, ComplexArray]], complex]:
-        """Check ``x`` and ``t`` once; return ``params -> loss`` at complex parameters.
-
-        For :class:`~tinynn.ComplexStep`. The returned function takes complex
-        arrays keyed and shaped as :attr:`params` and passes each layer its
-        own (``forward_complex(x, {'W': ..., 'b': ...})``). Calling it never
-        touches the model's real parameters or the layers' caches (binding
-        runs one real forward pass, as :meth:`bind_loss` does, to check ``t``).
-
-        Raises
-        ------
-        TypeError
-            Before anything is computed, if a layer is not a
-            :class:`~tinynn.ComplexLayer` or the loss layer not a
-            :class:`~tinynn.ComplexLossLayer` (such as :class:`~tinynn.Relu`,
-            whose kink at 0 is not complex-analytic).
-
-        Book section
-        ------------
-        4.4.2 (the gradient of a network, here by the complex step)
-        """
-        complex_layers: list[ComplexLayer] = []
-        for i, layer in enumerate(self.layers):
-            if not isinstance(layer, ComplexLayer):
-                raise TypeError(
-                    f"layers[{i}] ({type(layer).__name__}) does not declare complex input (it has "
-                    "no forward_complex; see tinynn.ComplexLayer). The complex step needs every "
-                    "layer to be complex-analytic, and max, abs, comparisons or a kink such as "
-                    "Relu's are not: use Backprop or NumericalDiff for this model"
-                )
-            complex_layers.append(layer)
-        loss_layer = self.loss_layer
-        if not isinstance(loss_layer, ComplexLossLayer):
-            raise TypeError(
-                f"the loss layer ({type(loss_layer).__name__}) does not declare complex input "
-                "(it has no loss_complex; see tinynn.ComplexLossLayer): use Backprop or "
-                "NumericalDiff"
-            )
-        xb, single = self._batch(x)
-        check_params_finite("the complex-step gradient", self._params)  # one pass
-        scores = self._forward(xb)
-        targets = self._targets(t, scores, single)
-        self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # overflow fails here
-        xc = xb.astype(np.complex128)
-        keys = [
-            {key: name for name, owner, key in self._slots if owner is layer}
-            for layer in self.layers
-        ]
-
-        def loss(params: Mapping[str, ComplexArray]) -> complex:
-            h = xc
-            for layer, names in zip(complex_layers, keys, strict=True):
-                h = layer.forward_complex(h, {key: params[name] for key, name in names.items()})
-            return loss_layer.loss_complex(h, targets)
-
-        return loss
-
-    def accuracy(self, x: ArrayLike, t: ArrayLike) -> float:
-        """The fraction of samples whose largest output is the labelled class.
-
-        Book section
-        ------------
-        4.5.3 (``TwoLayerNet.accuracy``)
-        """
-        xb, single = self._batch(x)
-        scores = self._finite(self._forward(xb), xb, "the last layer's output")
-        targets = self._targets(t, scores, single)
-        labels = np.argmax(targets, axis=1) if targets.ndim == 2 else targets
-        return float(np.sum(np.argmax(scores, axis=1) == labels) / float(xb.shape[0]))
-
-    def gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
-        """The gradient of ``loss(x, t)`` by backpropagation through the layers.
-
-        Returns
-        -------
-        dict of str to ndarray
-            Keyed and shaped as ``params``.
-
-        Book section
-        ------------
-        4.5.1 (``TwoLayerNet.gradient``, the fast analytic version), 5.7.2
-        """
-        if self._trusted:
-            xb, targets = x, t
-            scores = self._forward(xb)  # type: ignore[arg-type]
-            finite = all_finite(scores)
-        else:
-            xb, targets, scores, finite = self._checked_forward(x, t)
-        prepare = getattr(self.loss_layer, "forward_for_gradient", None)
-        if prepare is not None and finite:
-            prepare(scores, targets)  # softmax for backward; the loss value is not needed
-        else:  # the loss, and its non-finite value explained
-            self._finite_loss(self.loss_layer.forward(scores, targets), xb)  # type: ignore[arg-type]
-        with np.errstate(invalid="ignore", over="ignore"):  # diagnosed just below
-            dout = self.loss_layer.backward(1.0)
-            for layer in reversed(self.layers[1:]):
-                dout = layer.backward(dout)
-            if self._first_backward is not None:
-                self._first_backward(dout)  # dL/dx of the input is never needed
-            else:
-                self.layers[0].backward(dout)
-            grads = {name: layer.grads[key] for name, layer, key in self._slots}
-            if not self._trusted:  # (the Trainer's optimizer checks every gradient anyway)
-                for name, g in grads.items():
-                    if not finite_here(g):
-                        raise ValueError(
-                            f"the gradient of {name} holds NaN or infinity although every "
-                            "parameter is finite: a layer overflowed in backward"
-                        )
-        return grads
-
-    def _checked_forward(
-        self, x: ArrayLike, t: ArrayLike
-    ) -> tuple[FloatArray, NDArray[Any], FloatArray, bool]:
-        """``x`` and ``t`` checked, the scores, and whether they are finite; every input and
-        weight checked for NaN and infinity, cheaply.
-
-        An infinite weight can leave the loss finite (behind a saturated sigmoid) but
-        not its gradient, so :meth:`gradient` must not trust a finite loss. Checking
-        ``x`` and every weight costs a pass over each; instead, a layer that declares
-        ``reveals_nonfinite`` (:class:`~tinynn.Affine`: a NaN or infinity in its input
-        or parameters reaches its output) has its much smaller output checked, and
-        only when that is not finite are ``x`` and the parameters searched, with the
-        messages of the full checks. Parameters of other layers, and ``x`` when the
-        first layer does not declare it, are checked in full as before.
-        """
-        xb, single = self._batch(x, finite=not self._revealing[0])
-        if self._unrevealed:
-            check_params_finite("the gradient", {n: self._params[n] for n in self._unrevealed})
-        scores = xb
-        suspect = False
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is explained
-            for layer, reveals in zip(self.layers, self._revealing, strict=True):
-                scores = layer.forward(scores)
-                if reveals and not suspect:
-                    suspect = not finite_here(scores)
-            finite = not suspect and (self._revealing[-1] or finite_here(scores))
-        if suspect:  # the full checks, in the usual order; if they pass, an overflow
-            check_params_finite("the gradient", self._params)
-            check_finite(xb, "x")
-        return xb, self._targets(t, scores, single), scores, finite
-
-    def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> Params:
-        """The gradient of ``loss(x, t)`` by central differences over every parameter.
-
-        The book's algorithm, ``NumericalDiff(method="loop").gradient(self, x, t)``:
-        slow (two forward passes per parameter entry) but obviously right, and equal
-        bit for bit to the book's ``TwoLayerNet.numerical_gradient``. ``NumericalDiff()``
-        computes the same differences hundreds of times faster (to within 1e-11).
-
-        Book section
-        ------------
-        4.4.2, 4.5.1 (``TwoLayerNet.numerical_gradient``)
-        """
-        return NumericalDiff(method="loop").gradient(self, x, t)
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"{type(self).__name__}([{inner}], loss={self.loss_layer!r})"
+
+
+def _takes_input_grad(layer: Layer) -> bool:
+    """Whether ``layer.backward`` takes ``input_grad=False`` (to skip dL/dx, as Affine's does)."""
+    try:
+        return "input_grad" in inspect.signature(layer.backward).parameters
+    except (TypeError, ValueError):  # no signature to read: call it plainly
+        return False

@@ -85,6 +85,6 @@ class SimpleNet(Sequential):
 
     def predict(self, x: ArrayLike) -> FloatArray:
         """The scores ``x @ W`` (the book's ``simpleNet.predict`` applies no softmax)."""
-        xb, single = self._batch(x)
-        z = self._finite(self._forward(xb), xb, "predict's output")
+        xb, single = self._checks.batch(self, x)
+        z = self._checks.output(self, self.forward(xb), xb, "predict's output")
         return z[0] if single else z

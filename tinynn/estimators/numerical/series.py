@@ -1,7 +1,7 @@
 """Softmax cross-entropy of many slightly perturbed score arrays, for structured differences.
 
-:class:`~tinynn.SoftmaxWithLoss` uses this to evaluate, for every perturbation
-``p`` of a :class:`~tinynn.perturbation.RankOneChange`, the loss of the scores
+The structured rule of :class:`~tinynn.SoftmaxWithLoss` uses this to evaluate, for every
+perturbation ``p`` of a :class:`~tinynn.estimators.numerical.RankOneChange`, the loss of the scores
 ``a + d[p, n] * w`` without forming them: sample ``n``'s loss is a function of
 the one number ``d[p, n]``,
 
@@ -39,8 +39,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from .perturbation import Samples
-from .typing import FloatArray, IntArray
+from ...typing import FloatArray, IntArray
+from .changes import Samples
 
 __all__ = ["loss_changes", "series_order"]
 

@@ -9,9 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tinynn.estimators.numerical import Samples
+from tinynn.estimators.numerical.series import (
+    MAX_ORDER,
+    TOLERANCE,
+    _direct,
+    loss_changes,
+    series_order,
+)
 from tinynn.functions import _softmax
-from tinynn.perturbation import Samples
-from tinynn.perturbed_cross_entropy import MAX_ORDER, TOLERANCE, _direct, loss_changes, series_order
 
 
 def exact_changes(scores: np.ndarray, labels: np.ndarray, d: np.ndarray, w: np.ndarray,

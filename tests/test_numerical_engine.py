@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from tinynn import (
     Affine,
     NumericalDiff,
+    PerformanceWarning,
     Relu,
     Sequential,
     Sigmoid,
@@ -20,14 +22,14 @@ from tinynn import (
     SoftmaxWithLoss,
     TwoLayerNet,
 )
-from tinynn.perturbation import (
+from tinynn.estimators.numerical import (
+    Change,
     ColumnChange,
     DenseChange,
     RankOneChange,
     Samples,
-    structured_gradient,
-    unsupported_layer,
 )
+from tinynn.estimators.numerical.engine import structured_gradient
 from tinynn.typing import FloatArray, Params
 
 LOOP = NumericalDiff(method="loop")
@@ -186,7 +188,7 @@ def test_simple_net_single_sample_and_image_input() -> None:
 
 
 class Square:
-    """A user's layer that declares nothing: it still works, through the loop."""
+    """A user's layer without a rule: it still works, through the loop."""
 
     def __init__(self) -> None:
         self._x: FloatArray | None = None
@@ -209,25 +211,33 @@ class Square:
 
 
 class DenseSquare(Square):
-    """The same layer, declaring the simplest propagation: on full arrays."""
+    """The same layer, with the simplest rule: on full arrays."""
 
-    def propagate(self, change: Any, x: FloatArray, out: FloatArray) -> DenseChange:
+
+@NumericalDiff.rule_for(DenseSquare)
+class DenseSquareRule:
+    def __init__(self, layer: DenseSquare, x: FloatArray, out: FloatArray) -> None:
+        pass
+
+    def propagate(self, change: Change) -> DenseChange:
         v = change.dense().values
         return DenseChange(v * v)
 
 
-def test_user_layer_without_declaration_falls_back_to_the_loop() -> None:
+def test_user_layer_without_a_rule_falls_back_to_the_loop() -> None:
     rng = np.random.default_rng(7)
     net = Sequential([Affine.random(3, 4, rng=rng, weight_init_std=1.0), Square(),
                       Affine.random(4, 2, rng=rng)])  # fmt: skip
     x, t = rng.random((5, 3)), np.array([0, 1, 1, 0, 1])
-    assert unsupported_layer(net) == "layer 1 (Square) does not declare propagate()"
-    auto = NumericalDiff().gradient(net, x, t)
+    assert NumericalDiff().fallback_reason(net) == "layer 1 (Square) has no rule"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerformanceWarning)  # (tested in test_rule_registration)
+        auto = NumericalDiff().gradient(net, x, t)
     assert max_diff(auto, LOOP.gradient(net, x, t)) == 0.0  # it *is* the loop
-    with pytest.raises(TypeError, match=r"layer 1 \(Square\) does not declare propagate"):
+    with pytest.raises(TypeError, match=r"layer 1 \(Square\) has no rule"):
         FAST.gradient(net, x, t)
     net.layers[1] = DenseSquare()
-    assert unsupported_layer(net) is None
+    assert NumericalDiff().fallback_reason(net) is None
     assert max_diff(FAST.gradient(net, x, t), LOOP.gradient(net, x, t)) <= 1e-9
 
 
@@ -248,10 +258,11 @@ def test_a_model_that_is_not_a_stack_uses_the_loop() -> None:
 
     model = Wrapped()
     x, t = np.ones((2, 4)), np.array([0, 1])
-    assert "not a stack of layers" in str(unsupported_layer(model))
-    np.testing.assert_array_equal(
-        NumericalDiff().gradient(model, x, t)["W1"], LOOP.gradient(model.net, x, t)["W1"]
-    )
+    assert "not a stack of layers" in str(NumericalDiff().fallback_reason(model))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)  # no rule would help: no warning
+        auto = NumericalDiff().gradient(model, x, t)
+    np.testing.assert_array_equal(auto["W1"], LOOP.gradient(model.net, x, t)["W1"])
 
 
 def test_bad_settings_are_rejected() -> None:
@@ -335,8 +346,8 @@ def test_sparse_changes_expand_like_full_ones() -> None:
     np.testing.assert_array_equal(spread, [[0, 0.5, 0, -1.0], [0] * 4, [2.0, 0, 0, 0], [0] * 4])
 
 
-def test_a_layer_without_sparse_changes_gets_full_ones() -> None:
-    """A user's layer that knows nothing of Samples still sees (P, N) values."""
+def test_a_rule_without_sparse_changes_gets_full_ones() -> None:
+    """A user's rule that knows nothing of Samples still sees (P, N) values."""
 
     class Cube:
         def __init__(self) -> None:
@@ -353,11 +364,16 @@ def test_a_layer_without_sparse_changes_gets_full_ones() -> None:
             out: FloatArray = 3 * self.x**2 * dout
             return out
 
-        def propagate(self, change: Any, x: FloatArray, out: FloatArray) -> Any:
+    @NumericalDiff.rule_for(Cube)
+    class CubeRule:
+        def __init__(self, layer: Cube, x: FloatArray, out: FloatArray) -> None:
+            self.layer, self.out = layer, out
+
+        def propagate(self, change: Any) -> Any:
             assert getattr(change, "samples", None) is None
-            self.shapes.append(change.values.shape)
+            self.layer.shapes.append(change.values.shape)
             if isinstance(change, ColumnChange):
-                return ColumnChange(out, change.column, change.values**3)
+                return ColumnChange(self.out, change.column, change.values**3)
             return DenseChange(change.dense().values ** 3)
 
     rng = np.random.default_rng(6)
@@ -381,3 +397,28 @@ def test_progress_within_one_gradient(method: Any) -> None:
     assert len(seen) >= 2 and seen[-1] == (total, total)  # during the gradient, and at its end
     assert all(n == total for _, n in seen) and [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert max_diff(grads, LOOP.gradient(net, x, t)) <= 1e-9
+
+
+class _NoReturn:
+    """A user's model whose loss forgot its ``return``."""
+
+    def __init__(self) -> None:
+        self.net = TwoLayerNet(4, 3, 2, rng=0)
+        self.params = self.net.params
+
+    def predict(self, x: Any) -> FloatArray:
+        return self.net.predict(x)
+
+    def loss(self, x: Any, t: Any) -> float:
+        self.net.loss(x, t)  # (no return: None)
+        return None  # type: ignore[return-value]
+
+    def accuracy(self, x: Any, t: Any) -> float:
+        return self.net.accuracy(x, t)
+
+
+@pytest.mark.parametrize("estimator", [NumericalDiff(), LOOP, NumericalDiff(scheme="forward")])
+def test_a_loss_that_returns_none_is_named(estimator: NumericalDiff) -> None:
+    with pytest.raises(TypeError, match=r"^_NoReturn\.loss\(x, t\) returned None; it must return "
+                                        r"a float"):  # fmt: skip
+        estimator.gradient(_NoReturn(), np.ones((2, 4)), np.array([0, 1]))

@@ -7,15 +7,20 @@ Book section
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
-from .._validation import check_positive
-from ..base import BindsComplexLoss, Model
-from ..typing import ArrayLike, Params
+from ..._validation import check_positive
+from ...base import Model
+from ...typing import ArrayLike, Params
+from .rules import LAYER_RULES, LOSS_RULES, bind_complex_loss
 
 __all__ = ["COMPLEX_STEP_H", "ComplexStep"]
+
+R = TypeVar("R")
 
 #: The default step: far below any rounding error, far above float64's smallest number.
 COMPLEX_STEP_H = 1e-20
@@ -34,11 +39,9 @@ class ComplexStep:
     Raises
     ------
     TypeError
-        From :meth:`gradient`, before anything is computed, if the model
-        cannot evaluate its loss at complex parameters: it is not a
-        :class:`~tinynn.BindsComplexLoss`, or (for a
-        :class:`~tinynn.Sequential`) one of its layers is not a
-        :class:`~tinynn.ComplexLayer`, such as :class:`~tinynn.Relu`.
+        From :meth:`gradient`, before anything is computed, if the model is
+        not a stack of layers (such as :class:`~tinynn.Sequential`), or a layer
+        has no rule (see :meth:`rule_for`), such as :class:`~tinynn.Relu`.
 
     Notes
     -----
@@ -58,23 +61,24 @@ class ComplexStep:
     lose digits, to about 1e-16 absolute, where the loss is tiny: a
     confident right answer makes :math:`y_t - 1` a cancellation in either.)
 
-    Which layers: those that declare ``forward_complex``
-    (:class:`~tinynn.ComplexLayer`): :class:`~tinynn.Affine` (products and
-    sums) and :class:`~tinynn.Sigmoid` (``exp`` and a division), and the
-    loss layer :class:`~tinynn.SoftmaxWithLoss` (``loss_complex``: ``exp``,
-    a division, and ``log(y + delta)``, with the overflow shift taken from
-    the real parts). Why not :class:`~tinynn.Relu`: ``max(0, x)`` has a kink
-    at 0 and is not complex-analytic, and neither is anything that compares
+    Which layers: those with a rule in :attr:`rules` (the layer at complex
+    input and parameters, :mod:`tinynn.estimators.complex_step`):
+    :class:`~tinynn.Affine` (products and sums) and :class:`~tinynn.Sigmoid`
+    (``exp`` and a division), and the loss layer
+    :class:`~tinynn.SoftmaxWithLoss` in :attr:`loss_rules` (``exp``, a
+    division, and ``log(y + delta)``, with the overflow shift taken from the
+    real parts). Why not :class:`~tinynn.Relu`: ``max(0, x)`` has a kink at 0
+    and is not complex-analytic, and neither is anything that compares
     values (``max``, ``abs``, ``x > 0``) - on complex numbers such code would
-    run, and return a wrong derivative. A layer of your own opts in by
-    defining ``forward_complex`` (see :doc:`/extending`).
+    run, and return a wrong derivative. A layer of your own opts in with
+    :meth:`rule_for` (see :doc:`/extending`).
 
     Each parameter entry costs one forward pass (the central difference
     costs two), in complex arithmetic: as slow as
     :class:`~tinynn.NumericalDiff` and as exact as
     :class:`~tinynn.Backprop`, which makes it a strict reference for a
     gradient check. The model's parameters are never changed: the estimator
-    perturbs complex copies, and the model passes them to its layers.
+    perturbs complex copies and passes them to the layers' rules.
 
     References: J. N. Lyness and C. B. Moler, "Numerical differentiation of
     analytic functions", SIAM J. Numer. Anal. 4 (1967); W. Squire and
@@ -99,18 +103,17 @@ class ComplexStep:
 
     h: float = COMPLEX_STEP_H
 
+    #: The layer rules by exact layer class (read-only; see :meth:`rule_for`).
+    rules: ClassVar[Mapping[type, Callable[..., object]]] = LAYER_RULES.view
+    #: The loss rules by exact loss-layer class (see :meth:`loss_rule_for`).
+    loss_rules: ClassVar[Mapping[type, Callable[..., object]]] = LOSS_RULES.view
+
     def __post_init__(self) -> None:
         check_positive(self.h, "h")
 
     def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         """Return ``{name: Im L(param + ih e_j) / h}`` for every entry of ``model.params``."""
-        if not isinstance(model, BindsComplexLoss):
-            raise TypeError(
-                f"ComplexStep needs a model whose loss can be evaluated at complex parameters "
-                f"(a bind_complex_loss method, see tinynn.BindsComplexLoss); "
-                f"{type(model).__name__} has none. Use Backprop or NumericalDiff instead."
-            )
-        loss = model.bind_complex_loss(x, t)  # checks every layer first, then x and t
+        loss = bind_complex_loss(model, x, t)  # checks every layer first, then x and t
         step = 1j * self.h
         # complex copies: the model's own parameters are never written to
         params = {name: p.astype(np.complex128) for name, p in model.params.items()}
@@ -126,3 +129,45 @@ class ComplexStep:
                     p[idx] = old
             grads[name] = g
         return grads
+
+    @classmethod
+    def rule_for(cls, layer_type: type, *, replace: bool = False) -> Callable[[R], R]:
+        """Register the decorated function as the complex step's rule for ``layer_type``.
+
+        ``rule(layer, x, params)`` returns the layer's output for complex ``x`` with the
+        complex ``params`` (keyed as ``layer.params``); it must be complex-analytic (no
+        ``max``, ``abs`` or comparisons) and cache nothing. It applies to layers whose
+        class is exactly ``layer_type``. See :doc:`/extending` for a worked example.
+
+        Raises
+        ------
+        TypeError
+            If ``layer_type`` is not a class, or the rule is not a function.
+        ValueError
+            If ``layer_type`` has a rule already (``replace=True`` replaces it).
+
+        Examples
+        --------
+        >>> class Square:
+        ...     params, grads = {}, {}
+        ...     def forward(self, x):
+        ...         self.x = x
+        ...         return x * x
+        ...     def backward(self, dout):
+        ...         return 2 * self.x * dout
+        >>> @ComplexStep.rule_for(Square)
+        ... def square_complex(layer, x, params):
+        ...     return x * x
+        >>> ComplexStep.rules[Square] is square_complex
+        True
+        """
+        return LAYER_RULES.register(layer_type, replace=replace)
+
+    @classmethod
+    def loss_rule_for(cls, loss_type: type, *, replace: bool = False) -> Callable[[R], R]:
+        """Register the decorated function, ``rule(layer, x, t) -> complex``, as a loss rule.
+
+        The loss of complex scores ``x`` against checked targets ``t``, complex-analytic,
+        caching nothing. Raises as :meth:`rule_for`.
+        """
+        return LOSS_RULES.register(loss_type, replace=replace)

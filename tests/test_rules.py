@@ -1,0 +1,127 @@
+"""Every rule of every estimator's table, against its reference, on a small network.
+
+The cases come from the tables themselves (``NumericalDiff.rules`` and ``loss_rules``,
+``ComplexStep.rules`` and ``loss_rules``): a rule registered for a layer of tinynn is
+tested here without being listed. Each runs on a small network containing its layer:
+NumericalDiff's structured path against the book's loop (within 1e-9), the complex step
+against backpropagation (to rounding). A new layer needs one example network below; the
+test says so until it has one. (Rules that tests register for their own layers are tested
+where they are registered: ``test_rule_registration.py``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinynn import (
+    Affine,
+    Backprop,
+    ComplexStep,
+    NumericalDiff,
+    Relu,
+    Sequential,
+    Sigmoid,
+    SoftmaxWithLoss,
+)
+from tinynn.typing import FloatArray, Params
+
+
+#: A small network around each layer class: ``(layers, features per sample)``. The layer
+#: sits between two affine layers, so its rule both receives a change (``propagate``) and,
+#: if it has parameters, makes one (``perturb``), and a later rule carries what it makes.
+def _between_affine(layer: Any) -> Callable[[np.random.Generator], tuple[list[Any], int]]:
+    def build(r: np.random.Generator) -> tuple[list[Any], int]:
+        return [Affine.random(5, 4, rng=r, weight_init_std=1.0), layer(r),
+                Affine.random(4, 3, rng=r, weight_init_std=1.0, bias=False)], 5  # fmt: skip
+
+    return build
+
+
+LAYER_EXAMPLES: dict[type, Callable[[np.random.Generator], tuple[list[Any], int]]] = {
+    Affine: _between_affine(lambda r: Affine(r.standard_normal((4, 4)), r.standard_normal(4))),
+    Sigmoid: _between_affine(lambda r: Sigmoid()),
+    Relu: _between_affine(lambda r: Relu()),
+}
+#: A loss layer of each loss class (differentiated exactly by its ``backward``: delta 0).
+LOSS_EXAMPLES: dict[type, Callable[[], Any]] = {SoftmaxWithLoss: lambda: SoftmaxWithLoss(0.0)}
+
+
+def _tinynn(table: Any) -> list[type]:
+    """The classes of tinynn in a table (a test's own registrations are tested by it)."""
+    return sorted((c for c in table if c.__module__.startswith("tinynn.")), key=str)
+
+
+CASES = [
+    (estimator, kind, cls)
+    for estimator in (NumericalDiff, ComplexStep)
+    for kind, table in (("layer", estimator.rules), ("loss", estimator.loss_rules))
+    for cls in _tinynn(table)
+]
+
+
+def _network(kind: str, cls: type, rng: np.random.Generator) -> tuple[Sequential, int]:
+    examples = LAYER_EXAMPLES if kind == "layer" else LOSS_EXAMPLES
+    if cls not in examples:
+        pytest.fail(f"{cls.__name__} has a rule but no example network: add one to "
+                    f"{'LAYER' if kind == 'layer' else 'LOSS'}_EXAMPLES in {__name__}")  # fmt: skip
+    if kind == "loss":
+        return Sequential([Affine.random(5, 3, rng=rng, weight_init_std=1.0)],
+                          LOSS_EXAMPLES[cls]()), 5  # fmt: skip
+    layers, features = LAYER_EXAMPLES[cls](rng)
+    return Sequential(layers, SoftmaxWithLoss(0.0)), features
+
+
+def _batch(rng: np.random.Generator, features: int, sparse: bool) -> FloatArray:
+    x = rng.standard_normal((6, features))
+    if sparse:  # mostly 0, as MNIST: the sparse changes
+        x[rng.random(x.shape) < 0.75] = 0.0
+    return x
+
+
+def _targets(rng: np.random.Generator, classes: int, kind: str) -> Any:
+    labels = rng.integers(0, classes, 6)
+    return labels if kind == "class" else rng.dirichlet(np.ones(classes), 6)
+
+
+def _max_diff(a: Params, b: Params) -> float:
+    assert sorted(a) == sorted(b)
+    return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
+
+
+def test_the_tables_hold_the_built_in_rules() -> None:
+    """The cases below are not empty: the tables have what tinynn registers."""
+    assert {Affine, Sigmoid, Relu} <= set(NumericalDiff.rules)
+    assert {SoftmaxWithLoss} <= set(NumericalDiff.loss_rules)
+    assert {Affine, Sigmoid} <= set(ComplexStep.rules) and Relu not in ComplexStep.rules
+    assert {SoftmaxWithLoss} <= set(ComplexStep.loss_rules)
+    assert len(CASES) >= 7
+
+
+@pytest.mark.parametrize(("sparse", "targets"), [(True, "class"), (False, "soft")])
+@pytest.mark.parametrize(
+    ("estimator", "kind", "cls"), CASES, ids=[f"{e.__name__}-{k}-{c.__name__}" for e, k, c in CASES]
+)
+def test_every_rule_gives_its_references_numbers(
+    estimator: type, kind: str, cls: type, sparse: bool, targets: str
+) -> None:
+    rng = np.random.default_rng(0)
+    net, features = _network(kind, cls, rng)
+    for layer in net.layers:  # biases away from 0, so that every term shows
+        if "b" in layer.params:
+            layer.params["b"][:] = rng.standard_normal(layer.params["b"].shape)
+    x = _batch(rng, features, sparse)
+    t = _targets(rng, int(net.forward(x).shape[1]), targets)
+    if estimator is NumericalDiff:
+        assert NumericalDiff().fallback_reason(net) is None  # the rules are what is used
+        fast = NumericalDiff(method="structured").gradient(net, x, t)
+        assert _max_diff(fast, NumericalDiff(method="loop").gradient(net, x, t)) <= 1e-9
+    else:
+        exact = Backprop().gradient(net, x, t)
+        complex_step = ComplexStep().gradient(net, x, t)
+        for name, g in exact.items():
+            tolerance = 1e-13 * float(np.max(np.abs(g))) + 1e-14
+            assert float(np.max(np.abs(complex_step[name] - g))) <= tolerance, name

@@ -1,0 +1,75 @@
+"""What the estimators ask of a model: its loss as a float, and (for the fast paths) its layers.
+
+Book section
+------------
+4.4.2 (the gradient of a network)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validation import describe_value
+from ..base import Layer, LossLayer, Model
+from ..typing import ArrayLike, FloatArray
+
+__all__ = ["Stack", "as_stack", "loss_value"]
+
+
+class Stack(Protocol):
+    """A model made of layers that an estimator may look inside (:class:`~tinynn.Sequential`).
+
+    Book section
+    ------------
+    4.5.1 (a network as a composition of layers)
+    """
+
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+
+    @property
+    def loss_layer(self) -> LossLayer: ...
+
+    @property
+    def param_slots(self) -> Sequence[tuple[str, Layer, str]]: ...
+
+    def activations(self, x: FloatArray) -> list[FloatArray]: ...
+
+    def check_batch(
+        self, x: ArrayLike, t: ArrayLike, *, purpose: str = ...
+    ) -> tuple[FloatArray, NDArray[Any]]: ...
+
+
+_STACK = ("layers", "loss_layer", "param_slots", "activations", "check_batch")
+
+
+def as_stack(model: object) -> Stack | None:
+    """``model`` if it is a stack of layers (has everything of :class:`Stack`), else ``None``."""
+    return model if all(hasattr(model, name) for name in _STACK) else None  # type: ignore[return-value]
+
+
+def loss_value(model: Model, value: object) -> float:
+    """``value``, returned by ``model.loss(x, t)``, as a float; a clear error if it is none.
+
+    Raises
+    ------
+    TypeError
+        Naming the model's loss, if ``value`` is not a real number (a ``loss`` that
+        forgot its ``return`` gives ``None``).
+    """
+    if isinstance(value, float):  # the usual case, first
+        return value
+    real = isinstance(value, (int, np.integer, np.floating)) or (
+        isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "fiu"
+    )
+    if isinstance(value, (bool, np.bool_)) or not real:
+        raise TypeError(
+            f"{type(model).__name__}.loss(x, t) returned "
+            f"{'None' if value is None else describe_value(value)}; it must "
+            "return a float (the loss of the batch)"
+        )
+    return float(cast(Any, value))

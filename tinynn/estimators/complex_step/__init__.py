@@ -1,0 +1,34 @@
+"""The complex-step gradient, with its per-layer rules and their interpreter.
+
+* ``estimator``: :class:`~tinynn.ComplexStep` and its rule registration
+  (:meth:`~tinynn.ComplexStep.rule_for`);
+* ``rules``: what a rule is (:class:`ComplexRule`, :class:`ComplexLossRule`), the tables,
+  and :func:`bind_complex_loss`, which runs a stack of layers at complex parameters;
+* ``builtin``: the rules of the built-in layers (:func:`affine_complex`,
+  :func:`sigmoid_complex`, :func:`softmax_with_loss_complex`).
+
+Book section
+------------
+4.4.2 (the gradient of a network, here by the complex step)
+"""
+
+# importing builtin registers the rules of the built-in layers, with ComplexStep.rule_for
+from .builtin import affine_complex as affine_complex
+from .builtin import sigmoid_complex as sigmoid_complex
+from .builtin import softmax_with_loss_complex as softmax_with_loss_complex
+from .estimator import COMPLEX_STEP_H as COMPLEX_STEP_H
+from .estimator import ComplexStep as ComplexStep
+from .rules import ComplexLossRule as ComplexLossRule
+from .rules import ComplexRule as ComplexRule
+from .rules import bind_complex_loss as bind_complex_loss
+
+__all__ = [
+    "COMPLEX_STEP_H",
+    "ComplexLossRule",
+    "ComplexRule",
+    "ComplexStep",
+    "affine_complex",
+    "bind_complex_loss",
+    "sigmoid_complex",
+    "softmax_with_loss_complex",
+]
