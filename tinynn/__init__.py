@@ -70,6 +70,11 @@ from .optimizers import Momentum as Momentum
 from .optimizers import Nesterov as Nesterov
 from .optimizers import RMSprop as RMSprop
 from .parameters import Parameters as Parameters
+from .schedules import CosineDecay as CosineDecay
+from .schedules import ExponentialDecay as ExponentialDecay
+from .schedules import LinearWarmup as LinearWarmup
+from .schedules import Schedule as Schedule
+from .schedules import StepDecay as StepDecay
 from .serialization import load_model as load_model
 from .serialization import save_model as save_model
 from .step_size import StepSizeStudy as StepSizeStudy
@@ -94,15 +99,18 @@ __all__ = [
     "ComplexLayer",
     "ComplexLossLayer",
     "ComplexStep",
+    "CosineDecay",
     "DifferentiableModel",
     "EarlyStopping",
     "EpochAccuracy",
+    "ExponentialDecay",
     "Function",
     "GradientAgreement",
     "GradientDifference",
     "GradientEstimator",
     "History",
     "Layer",
+    "LinearWarmup",
     "Loss",
     "LossLayer",
     "Model",
@@ -118,11 +126,13 @@ __all__ = [
     "PropagatesChange",
     "RMSprop",
     "Relu",
+    "Schedule",
     "Sequential",
     "Sigmoid",
     "SimpleNet",
     "SoftmaxWithLoss",
     "Stateful",
+    "StepDecay",
     "StepSizeStudy",
     "Trainer",
     "TwoLayerNet",
