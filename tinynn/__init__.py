@@ -54,6 +54,8 @@ from .gradient_method import gradient_descent as gradient_descent
 from .gradient_method import gradient_descent_path as gradient_descent_path
 from .handwriting import preprocess_digit as preprocess_digit
 from .handwriting import read_digit as read_digit
+from .initialization import hidden_activations as hidden_activations
+from .initialization import weight_scale as weight_scale
 from .layers import Affine as Affine
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
@@ -143,6 +145,7 @@ __all__ = [
     "gradient_check",
     "gradient_descent",
     "gradient_descent_path",
+    "hidden_activations",
     "identity_function",
     "load_model",
     "numerical_diff",
@@ -159,4 +162,5 @@ __all__ = [
     "step_size_study",
     "sum_squared_error",
     "tangent_line",
+    "weight_scale",
 ]
