@@ -117,7 +117,7 @@ def test_user_layers_load_into_a_model_built_by_the_user(tmp_path: Path) -> None
     model = _user_model(0)
     model.params["s2"] = np.array([0.5, 2.0, -1.0])
     path = save_model(model, tmp_path / "u.npz")
-    with pytest.raises(ValueError, match=r"layers of your own.*model=net"):
+    with pytest.raises(ValueError, match=r"a layer of your own \(Square\).*model=net"):
         load_model(path)
     target = _user_model(1)
     arrays_before = {k: v for k, v in target.params.items()}
@@ -132,12 +132,13 @@ def test_load_into_model_checks_names_and_shapes_and_changes_nothing(tmp_path: P
     path = save_model(TwoLayerNet(4, 3, 2, rng=0), tmp_path / "m.npz")
     wrong_shape = TwoLayerNet(4, 3, 5, rng=1)
     before = {k: v.copy() for k, v in wrong_shape.params.items()}
-    message = r"W2 has shape \(3, 2\) in the file, \(3, 5\) in the model"
+    message = r"layers\[2\] \(Affine\): W has shape \(3, 2\) in the file, \(3, 5\) in the model"
     with pytest.raises(ValueError, match=message):
         load_model(path, model=wrong_shape)
     for k, v in before.items():
         np.testing.assert_array_equal(wrong_shape.params[k], v)
-    with pytest.raises(ValueError, match=r"not in the model \['W2', 'b2'\]"):
+    layers = r"the file has 3 layers \(Affine, Sigmoid, Affine\), the model 1"
+    with pytest.raises(ValueError, match=layers):
         load_model(path, model=Sequential([Affine(np.ones((4, 3)), np.zeros(3))]))
     with pytest.raises(TypeError, match="Model methods"):
         load_model(path, model="net")  # type: ignore[call-overload]
@@ -333,3 +334,47 @@ def test_state_that_is_not_plain_data_is_refused() -> None:
         flatten_state({"a": [1, 2]}, "st", {})
     with pytest.raises(TypeError, match="object array"):
         flatten_state({"a": np.array([None])}, "st", {})
+
+
+class Tanh:
+    """A user's activation layer with only forward and backward."""
+
+    def __init__(self) -> None:
+        self.params: Params = {}
+        self.grads: Params = {}
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: FloatArray) -> FloatArray:
+        return dout * (1.0 - self.out**2)
+
+
+def test_another_architecture_is_refused_naming_the_first_difference(tmp_path: Path) -> None:
+    """A Tanh network's weights do not go into a Sigmoid network (issue 17), even with the
+    same parameter names and shapes."""
+    rng = np.random.default_rng(0)
+    tanh_net = Sequential([Affine.random(4, 3, rng=rng), Tanh(), Affine.random(3, 2, rng=rng)])
+    path = save_model(tanh_net, tmp_path / "tanh.npz")
+    sigmoid_net = TwoLayerNet(4, 3, 2, rng=1)
+    before = {k: v.copy() for k, v in sigmoid_net.params.items()}
+    with pytest.raises(ValueError, match=r"layers\[1\] is Tanh in the file, Sigmoid in the model"):
+        load_model(path, model=sigmoid_net)
+    assert all(np.array_equal(sigmoid_net.params[k], v) for k, v in before.items())
+    again = Sequential([Affine.random(4, 3, rng=rng), Tanh(), Affine.random(3, 2, rng=rng)])
+    assert load_model(path, model=again) is again  # the same architecture loads
+    no_bias = Sequential([Affine.random(4, 3, rng=rng), Tanh(), Affine.random(3, 2, rng=rng,
+                                                                              bias=False)])
+    with pytest.raises(ValueError, match=r"layers\[2\] \(Affine\) has parameters \['W', 'b'\] in"):
+        load_model(path, model=no_bias)
+
+
+def test_a_file_of_format_version_1_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "old.npz"
+    meta = {"kind": "model", "format_version": 1, "model": {"class": "TwoLayerNet"}}
+    raw = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **{META_KEY: raw, "params/W1": np.ones((2, 2))})
+    assert FORMAT_VERSION == 2
+    with pytest.raises(ValueError, match=r"earlier tinynn \(format version 1\).*save it again"):
+        load_model(path)

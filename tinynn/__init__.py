@@ -49,6 +49,8 @@ from .gradient_method import gradient_descent as gradient_descent
 from .gradient_method import gradient_descent_path as gradient_descent_path
 from .handwriting import preprocess_digit as preprocess_digit
 from .handwriting import read_digit as read_digit
+from .initialization import hidden_activations as hidden_activations
+from .initialization import weight_scale as weight_scale
 from .layers import Affine as Affine
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
@@ -65,6 +67,11 @@ from .optimizers import Momentum as Momentum
 from .optimizers import Nesterov as Nesterov
 from .optimizers import RMSprop as RMSprop
 from .parameters import Parameters as Parameters
+from .schedules import CosineDecay as CosineDecay
+from .schedules import ExponentialDecay as ExponentialDecay
+from .schedules import LinearWarmup as LinearWarmup
+from .schedules import Schedule as Schedule
+from .schedules import StepDecay as StepDecay
 from .serialization import load_model as load_model
 from .serialization import save_model as save_model
 from .step_size import StepSizeStudy as StepSizeStudy
@@ -86,15 +93,18 @@ __all__ = [
     "Checkpoint",
     "ClassScores",
     "ComplexStep",
+    "CosineDecay",
     "DifferentiableModel",
     "EarlyStopping",
     "EpochAccuracy",
+    "ExponentialDecay",
     "Function",
     "GradientAgreement",
     "GradientDifference",
     "GradientEstimator",
     "History",
     "Layer",
+    "LinearWarmup",
     "Loss",
     "LossLayer",
     "Model",
@@ -108,11 +118,13 @@ __all__ = [
     "ProgressPrinter",
     "RMSprop",
     "Relu",
+    "Schedule",
     "Sequential",
     "Sigmoid",
     "SimpleNet",
     "SoftmaxWithLoss",
     "Stateful",
+    "StepDecay",
     "StepSizeStudy",
     "Trainer",
     "TwoLayerNet",
@@ -123,6 +135,7 @@ __all__ = [
     "gradient_check",
     "gradient_descent",
     "gradient_descent_path",
+    "hidden_activations",
     "identity_function",
     "load_model",
     "numerical_diff",
@@ -139,4 +152,5 @@ __all__ = [
     "step_size_study",
     "sum_squared_error",
     "tangent_line",
+    "weight_scale",
 ]

@@ -28,7 +28,7 @@ from ._atomic import atomic_write
 __all__ = ["FORMAT_VERSION", "flatten_state", "read_archive", "unflatten_state", "write_archive"]
 
 #: Version of the file layout; files with a larger number are refused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 META_KEY = "tinynn.json"
 _ARRAY = "$array"
 

@@ -15,77 +15,21 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from ._npz import read_archive, write_archive
+from ._npz import flatten_state, read_archive, unflatten_state, write_archive
 from ._validation import check_finite
-from .base import Layer, Model
-from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
-from .models import Sequential, SimpleNet, TwoLayerNet
+from .architecture import difference, rebuild, record
+from .base import Model, Stateful
+from .models import Sequential
 
 __all__ = ["load_model", "save_model"]
 
 PARAMS = "params/"
-_ACTIVATIONS: dict[str, type[Sigmoid] | type[Relu]] = {"Sigmoid": Sigmoid, "Relu": Relu}
-
-
-def _describe_layer(layer: Layer) -> dict[str, Any] | None:
-    if type(layer) is Affine:
-        return {"type": "Affine", "bias": "b" in layer.params}
-    if type(layer) in (Sigmoid, Relu):
-        return {"type": type(layer).__name__}
-    return None
+STATE = "model_state"
 
 
 def describe_model(model: Model) -> dict[str, Any]:
-    """The JSON description of ``model``: its class and, if built-in, how to rebuild it."""
-    description: dict[str, Any] = {"class": type(model).__name__, "rebuild": None}
-    if not isinstance(model, Sequential) or type(model) not in (Sequential, SimpleNet, TwoLayerNet):
-        return description
-    layers = [_describe_layer(layer) for layer in model.layers]
-    loss = model.loss_layer
-    if any(d is None for d in layers) or type(loss) is not SoftmaxWithLoss:
-        return description
-    description["rebuild"] = {
-        "layers": layers,
-        "loss": {"type": "SoftmaxWithLoss", "delta": loss.delta},
-    }
-    return description
-
-
-def _rebuild(
-    description: Mapping[str, Any], params: Mapping[str, NDArray[Any]], file: Path
-) -> Sequential:
-    """A model of the saved architecture, with zero parameters of the saved shapes."""
-    recipe = description.get("rebuild")
-    if not isinstance(recipe, dict):
-        raise ValueError(
-            f"{file} holds a {description.get('class')!r} model with layers of your own, which "
-            "cannot be rebuilt from the file: build the model and call load_model(path, model=net)"
-        )
-    try:
-        delta = float(recipe["loss"]["delta"])
-        layers: list[Layer] = []
-        index = 0
-        for spec in recipe["layers"]:
-            if spec["type"] == "Affine":
-                index += 1
-                name = "W" if description["class"] == "SimpleNet" else f"W{index}"
-                n_in, n_out = params[name].shape
-                layers.append(
-                    Affine(np.zeros((n_in, n_out)), np.zeros(n_out) if spec["bias"] else None)
-                )
-            else:
-                layers.append(_ACTIVATIONS[spec["type"]]())
-        loss = SoftmaxWithLoss(delta)
-        if description["class"] == "SimpleNet":
-            return SimpleNet(layers[0].params["W"], delta=delta)
-        if description["class"] == "TwoLayerNet":
-            n_in, hidden = params["W1"].shape
-            net = TwoLayerNet(n_in, hidden, params["W2"].shape[1], rng=0)
-            net.loss_layer = loss
-            return net
-        return Sequential(layers, loss)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{file} has a model description that cannot be rebuilt: {exc!r}") from exc
+    """The JSON record of ``model`` in model files and checkpoints (:mod:`tinynn.architecture`)."""
+    return record(model)
 
 
 def check_params(
@@ -146,8 +90,11 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
 
     Notes
     -----
-    The file holds one array per parameter (``params/W1``, ...) and a JSON
-    description as a ``uint8`` array, with a format version; no pickle.
+    The file holds one array per parameter (``params/W1``, ...), the state of the
+    layers that have one (BatchNormalization's running statistics, Dropout's
+    generator: ``model.state_dict()``), and a JSON record of the architecture (each
+    layer's class, parameter shapes and options, see :mod:`tinynn.architecture`),
+    with a format version; no pickle.
 
     Book section
     ------------
@@ -168,8 +115,10 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
     """
     if not isinstance(model, Model):
         raise TypeError(f"model is a {type(model).__name__}, which lacks the Model methods")
-    arrays = {PARAMS + name: np.asarray(value) for name, value in model.params.items()}
-    meta = {"kind": "model", "model": describe_model(model)}
+    arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in model.params.items()}
+    meta: dict[str, Any] = {"kind": "model", "model": describe_model(model)}
+    if isinstance(model, Stateful):  # the layers' state: running statistics, generators
+        meta[STATE] = flatten_state(model.state_dict(), STATE, arrays)
     return write_archive(path, meta, arrays)
 
 
@@ -220,16 +169,42 @@ def load_model(path: str | os.PathLike[str], model: Model | None = None) -> Mode
     ...     load_model(path, model=TwoLayerNet(4, 6, 2, rng=5))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: ... does not fit the model: W1 has shape (4, 3) in the file, (4, 6) in the model
+    ValueError: ... does not fit the model: layers[0] (Affine): W has shape (4, 3) in the file, (4, 6) in the model
     """
     file = Path(path)
     if model is not None and not isinstance(model, Model):
         raise TypeError(f"model is a {type(model).__name__}, which lacks the Model methods")
     meta, arrays = read_archive(file, ("model", "checkpoint"))
+    if meta.get("format_version", 0) < 2:
+        raise ValueError(
+            f"{file} was written by an earlier tinynn (format version "
+            f"{meta.get('format_version')}), which recorded no architecture: save it again "
+            "with this tinynn, or train again"
+        )
     params = {name[len(PARAMS) :]: a for name, a in arrays.items() if name.startswith(PARAMS)}
-    description = meta.get("model")
-    if not isinstance(description, dict):
-        raise ValueError(f"{file} has no model description")
-    target = _rebuild(description, params, file) if model is None else model
-    assign_params(target.params, params, str(file))
+    saved = meta.get("model")
+    if not isinstance(saved, dict):
+        raise ValueError(f"{file} has no model record")
+    state = unflatten_state(meta[STATE], arrays) if STATE in meta else None
+    if model is None:
+        target: Model = rebuild(saved, str(file))
+    else:
+        target = model
+        why = difference(saved, describe_model(model))
+        if why is not None:
+            raise ValueError(f"{file} does not fit the model: {why}")
+    if state is not None and not isinstance(target, Stateful):
+        raise ValueError(
+            f"{file} holds the state of layers ({', '.join(sorted(state))}), but the model "
+            "has no load_state_dict to take it"
+        )
+    check_params(target.params, params, str(file))  # everything checked: now change
+    before = {k: v.copy() for k, v in target.params.items()}
+    try:
+        assign_params(target.params, params, str(file))
+        if state is not None and isinstance(target, Stateful):
+            target.load_state_dict(state)
+    except BaseException:
+        assign_params(target.params, before, str(file))  # a state that did not fit
+        raise
     return target

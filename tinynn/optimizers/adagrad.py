@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_positive
+from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
 from .state import SlotState
 
@@ -26,7 +27,7 @@ class AdaGrad:
 
     Parameters
     ----------
-    lr : float, default 0.01
+    lr : float or Schedule, default 0.01
         The learning rate :math:`\\eta`.
     eps : float, default 1e-7
         Added to :math:`\\sqrt{h}` so that a weight whose gradients were all 0
@@ -67,7 +68,7 @@ class AdaGrad:
     (array([0.27639]), {'W': array([5.])})
     """
 
-    lr: float = 0.01
+    lr: float | Schedule = 0.01
     eps: float = 1e-7
     _state: SlotState = field(
         default_factory=lambda: SlotState("AdaGrad", ("h",), nonnegative=("h",)),
@@ -77,16 +78,16 @@ class AdaGrad:
     )
 
     def __post_init__(self) -> None:
-        check_positive(self.lr, "lr")
+        check_learning_rate(self.lr)
         check_positive(self.eps, "eps")
 
     def update(self, params: Params, grads: Params) -> None:
         """Add the squared gradient to ``h``, then step; in place, all or nothing."""
         grads = self._state.prepare(params, grads)
-        h = self._state["h"]
+        lr, h = self._state.next_step(self.lr), self._state["h"]
         for key, p in params.items():
             h[key] += grads[key] * grads[key]
-            p -= self.lr * grads[key] / (np.sqrt(h[key]) + self.eps)
+            p -= lr * grads[key] / (np.sqrt(h[key]) + self.eps)
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "AdaGrad", "h": {name: sum of squares}}``, copies of plain arrays."""

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction, check_positive
+from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
 from .state import SlotState
 
@@ -26,7 +27,7 @@ class Adam:
 
     Parameters
     ----------
-    lr : float, default 0.001
+    lr : float or Schedule, default 0.001
         The learning rate :math:`\\eta`.
     beta1 : float, default 0.9
         Decay :math:`\\beta_1` of the first moment :math:`m`, in ``[0, 1)``.
@@ -75,13 +76,13 @@ class Adam:
     1
     """
 
-    lr: float = 0.001
+    lr: float | Schedule = 0.001
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-7
     _state: SlotState = field(
         default_factory=lambda: SlotState(
-            "Adam", ("m", "v"), nonnegative=("v",), counts_steps=True
+            "Adam", ("m", "v"), nonnegative=("v",),
         ),
         init=False,
         repr=False,
@@ -89,7 +90,7 @@ class Adam:
     )
 
     def __post_init__(self) -> None:
-        check_positive(self.lr, "lr")
+        check_learning_rate(self.lr)
         check_fraction(self.beta1, "beta1")
         check_fraction(self.beta2, "beta2")
         check_positive(self.eps, "eps")
@@ -98,9 +99,9 @@ class Adam:
         """Update both moments, then step with the corrected rate; in place, all or nothing."""
         grads = self._state.prepare(params, grads)
         m, v = self._state["m"], self._state["v"]
-        self._state.t += 1
+        lr = self._state.next_step(self.lr)
         t = self._state.t
-        lr_t = self.lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+        lr_t = lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
         for key, p in params.items():
             m[key] += (1 - self.beta1) * (grads[key] - m[key])
             v[key] += (1 - self.beta2) * (grads[key] ** 2 - v[key])

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import check_fraction, check_positive
+from .._validation import check_fraction
+from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
 from .state import SlotState
 
@@ -24,7 +25,7 @@ class Momentum:
 
     Parameters
     ----------
-    lr : float, default 0.01
+    lr : float or Schedule, default 0.01
         The learning rate :math:`\\eta`.
     momentum : float, default 0.9
         The fraction :math:`\\alpha` of the velocity kept from one step to
@@ -64,7 +65,7 @@ class Momentum:
     (array([0.71]), {'W': array([-0.19])})
     """
 
-    lr: float = 0.01
+    lr: float | Schedule = 0.01
     momentum: float = 0.9
     _state: SlotState = field(
         default_factory=lambda: SlotState("Momentum", ("v",)),
@@ -74,16 +75,16 @@ class Momentum:
     )
 
     def __post_init__(self) -> None:
-        check_positive(self.lr, "lr")
+        check_learning_rate(self.lr)
         check_fraction(self.momentum, "momentum")
 
     def update(self, params: Params, grads: Params) -> None:
         """Update the velocity, then add it to each parameter; in place, all or nothing."""
         grads = self._state.prepare(params, grads)  # checks everything; v = 0 at the first call
-        v = self._state["v"]
+        lr, v = self._state.next_step(self.lr), self._state["v"]
         for key, p in params.items():
             v[key] *= self.momentum
-            v[key] -= self.lr * grads[key]
+            v[key] -= lr * grads[key]
             p += v[key]
 
     def state_dict(self) -> dict[str, Any]:

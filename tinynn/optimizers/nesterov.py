@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import check_fraction, check_positive
+from .._validation import check_fraction
+from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
 from .state import SlotState
 
@@ -24,7 +25,7 @@ class Nesterov:
 
     Parameters
     ----------
-    lr : float, default 0.01
+    lr : float or Schedule, default 0.01
         The learning rate :math:`\\eta`.
     momentum : float, default 0.9
         The fraction :math:`\\alpha` of the velocity kept, in ``[0, 1)``.
@@ -87,7 +88,7 @@ class Nesterov:
     array([0.3851])
     """
 
-    lr: float = 0.01
+    lr: float | Schedule = 0.01
     momentum: float = 0.9
     _state: SlotState = field(
         default_factory=lambda: SlotState("Nesterov", ("v",)),
@@ -97,18 +98,18 @@ class Nesterov:
     )
 
     def __post_init__(self) -> None:
-        check_positive(self.lr, "lr")
+        check_learning_rate(self.lr)
         check_fraction(self.momentum, "momentum")
 
     def update(self, params: Params, grads: Params) -> None:
         """Update the velocity, then step each parameter; in place, all or nothing."""
         grads = self._state.prepare(params, grads)
-        v = self._state["v"]
+        lr, v = self._state.next_step(self.lr), self._state["v"]
         for key, p in params.items():
             v[key] *= self.momentum
-            v[key] -= self.lr * grads[key]
+            v[key] -= lr * grads[key]
             p += self.momentum * self.momentum * v[key]
-            p -= (1 + self.momentum) * self.lr * grads[key]
+            p -= (1 + self.momentum) * lr * grads[key]
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "Nesterov", "v": {name: velocity}}``, copies of plain arrays."""

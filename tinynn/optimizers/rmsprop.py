@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction, check_positive
+from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
 from .state import SlotState
 
@@ -26,7 +27,7 @@ class RMSprop:
 
     Parameters
     ----------
-    lr : float, default 0.01
+    lr : float or Schedule, default 0.01
         The learning rate :math:`\\eta`.
     decay_rate : float, default 0.99
         The fraction :math:`\\rho` of :math:`h` kept at each step, in ``[0, 1)``.
@@ -69,7 +70,7 @@ class RMSprop:
     (array([-0.5]), {'W': array([1.])})
     """
 
-    lr: float = 0.01
+    lr: float | Schedule = 0.01
     decay_rate: float = 0.99
     eps: float = 1e-7
     _state: SlotState = field(
@@ -80,18 +81,18 @@ class RMSprop:
     )
 
     def __post_init__(self) -> None:
-        check_positive(self.lr, "lr")
+        check_learning_rate(self.lr)
         check_fraction(self.decay_rate, "decay_rate")
         check_positive(self.eps, "eps")
 
     def update(self, params: Params, grads: Params) -> None:
         """Decay ``h``, add the squared gradient, then step; in place, all or nothing."""
         grads = self._state.prepare(params, grads)
-        h = self._state["h"]
+        lr, h = self._state.next_step(self.lr), self._state["h"]
         for key, p in params.items():
             h[key] *= self.decay_rate
             h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
-            p -= self.lr * grads[key] / (np.sqrt(h[key]) + self.eps)
+            p -= lr * grads[key] / (np.sqrt(h[key]) + self.eps)
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "RMSprop", "h": {name: moving average}}``, copies of plain arrays."""

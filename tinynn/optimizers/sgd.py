@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import check_positive
+from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
-from .check import check_update
 from .state import SlotState
 
 __all__ = ["SGD"]
@@ -25,7 +24,7 @@ class SGD:
 
     Parameters
     ----------
-    lr : float, default 0.01
+    lr : float or Schedule, default 0.01
         The learning rate :math:`\\eta` (the book trains ``TwoLayerNet`` with 0.1).
 
     Notes
@@ -33,8 +32,8 @@ class SGD:
     .. math:: W \\leftarrow W - \\eta \\frac{\\partial L}{\\partial W}
 
     Parameters are updated in place, so layers that share them see the change.
-    SGD keeps no state; its ``state_dict()`` only names it, so that code which
-    saves any optimizer's state treats it like the others.
+    SGD keeps no arrays: its ``state_dict()`` names it and counts its updates (the step
+    of a learning-rate schedule, see :mod:`tinynn.schedules`).
 
     Raises
     ------
@@ -53,28 +52,29 @@ class SGD:
     >>> params["W"]
     array([0., 1.])
     >>> SGD().state_dict()
-    {'optimizer': 'SGD'}
+    {'optimizer': 'SGD', 't': 0}
     """
 
-    lr: float = 0.01
+    lr: float | Schedule = 0.01
     _state: SlotState = field(
         default_factory=lambda: SlotState("SGD", ()), init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        check_positive(self.lr, "lr")
+        check_learning_rate(self.lr)
 
     def update(self, params: Params, grads: Params) -> None:
         """Subtract ``lr * grads[key]`` from each ``params[key]``, in place."""
-        check_update(params, grads)
+        grads = self._state.prepare(params, grads)  # checks everything
+        lr = self._state.next_step(self.lr)
         for key, p in params.items():
-            p -= self.lr * grads[key]
+            p -= lr * grads[key]
 
     def state_dict(self) -> dict[str, Any]:
-        """``{"optimizer": "SGD"}``: SGD has no state to save."""
+        """``{"optimizer": "SGD", "t": updates}``: SGD keeps no arrays."""
         return self._state.state_dict()
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Accept only ``{"optimizer": "SGD"}`` (raise ``ValueError`` for another state)."""
+        """Accept only ``{"optimizer": "SGD", "t": updates}`` (``ValueError`` for another)."""
         self._state.load_state_dict(state)
 

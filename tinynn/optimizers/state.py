@@ -7,11 +7,13 @@ Book section
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from ..schedules import Schedule
 from ..typing import FloatArray, Params
 from .check import check_update
 
@@ -36,13 +38,17 @@ def _check_names(names: Iterable[Any], where: str) -> None:
 
 
 class SlotState:
-    """Named per-parameter arrays ("slots") and a step count, for an optimizer with state.
+    """Named per-parameter arrays ("slots") and the step count, for an optimizer's state.
 
     The arrays are created lazily, as zeros shaped like each parameter, at the
     first update; after that the names and shapes are fixed, and an update
     with other parameters is refused before anything changes. ``state_dict``
     and ``load_state_dict`` copy, so that a saved state never changes later
     and a loaded one is not shared with the caller.
+
+    ``t`` counts the updates made (Adam's ``iter``); it is also the step at which a
+    learning-rate schedule is evaluated (:meth:`learning_rate`), so that a resumed
+    run continues its schedule where it stopped.
 
     Parameters
     ----------
@@ -55,8 +61,6 @@ class SlotState:
     nonnegative : tuple of str, default ()
         Slots that hold sums of squares: a state with a negative entry there
         is refused on loading.
-    counts_steps : bool, default False
-        Whether the state includes the step count ``"t"`` (Adam's ``iter``).
 
     Book section
     ------------
@@ -68,7 +72,7 @@ class SlotState:
     >>> state.prepare({"W": np.zeros(2)}, {"W": np.ones(2)})["W"]
     array([1., 1.])
     >>> state.state_dict()
-    {'optimizer': 'Demo', 'v': {'W': array([0., 0.])}}
+    {'optimizer': 'Demo', 't': 0, 'v': {'W': array([0., 0.])}}
     """
 
     def __init__(
@@ -77,12 +81,10 @@ class SlotState:
         slots: tuple[str, ...],
         *,
         nonnegative: tuple[str, ...] = (),
-        counts_steps: bool = False,
     ) -> None:
         self.owner = owner
         self.slots: dict[str, dict[str, FloatArray]] = {name: {} for name in slots}
         self.nonnegative = nonnegative
-        self.counts_steps = counts_steps
         self.t = 0
 
     def __getitem__(self, slot: str) -> dict[str, FloatArray]:
@@ -119,11 +121,38 @@ class SlotState:
                     arrays[name] = np.zeros_like(p)
         return {k: g if g.dtype.kind == "f" else g.astype(np.float64) for k, g in grads.items()}
 
+    def next_step(self, lr: float | Schedule) -> float:
+        """Count one more update (``t``) and return its learning rate, checked.
+
+        ``lr`` itself, or ``lr(t)`` for a schedule with ``t`` the updates made before
+        this one. Call it after :meth:`prepare`: a bad schedule value raises before
+        anything changes.
+
+        Raises
+        ------
+        ValueError
+            If a schedule gives anything but a finite number > 0 (naming it and the step).
+        """
+        if not callable(lr):
+            self.t += 1
+            return lr
+        value = lr(self.t)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(
+                f"the learning-rate schedule {lr!r} gave {value!r} at step {self.t}: "
+                "expected a number"
+            )
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(
+                f"the learning-rate schedule {lr!r} gave lr={value!r} at step {self.t}: "
+                "expected a finite number > 0"
+            )
+        self.t += 1
+        return float(value)
+
     def state_dict(self) -> dict[str, Any]:
-        """``{"optimizer": owner, ["t": steps,] slot: {name: array copy}}``: plain data."""
-        state: dict[str, Any] = {"optimizer": self.owner}
-        if self.counts_steps:
-            state["t"] = self.t
+        """``{"optimizer": owner, "t": steps, slot: {name: array copy}}``: plain data."""
+        state: dict[str, Any] = {"optimizer": self.owner, "t": self.t}
         for slot, arrays in self.slots.items():
             _check_names(arrays, f"{self.owner}.state_dict()")
             state[slot] = {name: a.copy() for name, a in arrays.items()}
@@ -150,7 +179,7 @@ class SlotState:
             raise ValueError(
                 f"this is a state of {owner or 'an unknown optimizer'}, not of {self.owner}"
             )
-        want = {"optimizer", *(["t"] if self.counts_steps else []), *self.slots}
+        want = {"optimizer", "t", *self.slots}
         if set(state) != want:
             got = sorted(map(str, state))
             raise ValueError(f"a {self.owner} state has the keys {sorted(want)}, got {got}")
@@ -173,11 +202,9 @@ class SlotState:
         shapes = [{n: a.shape for n, a in arrays.items()} for arrays in loaded.values()]
         if any(s != shapes[0] for s in shapes):
             raise ValueError(f"the slots of a {self.owner} state must have equal names and shapes")
-        t = self.t
-        if self.counts_steps:
-            t = _plain(state["t"], "t", int)
-            if t < 0 or (t == 0) != (not shapes[0]):
-                raise ValueError(f"state['t'] = {t} does not fit the slots (0 exactly when empty)")
+        t = _plain(state["t"], "t", int)
+        if t < 0 or (shapes and (t == 0) != (not shapes[0])):
+            raise ValueError(f"state['t'] = {t} does not fit the slots (0 exactly when empty)")
         have = self._shapes()
         if have and shapes and shapes[0] and shapes[0] != have:
             raise ValueError(

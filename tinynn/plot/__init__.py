@@ -19,6 +19,7 @@ from .calculus import step_size_figure as step_size_figure
 from .calculus import tangent_line_figure as tangent_line_figure
 from .evaluation import confusion_matrix_figure as confusion_matrix_figure
 from .evaluation import misclassified_figure as misclassified_figure
+from .initialization import activation_histogram_figure as activation_histogram_figure
 from .optimizers import optimizer_loss_figure as optimizer_loss_figure
 from .optimizers import optimizer_paths_figure as optimizer_paths_figure
 from .optimizers import smooth_curve as smooth_curve
@@ -31,6 +32,7 @@ from .training import training_figure as training_figure
 
 __all__ = [
     "accuracy_figure",
+    "activation_histogram_figure",
     "confusion_matrix_figure",
     "descent_path_figure",
     "function_surface_figure",

@@ -1,0 +1,199 @@
+"""What a model is made of, as JSON: recorded in model files, compared, and rebuilt.
+
+A saved model records its layers in order: each layer's class, its parameters'
+shapes and, for a built-in layer, its options (``Dropout``'s ratio, ``Affine``'s
+bias, ...); then its loss layer, and for the book's networks the arguments they
+were built with. Loading into a model compares the two records and refuses, naming
+the first difference, a model of another architecture; loading without a model
+rebuilds it from the record. What this module needs to know about each built-in
+layer lives here, in a table keyed by the layer's exact class (:data:`FORMATS`),
+not in the layers, as the estimators keep their own rules.
+
+Book section
+------------
+4.5 (keeping the parameters the learning algorithm found), 6.3-6.4 (layers with options)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .base import Layer, LossLayer
+from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
+from .layers.batch_normalization import BatchNormalization
+from .layers.dropout import Dropout
+from .models import Sequential, SimpleNet, TwoLayerNet
+
+__all__ = ["FORMATS", "LayerFormat", "difference", "rebuild", "record"]
+
+Shapes = Mapping[str, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class LayerFormat:
+    """How a built-in layer is recorded and rebuilt.
+
+    Attributes
+    ----------
+    options : callable
+        ``options(layer) -> dict``: the layer's hyperparameters, as JSON values.
+    build : callable
+        ``build(options, shapes) -> layer``: a layer with those options and
+        parameters of those shapes (their values are loaded afterwards).
+
+    Book section
+    ------------
+    4.5 (saving a network)
+    """
+
+    options: Callable[[Any], dict[str, Any]]
+    build: Callable[[Mapping[str, Any], Shapes], Any]
+
+
+def _no_options(layer: object) -> dict[str, Any]:
+    return {}
+
+
+#: The built-in layers by exact class (a subclass records as a layer of its own).
+FORMATS: dict[type, LayerFormat] = {
+    Affine: LayerFormat(
+        lambda layer: {"bias": "b" in layer.params},
+        lambda o, s: Affine(np.zeros(s["W"]), np.zeros(s["b"]) if o["bias"] else None),
+    ),
+    Sigmoid: LayerFormat(_no_options, lambda o, s: Sigmoid()),
+    Relu: LayerFormat(_no_options, lambda o, s: Relu()),
+    Dropout: LayerFormat(
+        lambda layer: {"dropout_ratio": layer.dropout_ratio},
+        lambda o, s: Dropout(float(o["dropout_ratio"])),
+    ),
+    BatchNormalization: LayerFormat(
+        lambda layer: {"momentum": layer.momentum},
+        lambda o, s: BatchNormalization(
+            np.ones(s["gamma"]), np.zeros(s["beta"]), float(o["momentum"])
+        ),
+    ),
+    SoftmaxWithLoss: LayerFormat(
+        lambda layer: {"delta": layer.delta}, lambda o, s: SoftmaxWithLoss(float(o["delta"]))
+    ),
+}
+
+#: The book's networks: the constructor arguments that rebuild each (with ``rng=0``).
+ARGUMENTS: dict[type, tuple[str, ...]] = {
+    TwoLayerNet: ("input_size", "hidden_size", "output_size"),
+}
+
+
+def _layer(layer: object) -> dict[str, Any]:
+    params = getattr(layer, "params", {}) or {}
+    fmt = FORMATS.get(type(layer))
+    return {
+        "class": type(layer).__name__,
+        "params": {key: list(np.shape(value)) for key, value in params.items()},
+        "options": None if fmt is None else fmt.options(layer),
+    }
+
+
+def record(model: object) -> dict[str, Any]:
+    """The JSON record of ``model``: its class and, for a stack of layers, the layers.
+
+    A model that is not a stack of layers (no ``layers`` and ``loss_layer``) records
+    its class only; its parameters are still checked by name and shape on loading.
+    """
+    out: dict[str, Any] = {"class": type(model).__name__, "layers": None}
+    layers, loss = getattr(model, "layers", None), getattr(model, "loss_layer", None)
+    if layers is None or loss is None:
+        return out
+    out["layers"] = [_layer(layer) for layer in layers]
+    out["loss"] = _layer(loss)
+    names = ARGUMENTS.get(type(model))
+    if names is not None:
+        out["arguments"] = {name: getattr(model, name) for name in names}
+    return out
+
+
+def _describe(i: int, rec: Mapping[str, Any]) -> str:
+    return f"layers[{i}] ({rec.get('class')})"
+
+
+def difference(saved: Mapping[str, Any], model: Mapping[str, Any]) -> str | None:
+    """The first difference between two records (file, model), or ``None``.
+
+    Layers are compared in order by class, parameter names and shapes, and options
+    (when both records know them); then the loss layer's class. A record without
+    layers (a model of your own that is not a stack) differs from nothing here.
+    """
+    a, b = saved.get("layers"), model.get("layers")
+    if a is None or b is None:
+        return None
+    if len(a) != len(b):
+        kinds = (", ".join(str(r.get("class")) for r in rs) for rs in (a, b))
+        return f"the file has {len(a)} layers ({next(kinds)}), the model {len(b)} ({next(kinds)})"
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x.get("class") != y.get("class"):
+            return f"layers[{i}] is {x.get('class')} in the file, {y.get('class')} in the model"
+        px, py = x.get("params", {}), y.get("params", {})
+        if sorted(px) != sorted(py):
+            return (f"{_describe(i, x)} has parameters {sorted(px)} in the file, {sorted(py)} "
+                    "in the model")  # fmt: skip
+        for key in px:
+            if list(px[key]) != list(py[key]):
+                return (f"{_describe(i, x)}: {key} has shape {tuple(px[key])} in the file, "
+                        f"{tuple(py[key])} in the model")  # fmt: skip
+        ox, oy = x.get("options"), y.get("options")
+        if ox is not None and oy is not None and ox != oy:
+            key = next(k for k in sorted(set(ox) | set(oy)) if ox.get(k) != oy.get(k))
+            return (f"{_describe(i, x)}: {key} is {ox.get(key)!r} in the file, {oy.get(key)!r} "
+                    "in the model")  # fmt: skip
+    lx, ly = saved.get("loss") or {}, model.get("loss") or {}
+    if lx.get("class") != ly.get("class"):
+        return f"the loss layer is {lx.get('class')} in the file, {ly.get('class')} in the model"
+    return None
+
+
+def _build(rec: Mapping[str, Any]) -> Any:
+    fmt = next((f for cls, f in FORMATS.items() if cls.__name__ == rec.get("class")), None)
+    if fmt is None or rec.get("options") is None:
+        raise LookupError(rec.get("class"))
+    shapes = {key: tuple(int(n) for n in shape) for key, shape in rec["params"].items()}
+    return fmt.build(rec["options"], shapes)
+
+
+def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
+    """A model of the recorded architecture (parameters and state still to be loaded).
+
+    Raises
+    ------
+    ValueError
+        If the record names a layer that is not built in (a layer of your own):
+        build the model yourself and load into it.
+    """
+    layers = saved.get("layers")
+    cls = saved.get("class")
+    if layers is None:
+        raise ValueError(
+            f"{source} holds a {cls!r} model that is not a stack of layers, which cannot be "
+            "rebuilt from the file: build the model and call load_model(path, model=net)"
+        )
+    try:
+        built: list[Layer] = [_build(rec) for rec in layers]
+        loss: LossLayer = _build(saved["loss"])
+    except LookupError as exc:
+        raise ValueError(
+            f"{source} holds a {cls!r} model with a layer of your own ({exc.args[0]}), which "
+            "cannot be rebuilt from the file: build the model and call "
+            "load_model(path, model=net)"
+        ) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{source} has a model record that cannot be rebuilt: {exc!r}") from exc
+    book = {c.__name__: c for c in ARGUMENTS}
+    if cls in book and isinstance(saved.get("arguments"), dict):
+        net: Sequential = book[cls](**saved["arguments"], rng=0)
+        net.loss_layer = loss
+        return net
+    if cls == "SimpleNet":
+        return SimpleNet(built[0].params["W"], delta=getattr(loss, "delta", 0.0))
+    return Sequential(built, loss)

@@ -1,0 +1,87 @@
+"""Figures of section 6.2: the activations of each hidden layer, by initial weights.
+
+Book section
+------------
+6.2 (figures 6-10 to 6-14)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..typing import ArrayLike
+from ._base import _axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure, SubFigure
+
+
+def activation_histogram_figure(
+    activations: Sequence[ArrayLike],
+    *,
+    title: str | None = None,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    ylim: float | None = None,
+    fig: Figure | SubFigure | None = None,
+) -> Figure:
+    """One histogram per hidden layer, side by side (figures 6-10 to 6-14).
+
+    Parameters
+    ----------
+    activations : sequence of array_like
+        Each layer's activations, as :func:`tinynn.initialization.hidden_activations`
+        returns them.
+    title : str, optional
+        Written above the row (e.g. ``"sigmoid, std 1"``).
+    value_range : (float, float), default (0, 1)
+        The histograms' range; the book uses (0, 1) for every figure, also for ReLU
+        (whose values above 1 then fall outside, as in the book).
+    ylim : float, optional
+        The height of every panel; the book cuts the ReLU histograms at 7000, where
+        the bar of zeros (half the values) would flatten the rest.
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the row here (e.g. one row of a larger figure) instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``activations`` is empty.
+
+    Book section
+    ------------
+    6.2.1 (figures 6-10, 6-11), 6.2.2 (figures 6-12, 6-13), 6.2.3 (figure 6-14)
+
+    Examples
+    --------
+    >>> from tinynn.initialization import hidden_activations
+    >>> fig = activation_histogram_figure(hidden_activations("sigmoid", 0.01, rng=0))
+    >>> [ax.get_title() for ax in fig.axes]
+    ['1-layer', '2-layer', '3-layer', '4-layer', '5-layer']
+    """
+    if len(activations) == 0:
+        raise ValueError("activations must hold at least one layer's values")
+    if fig is None:
+        root, _ = _axes(None)
+        root.delaxes(root.axes[0])
+        root.set_size_inches(2.2 * len(activations), 2.6)
+        target: Figure | SubFigure = root
+    else:
+        target = fig
+    axes = target.subplots(1, len(activations), sharey=True, squeeze=False)[0]
+    for i, (ax, a) in enumerate(zip(axes, activations, strict=True)):
+        ax.hist(np.asarray(a, dtype=np.float64).ravel(), 30, range=value_range)
+        ax.set_title(f"{i + 1}-layer")
+        if ylim is not None:
+            ax.set_ylim(0, ylim)
+        if i:
+            ax.tick_params(labelleft=False)
+    if title is not None:
+        target.suptitle(title)
+    return target.figure.figure
