@@ -246,7 +246,7 @@ def test_an_absurd_declared_size_is_refused_without_allocating(
         "16 bytes for it"
     )
     # the same file with a header that fits its data loads as far as the model check
-    with pytest.raises(ValueError, match="has no model description"):
+    with pytest.raises(ValueError, match="has no model record"):
         load_model(_forged(tmp_path / "fits.npz", (2,)))
 
 

@@ -169,7 +169,7 @@ def load_model(path: str | os.PathLike[str], model: Model | None = None) -> Mode
     ...     load_model(path, model=TwoLayerNet(4, 6, 2, rng=5))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: ... does not fit the model: layers[0] (Affine): W has shape (4, 3) in the file, (4, 6) in the model
+    ValueError: ... does not fit the model: layers[0] (Affine): W has shape (4, 3) in the file, ...
     """
     file = Path(path)
     if model is not None and not isinstance(model, Model):
