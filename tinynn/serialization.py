@@ -28,7 +28,7 @@ STATE = "model_state"
 
 
 def describe_model(model: Model) -> dict[str, Any]:
-    """The JSON record of ``model`` in model files and checkpoints (:mod:`tinynn.architecture`)."""
+    """The JSON record of ``model`` in files (:func:`tinynn.architecture.record`)."""
     return record(model)
 
 
@@ -93,7 +93,7 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
     The file holds one array per parameter (``params/W1``, ...), the state of the
     layers that have one (BatchNormalization's running statistics, Dropout's
     generator: ``model.state_dict()``), and a JSON record of the architecture (each
-    layer's class, parameter shapes and options, see :mod:`tinynn.architecture`),
+    layer's class, parameter shapes and options, see :func:`tinynn.architecture.record`),
     with a format version; no pickle.
 
     Book section

@@ -33,7 +33,7 @@ class SGD:
 
     Parameters are updated in place, so layers that share them see the change.
     SGD keeps no arrays: its ``state_dict()`` names it and counts its updates (the step
-    of a learning-rate schedule, see :mod:`tinynn.schedules`).
+    of a learning-rate schedule, see :class:`~tinynn.Schedule`).
 
     Raises
     ------

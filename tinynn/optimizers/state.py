@@ -47,7 +47,7 @@ class SlotState:
     and a loaded one is not shared with the caller.
 
     ``t`` counts the updates made (Adam's ``iter``); it is also the step at which a
-    learning-rate schedule is evaluated (:meth:`learning_rate`), so that a resumed
+    learning-rate schedule is evaluated (:meth:`next_step`), so that a resumed
     run continues its schedule where it stopped.
 
     Parameters

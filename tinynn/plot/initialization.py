@@ -32,7 +32,7 @@ def activation_histogram_figure(
     Parameters
     ----------
     activations : sequence of array_like
-        Each layer's activations, as :func:`tinynn.initialization.hidden_activations`
+        Each layer's activations, as :func:`~tinynn.hidden_activations`
         returns them.
     title : str, optional
         Written above the row (e.g. ``"sigmoid, std 1"``).
