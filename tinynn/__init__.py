@@ -54,7 +54,12 @@ from .gradient_method import gradient_descent as gradient_descent
 from .gradient_method import gradient_descent_path as gradient_descent_path
 from .handwriting import preprocess_digit as preprocess_digit
 from .handwriting import read_digit as read_digit
+from .im2col import col2im as col2im
+from .im2col import conv_output_size as conv_output_size
+from .im2col import im2col as im2col
 from .layers import Affine as Affine
+from .layers import Convolution as Convolution
+from .layers import Pooling as Pooling
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
 from .layers import SoftmaxWithLoss as SoftmaxWithLoss
@@ -94,6 +99,7 @@ __all__ = [
     "ComplexLayer",
     "ComplexLossLayer",
     "ComplexStep",
+    "Convolution",
     "DifferentiableModel",
     "EarlyStopping",
     "EpochAccuracy",
@@ -113,6 +119,7 @@ __all__ = [
     "Parameters",
     "PerturbableLoss",
     "PerturbsParameters",
+    "Pooling",
     "PrecisionWarning",
     "ProgressPrinter",
     "PropagatesChange",
@@ -127,13 +134,16 @@ __all__ = [
     "Trainer",
     "TwoLayerNet",
     "class_scores",
+    "col2im",
     "complex_step_diff",
     "confusion_matrix",
+    "conv_output_size",
     "cross_entropy_error",
     "gradient_check",
     "gradient_descent",
     "gradient_descent_path",
     "identity_function",
+    "im2col",
     "load_model",
     "numerical_diff",
     "numerical_gradient",

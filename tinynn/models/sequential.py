@@ -99,6 +99,8 @@ class Sequential:
             raise ValueError(f"parameter names collide: {names}")
         self._params = Parameters({name: layer.params[key] for name, layer, key in self._slots})
         first = self.layers[0].params.get("W")
+        if first is not None and first.ndim != 2:  # a Convolution's W (FN, C, FH, FW): no
+            first = None  # feature count to check; the layer checks its input's shape itself
         self.input_size: int | None = int(first.shape[0]) if first is not None else None
         # a first layer that can fill its grads without dL/dx saves its largest product
         self._first_backward = getattr(self.layers[0], "param_backward", None)
