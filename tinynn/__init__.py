@@ -66,6 +66,7 @@ from .layers import SoftmaxWithLoss as SoftmaxWithLoss
 from .losses import cross_entropy_error as cross_entropy_error
 from .losses import sum_squared_error as sum_squared_error
 from .models import Sequential as Sequential
+from .models import SimpleConvNet as SimpleConvNet
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
@@ -127,6 +128,7 @@ __all__ = [
     "Relu",
     "Sequential",
     "Sigmoid",
+    "SimpleConvNet",
     "SimpleNet",
     "SoftmaxWithLoss",
     "Stateful",
