@@ -132,15 +132,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(DOCS_OPTIONS if in_docs_gallery(argv) else argv)
 
 
-def accuracy(net: SimpleConvNet, x: np.ndarray, t: np.ndarray, batch: int = 1000) -> float:
-    """The accuracy on ``(x, t)``, ``batch`` images at a time (the book's ``accuracy`` takes
-    100 at a time): a convolution of all 10,000 test images at once needs about 400 MB."""
-    correct = 0
-    for i in range(0, len(x), batch):
-        correct += round(net.accuracy(x[i : i + batch], t[i : i + batch]) * len(t[i : i + batch]))
-    return correct / len(x)
-
-
 def draw(net: SimpleConvNet, W_before: np.ndarray, digit: np.ndarray, args: argparse.Namespace
          ) -> None:  # fmt: skip
     """Figure 7-24 (the filters before and after training) and one digit's feature maps."""
@@ -219,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f"; continue with --resume {args.checkpoint}" if args.checkpoint else ""
         print(f"stopped after {trainer.iterations_done} iterations{where}")
     print("=============== Final Test Accuracy ===============")
-    print(f"test acc:{accuracy(net, x_test, t_test)}")
+    print(f"test acc:{net.accuracy(x_test, t_test)}")  # 100 images at a time, as the book
     if args.save_model is not None:
         print(f"model saved to {save_model(net, args.save_model)}")
     if not args.no_plot:

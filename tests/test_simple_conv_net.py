@@ -25,6 +25,7 @@ from tinynn import (
     Pooling,
     Relu,
     RMSprop,
+    Sequential,
     SimpleConvNet,
     SoftmaxWithLoss,
     Trainer,
@@ -146,6 +147,34 @@ def test_one_image_a_batch_and_what_does_not_fit() -> None:
         net.predict(np.ones((3, 2, 8, 8)))
     with pytest.raises(ValueError, match="NaN"):
         net.predict(np.full((1, 1, 8, 8), np.nan))
+
+
+def test_predict_and_accuracy_run_100_images_at_a_time_with_the_same_results() -> None:
+    """As the book's accuracy(x, t, batch_size=100): a whole test set at once takes gigabytes."""
+    net = small(weight_init_std=0.3, rng=0)
+    x, t = toy_data(250, 3)
+    seen: list[int] = []
+    forward = net.layers[0].forward
+
+    def recording(a: Any) -> Any:
+        seen.append(len(a))
+        return forward(a)
+
+    net.layers[0].forward = recording  # type: ignore[method-assign]
+    y = net.predict(x)
+    assert seen == [100, 100, 50]
+    np.testing.assert_array_equal(y, Sequential.predict(net, x))
+    expected = Sequential.accuracy(net, x, t)
+    assert 0.0 < expected < 1.0
+    seen.clear()
+    assert net.accuracy(x, t) == expected
+    assert seen == [100, 100, 50]
+    assert net.accuracy(x, np.eye(3)[t], batch_size=7) == expected  # one-hot rows, odd chunks
+    assert net.accuracy(x[:5], t[:5]) == Sequential.accuracy(net, x[:5], t[:5])
+    with pytest.raises(ValueError, match="250"):
+        net.accuracy(x, t[:200])
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
+        net.accuracy(x, t, batch_size=0)
 
 
 @pytest.mark.parametrize(
