@@ -16,7 +16,10 @@ mini-batch loss after the update. It is timed for
 Rounds alternate (tinynn, book, pytorch, tinynn, ...); each round times ``--number``
 iterations, and the table shows the median seconds per iteration and the ratio to the
 book's median (below 1 is faster). Absolute times vary by up to 3x between sessions on
-shared machines; the ratios, measured in the same run, are what to compare. The peak
+shared machines; the ratios, measured in the same run, are what to compare. On a busy
+machine the multi-threaded matrix products of the affine layers (the same in both) slow
+down the most and pull the ratio towards 1; ``OPENBLAS_NUM_THREADS=1`` measures one core,
+and the header prints the threads and the load average. The peak
 memory is what ``tracemalloc`` sees allocated during one iteration (NumPy's arrays;
 PyTorch's allocator is invisible to it).
 
@@ -330,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, NumPy {np.__version__}, {platform.machine()}, "
         f"{os.cpu_count()} cores; median of {rounds} alternated rounds of {number} iterations"
     )
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    threads = {k: os.environ[k] for k in names if k in os.environ}
+    print(f"BLAS threads: {threads or 'the library default'}; load average "
+          f"{os.getloadavg()[0]:.2f} (a busy machine slows multi-threaded products most)")
     print(f"same weights: largest gradient difference tinynn vs book {diff:.1e}")
     if torch_fn is None:
         print("(PyTorch not installed: its row is skipped)")
