@@ -49,15 +49,21 @@ from .gradient_method import gradient_descent as gradient_descent
 from .gradient_method import gradient_descent_path as gradient_descent_path
 from .handwriting import preprocess_digit as preprocess_digit
 from .handwriting import read_digit as read_digit
+from .im2col import col2im as col2im
+from .im2col import conv_output_size as conv_output_size
+from .im2col import im2col as im2col
 from .initialization import hidden_activations as hidden_activations
 from .initialization import weight_scale as weight_scale
 from .layers import Affine as Affine
+from .layers import Convolution as Convolution
+from .layers import Pooling as Pooling
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
 from .layers import SoftmaxWithLoss as SoftmaxWithLoss
 from .losses import cross_entropy_error as cross_entropy_error
 from .losses import sum_squared_error as sum_squared_error
 from .models import Sequential as Sequential
+from .models import SimpleConvNet as SimpleConvNet
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
 from .optimizers import SGD as SGD
@@ -93,6 +99,7 @@ __all__ = [
     "Checkpoint",
     "ClassScores",
     "ComplexStep",
+    "Convolution",
     "CosineDecay",
     "DifferentiableModel",
     "EarlyStopping",
@@ -114,6 +121,7 @@ __all__ = [
     "Optimizer",
     "Parameters",
     "PerformanceWarning",
+    "Pooling",
     "PrecisionWarning",
     "ProgressPrinter",
     "RMSprop",
@@ -121,6 +129,7 @@ __all__ = [
     "Schedule",
     "Sequential",
     "Sigmoid",
+    "SimpleConvNet",
     "SimpleNet",
     "SoftmaxWithLoss",
     "Stateful",
@@ -129,14 +138,17 @@ __all__ = [
     "Trainer",
     "TwoLayerNet",
     "class_scores",
+    "col2im",
     "complex_step_diff",
     "confusion_matrix",
+    "conv_output_size",
     "cross_entropy_error",
     "gradient_check",
     "gradient_descent",
     "gradient_descent_path",
     "hidden_activations",
     "identity_function",
+    "im2col",
     "load_model",
     "numerical_diff",
     "numerical_gradient",

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from .base import Layer, LossLayer
-from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
+from .layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss
 from .layers.batch_normalization import BatchNormalization
 from .layers.dropout import Dropout
-from .models import Sequential, SimpleNet, TwoLayerNet
+from .models import Sequential, SimpleConvNet, SimpleNet, TwoLayerNet
 
 __all__ = ["FORMATS", "LayerFormat", "difference", "rebuild", "record"]
 
@@ -76,6 +76,14 @@ FORMATS: dict[type, LayerFormat] = {
             np.ones(s["gamma"]), np.zeros(s["beta"]), float(o["momentum"])
         ),
     ),
+    Convolution: LayerFormat(
+        lambda layer: {"stride": layer.stride, "pad": layer.pad},
+        lambda o, s: Convolution(np.zeros(s["W"]), np.zeros(s["b"]), o["stride"], o["pad"]),
+    ),
+    Pooling: LayerFormat(
+        lambda layer: {key: getattr(layer, key) for key in ("pool_h", "pool_w", "stride", "pad")},
+        lambda o, s: Pooling(o["pool_h"], o["pool_w"], o["stride"], o["pad"]),
+    ),
     SoftmaxWithLoss: LayerFormat(
         lambda layer: {"delta": layer.delta}, lambda o, s: SoftmaxWithLoss(float(o["delta"]))
     ),
@@ -84,6 +92,7 @@ FORMATS: dict[type, LayerFormat] = {
 #: The book's networks: the constructor arguments that rebuild each (with ``rng=0``).
 ARGUMENTS: dict[type, tuple[str, ...]] = {
     TwoLayerNet: ("input_size", "hidden_size", "output_size"),
+    SimpleConvNet: ("input_dim", "conv_param", "hidden_size", "output_size"),
 }
 
 

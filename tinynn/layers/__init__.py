@@ -10,6 +10,8 @@ its output into the gradient of its input (and of its parameters) in
 from .activations import Relu as Relu
 from .activations import Sigmoid as Sigmoid
 from .affine import Affine as Affine
+from .convolution import Convolution as Convolution
+from .pooling import Pooling as Pooling
 from .softmax_with_loss import SoftmaxWithLoss as SoftmaxWithLoss
 
-__all__ = ["Affine", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+__all__ = ["Affine", "Convolution", "Pooling", "Relu", "Sigmoid", "SoftmaxWithLoss"]

@@ -7,7 +7,8 @@ Book section
 
 from ..parameters import Parameters as Parameters
 from .sequential import Sequential as Sequential
+from .simple_conv_net import SimpleConvNet as SimpleConvNet
 from .simple_net import SimpleNet as SimpleNet
 from .two_layer_net import TwoLayerNet as TwoLayerNet
 
-__all__ = ["Parameters", "Sequential", "SimpleNet", "TwoLayerNet"]
+__all__ = ["Parameters", "Sequential", "SimpleConvNet", "SimpleNet", "TwoLayerNet"]

@@ -53,6 +53,19 @@ def check_layers(layers: object, loss: object) -> None:
         )
 
 
+def _images(xa: NDArray[Any], shape: tuple[int, ...], model: str) -> tuple[FloatArray, bool]:
+    """``xa`` as a batch of samples of ``shape``: ``(N, *shape)``, or one sample ``shape``."""
+    if xa.shape == shape:
+        return np.asarray(xa[np.newaxis], dtype=np.float64), True
+    if xa.shape[1:] == shape and xa.shape[0] > 0:
+        return np.asarray(xa, dtype=np.float64), False
+    dims = ", ".join(map(str, shape))
+    raise ValueError(
+        f"{model} takes inputs of shape (N, {dims}) or one of shape {shape}, got x of shape "
+        f"{xa.shape}: load MNIST with load_mnist(flatten=False), or reshape x to (-1, {dims})"
+    )
+
+
 class Checked:
     """Every input converted and checked, every result checked for NaN and infinity.
 
@@ -84,6 +97,8 @@ class Checked:
         :meth:`gradient_inputs`).
         """
         xa = as_float_input(x, "x", finite=finite)
+        if model.input_shape is not None:
+            return _images(xa, model.input_shape, type(model).__name__)
         single = xa.ndim == 1
         if xa.ndim == 0 or xa.shape[0] == 0:
             raise ValueError(f"x must be one sample or a non-empty batch, got shape {xa.shape}")

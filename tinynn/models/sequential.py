@@ -81,7 +81,12 @@ class Sequential:
             raise ValueError(f"parameter names collide: {names}")
         self._params = Parameters({name: layer.params[key] for name, layer, key in self._slots})
         first = self.layers[0].params.get("W")
+        if first is not None and first.ndim != 2:  # a Convolution's W (FN, C, FH, FW): no
+            first = None  # feature count to check; the layer checks its input's shape itself
         self.input_size: int | None = int(first.shape[0]) if first is not None else None
+        #: The shape of one sample, where the model fixes it (``(C, H, W)`` for a
+        #: convolutional network); else inputs are checked by their feature count.
+        self.input_shape: tuple[int, ...] | None = None
         # a first layer whose backward can skip dL/dx (its largest product, never needed)
         self._skip_input_grad = _takes_input_grad(self.layers[0])
         self._checks: Checked = Checked(self.layers, self._slots)  # see for_checked_data

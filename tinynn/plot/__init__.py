@@ -17,6 +17,8 @@ from .calculus import gradient_field_figure as gradient_field_figure
 from .calculus import learning_rate_figure as learning_rate_figure
 from .calculus import step_size_figure as step_size_figure
 from .calculus import tangent_line_figure as tangent_line_figure
+from .convolution import feature_maps_figure as feature_maps_figure
+from .convolution import filters_figure as filters_figure
 from .evaluation import confusion_matrix_figure as confusion_matrix_figure
 from .evaluation import misclassified_figure as misclassified_figure
 from .initialization import activation_histogram_figure as activation_histogram_figure
@@ -35,6 +37,8 @@ __all__ = [
     "activation_histogram_figure",
     "confusion_matrix_figure",
     "descent_path_figure",
+    "feature_maps_figure",
+    "filters_figure",
     "function_surface_figure",
     "gradient_field_figure",
     "learning_rate_figure",

@@ -1,0 +1,180 @@
+"""The convolution layer: filters slid over a batch of images, as one matrix product.
+
+Book section
+------------
+7.2 (the convolution layer), 7.4.3 (implementing a convolution layer)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import (
+    as_real_array,
+    check_finite,
+    check_nonnegative_int,
+    check_positive_int,
+    describe,
+)
+from ..im2col import check_fit, columns, fold
+from ..typing import ArrayLike, FloatArray, Params
+
+__all__ = ["Convolution"]
+
+
+class Convolution:
+    """Convolution layer: ``FN`` filters of shape ``(C, FH, FW)`` slid over ``(N, C, H, W)`` input.
+
+    Parameters
+    ----------
+    W : array_like, shape (FN, C, FH, FW)
+        The filters. Kept as a float64 array (no copy if it already is one) and
+        updated in place by optimizers, as :class:`~tinynn.Affine`'s ``W``.
+    b : array_like, shape (FN,)
+        One bias per filter.
+    stride : int, default 1
+        ``S``, the step between two positions of a filter.
+    pad : int, default 0
+        ``P``, the zeros added around each image's height and width.
+
+    Notes
+    -----
+    For input ``x`` of shape ``(N, C, H, W)`` the output has shape ``(N, FN, OH, OW)``
+    with ``OH = (H + 2P - FH) / S + 1`` (equation 7.1) and ``OW`` likewise:
+
+    .. math::
+        \\text{out}_{n,f,i,j} = \\sum_{c,p,q} W_{f,c,p,q}\\,
+        x^{\\text{pad}}_{n,\\,c,\\,iS+p,\\,jS+q} + b_f
+
+    and, with :math:`\\delta = \\partial L / \\partial \\text{out}`,
+
+    .. math::
+        \\frac{\\partial L}{\\partial W_{f,c,p,q}} = \\sum_{n,i,j} \\delta_{n,f,i,j}\\,
+        x^{\\text{pad}}_{n,\\,c,\\,iS+p,\\,jS+q}, \\quad
+        \\frac{\\partial L}{\\partial b_f} = \\sum_{n,i,j} \\delta_{n,f,i,j}, \\quad
+        \\frac{\\partial L}{\\partial x} = \\text{col2im}\\big(W^T \\delta\\big)
+
+    As in the book, ``forward`` expands the windows with im2col and multiplies
+    them by the filters in one product, and ``backward`` is two products and
+    col2im (see :func:`~tinynn.im2col`, :func:`~tinynn.col2im`). The windows
+    are laid out per sample, ``(N, C*FH*FW, OH*OW)``, so that the product
+    comes out in the ``(N, FN, OH, OW)`` order itself (the book transposes it).
+
+    ``forward`` raises ``ValueError`` for input that does not fit, naming what
+    it got: input that is not 4-D, a channel count other than ``W``'s ``C``, a
+    filter larger than the padded input, or a stride that does not divide
+    ``H + 2P - FH`` (or ``W + 2P - FW``).
+
+    Book section
+    ------------
+    7.2 (the convolution layer), 7.4.3 (implementing a convolution layer)
+
+    Examples
+    --------
+    >>> W = np.ones((1, 1, 2, 2))  # one 2x2 filter that sums its window
+    >>> conv = Convolution(W, np.zeros(1))
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> conv.forward(x)
+    array([[[[ 8., 12.],
+             [20., 24.]]]])
+    >>> conv.backward(np.ones((1, 1, 2, 2)))  # each pixel: how many windows read it
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    >>> conv.grads["W"]
+    array([[[[ 8., 12.],
+             [20., 24.]]]])
+    """
+
+    def __init__(self, W: ArrayLike, b: ArrayLike, stride: int = 1, pad: int = 0) -> None:
+        w = np.asarray(as_real_array(W, "W"), dtype=np.float64)
+        if w.ndim != 4 or w.size == 0:
+            raise ValueError(f"W must be a non-empty 4-D array (FN, C, FH, FW), got {describe(w)}")
+        check_finite(w, "W")
+        bias = np.asarray(as_real_array(b, "b"), dtype=np.float64)
+        if bias.shape != (w.shape[0],):
+            raise ValueError(
+                f"b must have shape ({w.shape[0]},), one bias per filter of W {w.shape}, got "
+                f"{describe(bias)}"
+            )
+        check_finite(bias, "b")
+        check_positive_int(stride, "stride")
+        check_nonnegative_int(pad, "pad")
+        self.stride = int(stride)
+        self.pad = int(pad)
+        self._params: Params = {"W": w, "b": bias}
+        self._grads: Params = {}
+        self._cols: FloatArray | None = None
+        self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @property
+    def params(self) -> Params:
+        """``{'W': W, 'b': b}``."""
+        return self._params
+
+    @property
+    def grads(self) -> Params:
+        """``{'W': dW, 'b': db}`` from the last ``backward``."""
+        return self._grads
+
+    @property
+    def W(self) -> FloatArray:
+        """The filters, shape ``(FN, C, FH, FW)``."""
+        return self._params["W"]
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """``(N, FN, OH, OW)`` for input of shape ``(N, C, H, W)``; ``ValueError`` if it does
+        not fit (see the class notes)."""
+        fn, c, fh, fw = self._params["W"].shape
+        oh, ow = check_fit("Convolution", tuple(input_shape), fh, fw, self.stride, self.pad)
+        if input_shape[1] != c:
+            raise ValueError(
+                f"Convolution: input of shape {tuple(input_shape)} has {input_shape[1]} "
+                f"channel(s), but the filters W {self._params['W'].shape} expect C = {c}"
+            )
+        return int(input_shape[0]), fn, oh, ow
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        """The convolution of ``x`` (N, C, H, W) with every filter, plus its bias."""
+        x = np.asarray(x, dtype=np.float64)
+        n, fn, oh, ow = self.output_shape(x.shape)
+        fh, fw = self._params["W"].shape[2:]
+        cols = columns(x, fh, fw, self.stride, self.pad)  # (N, C*FH*FW, OH*OW)
+        out: FloatArray = self._params["W"].reshape(fn, -1) @ cols  # (N, FN, OH*OW)
+        out += self._params["b"][:, np.newaxis]
+        self._cols = cols
+        self._x_shape = (n, int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
+        self._out_shape = (n, fn, oh, ow)
+        return out.reshape(self._out_shape)
+
+    def backward(self, dout: FloatArray, *, input_grad: bool = True) -> FloatArray:
+        """Fill ``grads`` and return ``dL/dx`` (col2im of ``W^T dout``) in the input's shape.
+
+        With ``input_grad=False`` the input's gradient (unused for a first
+        layer) is skipped and an empty array returned.
+        """
+        cols = self._cols
+        if cols is None:
+            raise RuntimeError("Convolution.backward called before forward")
+        W = self._params["W"]
+        fn, c, fh, fw = W.shape
+        n, _, oh, ow = self._out_shape
+        if dout.shape != self._out_shape:
+            raise ValueError(
+                f"Convolution.backward: dout must have the shape of the last output "
+                f"{self._out_shape}, got {dout.shape}"
+            )
+        delta = dout.reshape(n, fn, oh * ow)
+        # one product per sample, summed: no transposed copy of dout or of the windows
+        self._grads["W"] = (delta @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(W.shape)
+        self._grads["b"] = delta.sum(axis=(0, 2))
+        if not input_grad:
+            return np.empty(0)
+        dcols = W.reshape(fn, -1).T @ delta  # (N, C*FH*FW, OH*OW)
+        patches = dcols.reshape(n, c, fh, fw, oh, ow)
+        return fold(patches, self._x_shape, self.stride, self.pad)
+
+    def __repr__(self) -> str:
+        fn, c, fh, fw = self._params["W"].shape
+        return f"Convolution({fn} filters {c}x{fh}x{fw}, stride={self.stride}, pad={self.pad})"
