@@ -41,7 +41,7 @@ import numpy as np
 from tinynn import Adam, Callback, Checkpoint, EpochAccuracy, SimpleConvNet, Trainer, save_model
 from tinynn.callbacks import Logs
 
-#: The options the documentation's gallery runs this example with (when it passes none).
+#: The short schedule the documentation's gallery runs (docs/_ext/gallery_helpers.py).
 DOCS_OPTIONS = ["--epochs", "1", "--train-size", "3000", "--test-size", "2000"]
 
 
@@ -89,11 +89,6 @@ class TimedEpochAccuracy(EpochAccuracy):
         self.seconds += time.perf_counter() - start
 
 
-def in_docs_gallery(argv: list[str] | None) -> bool:
-    """Whether sphinx-gallery runs this file without options (then: the short schedule)."""
-    return argv is None and len(sys.argv) <= 1 and "sphinx_gallery" in sys.modules
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("--epochs", type=positive_int, default=20, help="epochs (20)")
@@ -129,7 +124,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--resume", metavar="PATH.npz", default=None,
         help="continue the run saved in this checkpoint (give the same other options)",
     )  # fmt: skip
-    return p.parse_args(DOCS_OPTIONS if in_docs_gallery(argv) else argv)
+    return p.parse_args(argv)
 
 
 def draw(net: SimpleConvNet, W_before: np.ndarray, digit: np.ndarray, args: argparse.Namespace

@@ -35,6 +35,8 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
         return ["--iters", "200", "--train-size", "10000"]
     if name == "train_spsa":
         return ["--iters", "200", "--out", "train_spsa.png"]
+    if name == "train_convnet":  # the book's 20 epochs take minutes: one, on 3000 images
+        return ["--epochs", "1", "--train-size", "3000", "--test-size", "2000"]
     if name == "complex_step_check":
         return ["--models", "10", "--out", "complex_step_check.png"]
     return []
