@@ -373,8 +373,8 @@ def test_gradient_finds_every_non_finite_input_or_weight(value: float) -> None:
     scaled = nn.Sequential(
         [nn.Affine.random(4, 3, rng=0), _Scale(3), nn.Affine.random(3, 2, rng=0)]
     )
-    scaled.params["s2"][0] = value
-    with pytest.raises(ValueError, match=r"params\['s2'\] contains 1 non-finite"):
+    scaled.params["s1"][0] = value  # numbered with W1 (the book: gamma1 with W1)
+    with pytest.raises(ValueError, match=r"params\['s1'\] contains 1 non-finite"):
         nn.Backprop().gradient(scaled, x, t)
 
 

@@ -11,9 +11,12 @@ from tinynn import (
     Adam,
     Affine,
     Backprop,
+    BatchNormalization,
     BindsLoss,
     ComplexStep,
+    Convolution,
     DifferentiableModel,
+    Dropout,
     Function,
     GradientEstimator,
     Layer,
@@ -21,13 +24,17 @@ from tinynn import (
     LossLayer,
     Model,
     Momentum,
+    MultiLayerNet,
+    MultiLayerNetExtend,
     Nesterov,
     NumericalDiff,
     Optimizer,
+    Pooling,
     Relu,
     RMSprop,
     Sequential,
     Sigmoid,
+    SimpleConvNet,
     SimpleNet,
     SoftmaxWithLoss,
     Stateful,
@@ -59,12 +66,24 @@ from tinynn.estimators.numerical import (
 def test_builtins_fit_their_protocols() -> None:
     functions: list[Function] = [sigmoid, relu, softmax]
     losses: list[Loss] = [cross_entropy_error, sum_squared_error]
-    layers: list[Layer] = [Affine(np.eye(2)), Sigmoid(), Relu()]
+    layers: list[Layer] = [
+        Affine(np.eye(2)),
+        Sigmoid(),
+        Relu(),
+        Dropout(0.5, rng=0),
+        BatchNormalization(np.ones(2), np.zeros(2)),
+        Convolution(np.ones((1, 1, 2, 2)), np.zeros(1)),
+        Pooling(2, 2, stride=2),
+    ]
     loss_layer: LossLayer = SoftmaxWithLoss()
     models: list[DifferentiableModel] = [
         TwoLayerNet(2, 2, 2, rng=0),
         SimpleNet(rng=0),
         Sequential([Affine(np.eye(2))]),
+        MultiLayerNet(2, [2], 2, rng=0),
+        MultiLayerNetExtend(2, [2], 2, use_dropout=True, use_batchnorm=True, rng=0),
+        SimpleConvNet((1, 6, 6), {"filter_num": 2, "filter_size": 3, "pad": 0, "stride": 1},
+                      3, 2, rng=0),
     ]
     plain: Model = models[0]
     estimators: list[GradientEstimator] = [NumericalDiff(), Backprop(), ComplexStep(), SPSA(rng=0)]
@@ -78,7 +97,9 @@ def test_builtins_fit_their_protocols() -> None:
     complex_rules: list[ComplexRule] = [affine_complex, sigmoid_complex]
     complex_loss_rule: ComplexLossRule = softmax_with_loss_complex
     optimizers: list[Optimizer] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
-    stateful: list[Stateful] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam()]
+    stateful: list[Stateful] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSprop(), Adam(),
+                                Dropout(rng=0), BatchNormalization(np.ones(2), np.zeros(2)),
+                                Sequential([Affine(np.eye(2))])]  # fmt: skip
     # runtime_checkable protocols agree with mypy
     groups: list[tuple[list[object], type]] = [
         (list(functions), Function),

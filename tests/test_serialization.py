@@ -115,7 +115,7 @@ def _user_model(seed: int) -> Sequential:
 
 def test_user_layers_load_into_a_model_built_by_the_user(tmp_path: Path) -> None:
     model = _user_model(0)
-    model.params["s2"] = np.array([0.5, 2.0, -1.0])
+    model.params["s1"] = np.array([0.5, 2.0, -1.0])
     path = save_model(model, tmp_path / "u.npz")
     with pytest.raises(ValueError, match=r"a layer of your own \(Square\).*model=net"):
         load_model(path)

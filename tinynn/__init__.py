@@ -55,13 +55,17 @@ from .im2col import im2col as im2col
 from .initialization import hidden_activations as hidden_activations
 from .initialization import weight_scale as weight_scale
 from .layers import Affine as Affine
+from .layers import BatchNormalization as BatchNormalization
 from .layers import Convolution as Convolution
+from .layers import Dropout as Dropout
 from .layers import Pooling as Pooling
 from .layers import Relu as Relu
 from .layers import Sigmoid as Sigmoid
 from .layers import SoftmaxWithLoss as SoftmaxWithLoss
 from .losses import cross_entropy_error as cross_entropy_error
 from .losses import sum_squared_error as sum_squared_error
+from .models import MultiLayerNet as MultiLayerNet
+from .models import MultiLayerNetExtend as MultiLayerNetExtend
 from .models import Sequential as Sequential
 from .models import SimpleConvNet as SimpleConvNet
 from .models import SimpleNet as SimpleNet
@@ -93,6 +97,7 @@ __all__ = [
     "Adam",
     "Affine",
     "Backprop",
+    "BatchNormalization",
     "BindsLoss",
     "CSVLogger",
     "Callback",
@@ -102,6 +107,7 @@ __all__ = [
     "Convolution",
     "CosineDecay",
     "DifferentiableModel",
+    "Dropout",
     "EarlyStopping",
     "EpochAccuracy",
     "ExponentialDecay",
@@ -116,6 +122,8 @@ __all__ = [
     "LossLayer",
     "Model",
     "Momentum",
+    "MultiLayerNet",
+    "MultiLayerNetExtend",
     "Nesterov",
     "NumericalDiff",
     "Optimizer",

@@ -5,8 +5,12 @@ the model's parameters under ``params/`` (so :func:`~tinynn.load_model` reads
 it too), and under ``state/`` one named section per part of the run:
 ``trainer`` (the position, the batch generator's ``bit_generator.state``, a
 mini-batch drawn but not yet used after an interrupted iteration),
-``optimizer`` (its ``state_dict()``), ``history``, and ``callbacks`` (the state
-of every callback that implements :class:`~tinynn.Stateful`). The metadata may
+``optimizer`` (its ``state_dict()``), ``history``, ``callbacks`` (the state
+of every callback that implements :class:`~tinynn.Stateful`) and ``model`` (the
+state of its layers that have one: Dropout's generator, Batch Normalization's
+running statistics, ``model.state_dict()``). The metadata records the optimizer's
+learning rate (or schedule, and the rate of the next update), so that a resumed
+run with another one is told. It may
 also hold ``info``: plain JSON given by whoever runs the trainer (the command
 line keeps the run's options there).
 
@@ -18,6 +22,7 @@ leaves the model, the optimizer, the trainer and its callbacks as they were.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import warnings
@@ -66,9 +71,32 @@ def check_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
         )
 
 
-def _lr(optimizer: object) -> float | None:
+def _describe_lr(lr: object) -> str | None:
+    """A description of a learning rate that is the same in every process, or ``None``."""
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool):
+        return repr(float(lr))
+    if dataclasses.is_dataclass(lr):  # the schedules of tinynn.schedules: by value
+        return repr(lr)
+    name = getattr(lr, "__qualname__", None)  # a function: by name (its value is checked too)
+    return f"{getattr(lr, '__module__', '?')}.{name}" if name else None
+
+
+def _learning_rate(optimizer: object, step: object) -> dict[str, Any]:
+    """The optimizer's ``lr`` (described), and the rate it gives the update after ``step``."""
     lr = getattr(optimizer, "lr", None)
-    return float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else None
+    record: dict[str, Any] = {"lr": _describe_lr(lr), "next": None}
+    try:
+        if not callable(lr):
+            value = lr
+        elif isinstance(step, (int, np.integer)) and not isinstance(step, bool):
+            value = lr(int(step))
+        else:
+            value = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            record["next"] = float(value)
+    except Exception:  # a schedule that fails now fails at the next update, with its message
+        record["next"] = None
+    return record
 
 
 def write_checkpoint(
@@ -86,18 +114,23 @@ def write_checkpoint(
     }
     if trainer.pending_batch is not None:
         position["pending_batch"] = trainer.pending_batch
-    optimizer = trainer.optimizer
+    optimizer, model = trainer.optimizer, trainer.model
+    optimizer_state = optimizer.state_dict() if isinstance(optimizer, Stateful) else {}
     state = {
         "trainer": position,
-        "optimizer": optimizer.state_dict() if isinstance(optimizer, Stateful) else {},
+        "optimizer": optimizer_state,
         "history": trainer.history.state_dict(),
         "callbacks": {key: cb.state_dict() for key, cb in callback_keys(trainer).items()},
+        "model": model.state_dict() if isinstance(model, Stateful) else {},
     }
     arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in trainer.model.params.items()}
     meta: dict[str, Any] = {
         "kind": "checkpoint",
         "model": describe_model(trainer.model),
-        "optimizer": {"class": type(optimizer).__name__, "lr": _lr(optimizer)},
+        "optimizer": {
+            "class": type(optimizer).__name__,
+            **_learning_rate(optimizer, optimizer_state.get("t")),
+        },
         "state": flatten_state(state, "state", arrays),
     }
     checked = check_info(info)
@@ -216,14 +249,39 @@ class Restored:
         self.callback_states = {key: saved[key] for key in self.callbacks}
         for key, cb in self.callbacks.items():
             _try_state(cb, saved[key], f"the callback {key}", where)
-        lr, saved_lr = _lr(trainer.optimizer), meta["optimizer"].get("lr")
-        if saved_lr != lr:  # a warning, after every check passed
-            warnings.warn(
-                f"resuming {where} (written with lr={saved_lr!r}) with lr={lr!r}: the run "
-                "will not match an uninterrupted one",
-                UserWarning,
-                stacklevel=4,
-            )
+        self.model_state = self._model_state(state.get("model", {}), trainer)
+        self._compare_learning_rates(meta["optimizer"], trainer)  # a warning, after every check
+
+    def _model_state(self, saved: Any, trainer: Trainer) -> Mapping[str, Any] | None:
+        model = trainer.model
+        if not isinstance(model, Stateful):
+            if saved:
+                raise ValueError(f"{self.where} holds the state of layers the model has not")
+            return None
+        _try_state(model, saved, f"the model's layers ({type(model).__name__})", self.where)
+        return dict(saved)
+
+    def _compare_learning_rates(self, saved: Mapping[str, Any], trainer: Trainer) -> None:
+        """Warn when the resumed run's learning rate would differ from the saved run's.
+
+        The schedule is restored first (the optimizer's step count is the saved one), so
+        the rates compared are those of the next update: the same schedule, or another
+        that gives the same rates, resumes without a word.
+        """
+        step = self.optimizer_state.get("t") if self.optimizer_state else None
+        now = _learning_rate(trainer.optimizer, step)
+        if saved.get("lr") == now["lr"] and saved.get("next") == now["next"]:
+            return
+        def said(record: Mapping[str, Any]) -> str:
+            fixed = record.get("lr") == repr(record.get("next"))
+            return str(record.get("lr")) + ("" if fixed else f", next rate {record.get('next')!r}")
+
+        warnings.warn(
+            f"resuming {self.where} (written with lr={said(saved)}) with lr={said(now)}: the "
+            "run will not match an uninterrupted one",
+            UserWarning,
+            stacklevel=5,
+        )
 
     def _pending_batch(
         self, pending: Any, trainer: Trainer, train_size: int
@@ -284,6 +342,8 @@ class Restored:
             np.copyto(trainer.model.params[name], value)
         if self.optimizer_state is not None and isinstance(trainer.optimizer, Stateful):
             trainer.optimizer.load_state_dict(self.optimizer_state)
+        if self.model_state is not None and isinstance(trainer.model, Stateful):
+            trainer.model.load_state_dict(self.model_state)
         trainer.rng.bit_generator.state = self.rng_state
         trainer.iterations_done = self.iterations_done
         trainer.stop_training = self.stop_training

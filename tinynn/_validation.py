@@ -191,3 +191,11 @@ def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     raise TypeError(
         f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
     )
+
+
+def check_nonnegative(value: float, name: str) -> None:
+    """Raise unless ``value`` is a finite number >= 0 (a weight decay, a ratio)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number >= 0, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")

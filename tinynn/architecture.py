@@ -26,7 +26,14 @@ from .base import Layer, LossLayer
 from .layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss
 from .layers.batch_normalization import BatchNormalization
 from .layers.dropout import Dropout
-from .models import Sequential, SimpleConvNet, SimpleNet, TwoLayerNet
+from .models import (
+    MultiLayerNet,
+    MultiLayerNetExtend,
+    Sequential,
+    SimpleConvNet,
+    SimpleNet,
+    TwoLayerNet,
+)
 
 __all__ = ["FORMATS", "LayerFormat", "difference", "rebuild", "record"]
 
@@ -93,6 +100,10 @@ FORMATS: dict[type, LayerFormat] = {
 ARGUMENTS: dict[type, tuple[str, ...]] = {
     TwoLayerNet: ("input_size", "hidden_size", "output_size"),
     SimpleConvNet: ("input_dim", "conv_param", "hidden_size", "output_size"),
+    MultiLayerNet: ("input_size", "hidden_size_list", "output_size", "activation",
+                    "weight_decay_lambda"),
+    MultiLayerNetExtend: ("input_size", "hidden_size_list", "output_size", "activation",
+                          "weight_decay_lambda", "use_dropout", "dropout_ratio", "use_batchnorm"),
 }
 
 
@@ -118,6 +129,7 @@ def record(model: object) -> dict[str, Any]:
         return out
     out["layers"] = [_layer(layer) for layer in layers]
     out["loss"] = _layer(loss)
+    out["weight_decay_lambda"] = float(getattr(model, "weight_decay_lambda", 0.0))
     names = ARGUMENTS.get(type(model))
     if names is not None:
         out["arguments"] = {name: getattr(model, name) for name in names}
@@ -205,4 +217,4 @@ def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
         return net
     if cls == "SimpleNet":
         return SimpleNet(built[0].params["W"], delta=getattr(loss, "delta", 0.0))
-    return Sequential(built, loss)
+    return Sequential(built, loss, weight_decay_lambda=float(saved.get("weight_decay_lambda", 0)))

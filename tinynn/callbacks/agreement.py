@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._validation import as_generator, check_positive_int
-from ..base import BindsLoss, GradientEstimator, Model
+from ..base import BindsLoss, GradientEstimator, Model, Stateful
 from ..estimators import NumericalDiff
+from ..estimators._model import training
 from ..typing import ArrayLike
 from .base import Callback, Logs
 
@@ -118,6 +119,15 @@ class GradientAgreement(Callback):
     def check(self, x: ArrayLike, t: ArrayLike) -> float:
         """The largest relative difference on freshly sampled entries, for batch ``(x, t)``."""
         model = self.trainer.model
+        kept = model.state_dict() if isinstance(model, Stateful) else None
+        try:  # one training step: the estimate and the reference see the same masks
+            with training(model):
+                return self._check(model, x, t)
+        finally:  # a check does not change the run: its draws are undone
+            if kept is not None and isinstance(model, Stateful):
+                model.load_state_dict(kept)
+
+    def _check(self, model: Model, x: ArrayLike, t: ArrayLike) -> float:
         names = list(model.params)
         arrays = [model.params[name] for name in names]
         picks = self._sample([a.size for a in arrays])

@@ -8,6 +8,7 @@ Book section
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -17,7 +18,7 @@ from .._validation import describe_value
 from ..base import Layer, LossLayer, Model
 from ..typing import ArrayLike, FloatArray
 
-__all__ = ["Stack", "as_stack", "loss_value"]
+__all__ = ["Stack", "as_stack", "loss_value", "training"]
 
 
 class Stack(Protocol):
@@ -73,3 +74,17 @@ def loss_value(model: Model, value: object) -> float:
             "return a float (the loss of the batch)"
         )
     return float(cast(Any, value))
+
+
+def training(model: object) -> AbstractContextManager[object]:
+    """``model.training()``, in which one gradient estimate sees the training network with
+    its randomness held (see :mod:`tinynn.models.training`); for a model without modes, a
+    context that does nothing.
+
+    Book section
+    ------------
+    6.4.3 (``loss_W = lambda W: self.loss(X, T, train_flg=True)``)
+    """
+    enter = getattr(model, "training", None)
+    context: AbstractContextManager[object] = enter() if callable(enter) else nullcontext()
+    return context

@@ -15,6 +15,7 @@ import numpy as np
 from .._validation import describe_value
 from ..base import GradientEstimator, Model
 from ..typing import ArrayLike
+from ._model import training
 from .backprop import Backprop
 from .numerical import NumericalDiff
 
@@ -98,8 +99,9 @@ def gradient_check(
             "model.params must be a dict of parameter arrays by name (as the book's "
             f"params['W1']), got {describe_value(model.params)}"
         )
-    a = _gradient("estimate", Backprop() if estimate is None else estimate, model, x, t)
-    b = _gradient("reference", NumericalDiff() if reference is None else reference, model, x, t)
+    with training(model):  # one training step: both see the same dropout masks
+        a = _gradient("estimate", Backprop() if estimate is None else estimate, model, x, t)
+        b = _gradient("reference", NumericalDiff() if reference is None else reference, model, x, t)
     if set(a) != set(b) or set(a) != set(model.params):
         raise ValueError(
             f"estimators returned different parameter names: {sorted(a)} vs {sorted(b)} "

@@ -13,9 +13,9 @@ import numpy as np
 
 from .._finite import check_params_finite
 from .._validation import as_generator, check_positive, check_positive_int
-from ..base import Model
+from ..base import Model, Stateful
 from ..typing import ArrayLike, Params
-from ._model import loss_value
+from ._model import loss_value, training
 
 __all__ = ["SPSA"]
 
@@ -108,9 +108,16 @@ class SPSA:
         it first, as :class:`~tinynn.NumericalDiff` does, would cost a third
         forward pass).
         """
+        with training(model):  # the training network, its dropout masks held
+            return self._estimate(model, x, t)
+
+    def _estimate(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         params = model.params
         # an infinite weight stays infinite at w +- c: its estimate would be silently 0
         check_params_finite("the SPSA gradient", params)
+        if isinstance(model, Stateful) and model.state_dict():
+            # layers with state (running statistics) take it from the unperturbed network
+            loss_value(model, model.loss(x, t))
         grads: Params = {name: np.zeros_like(p) for name, p in params.items()}
         saved = {name: p.copy() for name, p in params.items()}
         for _ in range(self.k):

@@ -14,6 +14,8 @@ Book section
 
 # importing builtin registers the rules of the built-in layers, with ComplexStep.rule_for
 from .builtin import affine_complex as affine_complex
+from .builtin import batch_normalization_complex as batch_normalization_complex
+from .builtin import dropout_complex as dropout_complex
 from .builtin import sigmoid_complex as sigmoid_complex
 from .builtin import softmax_with_loss_complex as softmax_with_loss_complex
 from .estimator import COMPLEX_STEP_H as COMPLEX_STEP_H
@@ -28,7 +30,9 @@ __all__ = [
     "ComplexRule",
     "ComplexStep",
     "affine_complex",
+    "batch_normalization_complex",
     "bind_complex_loss",
+    "dropout_complex",
     "sigmoid_complex",
     "softmax_with_loss_complex",
 ]

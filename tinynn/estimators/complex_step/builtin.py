@@ -1,4 +1,5 @@
-"""The complex step's rules for the built-in layers: Affine, Sigmoid, SoftmaxWithLoss.
+"""The complex step's rules for the built-in layers: Affine, Sigmoid, Dropout,
+BatchNormalization and SoftmaxWithLoss.
 
 Each is the layer's ``forward`` written for complex input and parameters; :class:`~tinynn.Relu`
 has none (its kink at 0 is not complex-analytic).
@@ -16,12 +17,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ...layers import Affine, Sigmoid, SoftmaxWithLoss
+from ...layers import Affine, BatchNormalization, Dropout, Sigmoid, SoftmaxWithLoss
+from ...layers.batch_normalization import EPS
 from ...losses import _one_hot_indices
 from ...typing import ComplexArray
 from .estimator import ComplexStep
 
-__all__ = ["affine_complex", "sigmoid_complex", "softmax_with_loss_complex"]
+__all__ = [
+    "affine_complex",
+    "batch_normalization_complex",
+    "dropout_complex",
+    "sigmoid_complex",
+    "softmax_with_loss_complex",
+]
 
 
 @ComplexStep.rule_for(Affine)
@@ -56,6 +64,40 @@ def sigmoid_complex(
     negative = x.real < 0
     e = np.exp(np.where(negative, x, -x))
     out: ComplexArray = np.where(negative, e / (1 + e), 1 / (1 + e))
+    return out
+
+
+@ComplexStep.rule_for(Dropout)
+def dropout_complex(
+    layer: Dropout, x: ComplexArray, params: Mapping[str, ComplexArray]
+) -> ComplexArray:
+    """``x * mask`` with the mask of this gradient (the real forward pass's, held).
+
+    Book section
+    ------------
+    4.4.2 (the complex step), 6.4.3 (Dropout)
+    """
+    if layer.mask is None or layer.mask.shape != x.shape:
+        raise RuntimeError("Dropout's complex rule needs the mask of a training forward pass")
+    out: ComplexArray = x * layer.mask
+    return out
+
+
+@ComplexStep.rule_for(BatchNormalization)
+def batch_normalization_complex(
+    layer: BatchNormalization, x: ComplexArray, params: Mapping[str, ComplexArray]
+) -> ComplexArray:
+    """Batch Normalization in training mode at complex input: means, a square root and a
+    division, all complex-analytic (the square root near the positive reals).
+
+    Book section
+    ------------
+    4.4.2 (the complex step), 6.3.1 (Batch Normalization's algorithm)
+    """
+    x2 = x.reshape(x.shape[0], -1)
+    xc = x2 - x2.mean(axis=0)
+    xn = xc / np.sqrt(np.mean(xc**2, axis=0) + EPS)
+    out: ComplexArray = (params["gamma"] * xn + params["beta"]).reshape(x.shape)
     return out
 
 

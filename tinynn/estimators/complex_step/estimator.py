@@ -16,6 +16,7 @@ import numpy as np
 from ..._validation import check_positive
 from ...base import Model
 from ...typing import ArrayLike, Params
+from .._model import training
 from .rules import LAYER_RULES, LOSS_RULES, bind_complex_loss
 
 __all__ = ["COMPLEX_STEP_H", "ComplexStep"]
@@ -113,6 +114,10 @@ class ComplexStep:
 
     def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         """Return ``{name: Im L(param + ih e_j) / h}`` for every entry of ``model.params``."""
+        with training(model):  # the training network: a real pass, whose masks the rules use
+            return self._gradient(model, x, t)
+
+    def _gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         loss = bind_complex_loss(model, x, t)  # checks every layer first, then x and t
         step = 1j * self.h
         # complex copies: the model's own parameters are never written to

@@ -129,10 +129,14 @@ def bind_complex_loss(
         {key: name for name, owner, key in stack.param_slots if owner is layer} for layer in layers
     ]
 
+    lam = float(getattr(model, "weight_decay_lambda", 0.0))
+    decayed = tuple(getattr(model, "decayed_params", ())) if lam else ()
+
     def loss(params: Mapping[str, ComplexArray]) -> complex:
         h = xc
         for layer, rule, names in zip(layers, rules, keys, strict=True):
             h = rule(layer, h, {key: params[name] for key, name in names.items()})
-        return loss_rule(loss_layer, h, targets)
+        decay = sum(0.5 * lam * np.sum(params[name] ** 2) for name in decayed)  # analytic
+        return complex(loss_rule(loss_layer, h, targets) + decay)
 
     return loss

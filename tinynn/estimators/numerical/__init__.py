@@ -16,7 +16,8 @@ is here, not in the layers:
 * :mod:`~tinynn.estimators.numerical.series`: the cross-entropy of perturbed scores;
 * the built-in rules, one module per layer module: ``affine`` (:class:`AffineRule`,
   ``SPARSE_FRACTION``), ``activations`` (:class:`SigmoidRule`, :class:`ReluRule`) and
-  ``softmax_with_loss`` (:class:`SoftmaxWithLossRule`).
+  ``softmax_with_loss`` (:class:`SoftmaxWithLossRule`), ``dropout`` (:class:`DropoutRule`)
+  and ``batch_normalization`` (:class:`BatchNormalizationRule`).
 
 Book section
 ------------
@@ -28,11 +29,13 @@ Book section
 from .activations import ReluRule as ReluRule
 from .activations import SigmoidRule as SigmoidRule
 from .affine import AffineRule as AffineRule
+from .batch_normalization import BatchNormalizationRule as BatchNormalizationRule
 from .changes import Change as Change
 from .changes import ColumnChange as ColumnChange
 from .changes import DenseChange as DenseChange
 from .changes import RankOneChange as RankOneChange
 from .changes import Samples as Samples
+from .dropout import DropoutRule as DropoutRule
 from .estimator import NumericalDiff as NumericalDiff
 from .estimator import PerformanceWarning as PerformanceWarning
 from .rules import ElementwiseRule as ElementwiseRule
@@ -43,9 +46,11 @@ from .softmax_with_loss import SoftmaxWithLossRule as SoftmaxWithLossRule
 
 __all__ = [
     "AffineRule",
+    "BatchNormalizationRule",
     "Change",
     "ColumnChange",
     "DenseChange",
+    "DropoutRule",
     "ElementwiseRule",
     "LayerRule",
     "LossRule",

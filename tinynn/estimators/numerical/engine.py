@@ -136,7 +136,10 @@ def structured_gradient(
             widest = _dense_width(change, widest)
         return change, widest
 
-    plans: list[tuple[FloatArray, int, str, int]] = []
+    # the book's weight decay, 0.5 * lambda * sum(W ** 2): a perturbed entry changes it alone
+    lam = float(getattr(model, "weight_decay_lambda", 0.0))
+    decayed = set(getattr(model, "decayed_params", ())) if lam else set()
+    plans: list[tuple[FloatArray, int, str, int, bool]] = []
     grads: Params = {}
     for name, layer, key in model.param_slots:
         k = next(i for i, candidate in enumerate(layers) if candidate is layer)
@@ -147,20 +150,22 @@ def structured_gradient(
         _, width = carry(k, probe, _dense_width(probe, 1))
         max_entries = max(1, budget // (len(signs) * n * width))
         grads[name] = np.zeros(layer.params[key].shape)
-        plans.append((grads[name], k, key, max_entries))
+        plans.append((grads[name], k, key, max_entries, name in decayed))
     total = sum(plan[0].size for plan in plans)
 
-    def jobs() -> Iterator[tuple[FloatArray, int, str, IntArray]]:
-        for grad, k, key, max_entries in plans:
+    def jobs() -> Iterator[tuple[FloatArray, int, str, IntArray, bool]]:
+        for grad, k, key, max_entries, decays in plans:
             for entries in cast(ParameterRule, rules[k]).groups(key, max_entries):
-                yield grad, k, key, entries
+                yield grad, k, key, entries, decays
 
-    def run(job: tuple[FloatArray, int, str, IntArray]) -> int:
-        grad, k, key, entries = job
+    def run(job: tuple[FloatArray, int, str, IntArray, bool]) -> int:
+        grad, k, key, entries, decays = job
         p = layers[k].params[key].reshape(-1)[entries]
         steps = np.stack([(p + s * h) - p for s in signs])
         change, _ = carry(k, cast(ParameterRule, rules[k]).perturb(key, entries, steps))
         losses = loss_rule.losses(change if loss_sparse else change.spread())
+        if decays:  # the decay term of each perturbed entry, step-major as the losses
+            losses = losses + (0.5 * lam * ((p + steps) ** 2 - p**2)).reshape(-1)
         m = len(entries)
         if scheme == "central":
             values = (losses[:m] - losses[m:]) / (2 * h)

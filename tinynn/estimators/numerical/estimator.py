@@ -17,7 +17,7 @@ from ..._validation import check_positive, check_positive_int
 from ...base import BindsLoss, Model
 from ...calculus import DEFAULT_H, numerical_gradient
 from ...typing import ArrayLike, Params
-from .._model import Stack, loss_value
+from .._model import Stack, loss_value, training
 from .engine import default_workers, structured_gradient
 from .rules import LAYER_RULES, LOSS_RULES, missing_rule
 
@@ -139,6 +139,10 @@ class NumericalDiff:
             Once per layer class, when ``method='auto'`` falls back to the loop because a
             layer has no rule.
         """
+        with training(model):  # the training network, its dropout masks held
+            return self._gradient(model, x, t)
+
+    def _gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         if self.method != "loop":
             missing = missing_rule(model)
             if missing is None:
@@ -159,7 +163,7 @@ class NumericalDiff:
             if classes and not _warned.issuperset(classes):
                 _warned.update(classes)
                 warnings.warn(self._slow_down(model, reason, classes), PerformanceWarning,
-                              stacklevel=2)  # fmt: skip
+                              stacklevel=3)  # fmt: skip
         return _loop(model, x, t, self.h, self.scheme, self.progress)
 
     def fallback_reason(self, model: Model) -> str | None:
