@@ -366,7 +366,8 @@ def parse_weight_init(value: object) -> float | str:
 
 def schedule_spec(text: object) -> str:
     """``KIND:...`` checked and written out in full (``step:100`` -> ``step:100:0.1``)."""
-    usage = ", ".join(form for _, form, _ in SCHEDULES.values())
+    forms = [form for _, form, _ in SCHEDULES.values()]
+    usage = f"{', '.join(forms[:-1])} or {forms[-1]}"
     parts = text.split(":") if isinstance(text, str) else []
     kind = parts[0] if parts else None
     if kind not in SCHEDULES:
