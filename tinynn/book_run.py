@@ -95,9 +95,10 @@ def describe_network(options: RunOptions) -> str:
     """``TwoLayerNet 784-50-10 (sigmoid)``, ``MultiLayerNetExtend 784-100-100-10 (relu, ...)``."""
     o = options
     if o.model == "convnet":
-        fs = o.filter_size
+        fs, init = o.filter_size, o.weight_init
+        std = f" (weights std {init:g})" if init != 0.01 else ""
         return (f"SimpleConvNet 1x28x28: conv {o.filters} {fs}x{fs} - relu - pool 2x2 - "
-                f"{o.hidden[0]} - relu - 10")  # fmt: skip
+                f"{o.hidden[0]} - relu - 10{std}")  # fmt: skip
     sizes = "-".join(str(n) for n in (784, *o.hidden, 10))
     init = o.weight_init
     how = [o.activation]
