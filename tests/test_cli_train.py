@@ -275,6 +275,10 @@ def test_a_complete_run_continued_to_more_iterations_is_the_longer_run(
     assert f"continuing the run saved in {loose} in the new run folder" in capsys.readouterr().out
     assert json.loads((new / "options.json").read_text())["continued_from"] == str(loose)
     assert results(new)["iterations_done"] == 31
+    # continued again in that folder, it still says where it came from
+    assert main(["train", "--resume", str(new), "--iters", "32"]) == 0
+    assert json.loads((new / "options.json").read_text())["continued_from"] == str(loose)
+    assert results(new)["iterations_done"] == 32
 
 
 def test_an_aborted_train_without_a_checkpoint_leaves_no_run_folder(

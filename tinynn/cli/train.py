@@ -265,6 +265,12 @@ def _write_options(
     }
     if resume is not None:  # a checkpoint from outside a run folder, continued here
         data["continued_from"] = str(resume)
+    else:  # resumed again in its own folder: the link to where it came from stays
+        try:
+            before = json.loads((folder / OPTIONS).read_text(encoding="utf-8"))
+            data["continued_from"] = str(before["continued_from"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     write_json(folder / OPTIONS, data)
 
 
