@@ -408,3 +408,30 @@ def test_an_unexpected_error_is_one_line_and_tinynn_debug_shows_the_traceback(
                 f"tinynn predict: error: {shown} (unexpected; run again with TINYNN_DEBUG=1 "
                 "to see the traceback)\n"
             )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["evaluate", "{file}"], ["predict", "{file}", "digit.png"], ["train", "--resume", "{file}"]],
+)
+@pytest.mark.parametrize("kind", ["text", "forged"])
+def test_a_file_that_is_not_a_model_is_one_line_naming_it(
+    tmp_path: Path, env: dict[str, str], command: list[str], kind: str
+) -> None:
+    """A CSV, or an .npz whose header declares 80 GB: one line naming the file, exit 1."""
+    from tests.test_serialization import _forged
+
+    if kind == "text":
+        path = tmp_path / "scores.csv"
+        path.write_text("a,b\n1,2\n")
+        expected = "it does not start with a zip header, as every .npz file does"
+    else:
+        path = _forged(tmp_path / "big.npz", (100_000, 100_000))
+        expected = "(80,000,000,000 bytes), but the file holds 16 bytes for it"
+    args = [a.format(file=path.name) for a in command]
+    result = tinynn(*args, cwd=tmp_path, env=env, status=1)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert path.name in lines[0] and expected in lines[0], lines[0]
+    assert "pickle" not in result.stderr
+    assert not (tmp_path / "runs").exists()  # nothing made for a run that cannot start

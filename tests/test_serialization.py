@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,14 @@ def test_an_absurd_declared_size_is_refused_without_allocating(
         "float64 array of shape (100000, 100000) (80,000,000,000 bytes), but the file holds "
         "16 bytes for it"
     )
+    tracemalloc.start()  # "without allocating": measured, not only said
+    try:
+        with pytest.raises(ValueError):
+            load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"{peak} bytes traced while refusing the file"
     # the same file with a header that fits its data loads as far as the model check
     with pytest.raises(ValueError, match="has no model record"):
         load_model(_forged(tmp_path / "fits.npz", (2,)))
