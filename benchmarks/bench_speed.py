@@ -8,7 +8,7 @@ vary by up to 3x between sessions on shared machines; the ratios are what to com
     python benchmarks/bench_speed.py                  # about 10 minutes on 2 cores
     python benchmarks/bench_speed.py --quick          # about 2 minutes: fewer repeats
     python benchmarks/bench_speed.py --only numerical # one group: numerical, sparsity,
-                                                      # backprop, main
+                                                      # layers, backprop, main
 
 Rows:
 
@@ -20,6 +20,11 @@ Rows:
 * ``sparsity``: the structured path perturbing sparsely against densely, on inputs with
   20% to 65% non-zero values (the threshold
   ``tinynn.estimators.numerical.affine.SPARSE_FRACTION``, in Affine's structured rule).
+* ``layers``: one gradient of MultiLayerNetExtend(784, [50], 10) at batch 100 by
+  ``NumericalDiff()``'s structured path against the book's loop (``method='loop'``, one
+  timing each: it takes tens of seconds), plain, with Dropout, with BatchNormalization and
+  with both (6.3, 6.4.3); and what each layer costs the structured path against the plain
+  network's, with the largest difference from the loop.
 * ``backprop``: ``Backprop().gradient(net, x, t)`` against the book's ``gradient`` function.
 * ``main job``: the book's run (10,000 iterations of batch 100, 17 evaluations of train and
   test accuracy) with ``Trainer`` + ``EpochAccuracy`` against the book's plain loop, same
@@ -45,7 +50,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests import book_reference as book
-from tinynn import SGD, Backprop, EpochAccuracy, NumericalDiff, Trainer, TwoLayerNet
+from tinynn import (
+    SGD,
+    Backprop,
+    EpochAccuracy,
+    MultiLayerNetExtend,
+    NumericalDiff,
+    Trainer,
+    TwoLayerNet,
+)
 
 
 def alternate(
@@ -161,6 +174,48 @@ def bench_sparsity(repeats: int) -> None:
         rules.SPARSE_FRACTION = chosen
 
 
+def bench_layers(repeats: int) -> None:
+    """NumericalDiff on a network with Dropout and BatchNormalization (6.3, 6.4.3)."""
+    rng = np.random.default_rng(0)
+    batch = mnist_batch()
+    x, t = (
+        batch
+        if batch is not None
+        else (rng.random((100, 784)), np.eye(10)[rng.integers(0, 10, 100)])
+    )
+    configs = {
+        "plain": {},
+        "Dropout(0.5)": {"use_dropout": True, "dropout_ratio": 0.5},
+        "BatchNormalization": {"use_batchnorm": True},
+        "Dropout + BatchNormalization": {"use_dropout": True, "use_batchnorm": True},
+    }
+    nets = {name: MultiLayerNetExtend(784, [50], 10, rng=1, **kw) for name, kw in configs.items()}
+    fast, loop = NumericalDiff(), NumericalDiff(method="loop")
+    times: dict[str, list[float]] = {name: [] for name in nets}
+    for net in nets.values():
+        fast.gradient(net, x, t)  # warm-up
+    for _ in range(repeats):  # the networks alternate within each repeat
+        for name, net in nets.items():
+            start = time.perf_counter()
+            fast.gradient(net, x, t)
+            times[name].append(time.perf_counter() - start)
+    plain = statistics.median(times["plain"])
+    for name, net in nets.items():
+        ours = statistics.median(times[name])
+        start = time.perf_counter()
+        slow = loop.gradient(net, x, t)
+        theirs = time.perf_counter() - start
+        g = fast.gradient(net, x, t)
+        diff = max(float(np.max(np.abs(g[k] - slow[k]))) for k in slow)
+        row(
+            f"numerical, 784-50-10 {name}: structured/loop",
+            ours,
+            theirs,
+            f"speed-up {theirs / ours:.0f}x, {ours / plain:.2f}x the plain net's, "
+            f"max |diff| {diff:.1e}",
+        )
+
+
 def bench_backprop(repeats: int) -> None:
     """Short alternating rounds (50 calls each); the median of the rounds' ratios.
 
@@ -258,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats (5; quick 1)")
     parser.add_argument("--iters", type=int, default=None, help="main-job iterations (10000)")
     parser.add_argument(
-        "--only", choices=("numerical", "sparsity", "backprop", "main"), default=None
+        "--only", choices=("numerical", "sparsity", "layers", "backprop", "main"), default=None
     )
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 5)
@@ -272,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_numerical(repeats)
     if args.only in (None, "sparsity"):
         bench_sparsity(repeats)
+    if args.only in (None, "layers"):
+        bench_layers(repeats)
     if args.only in (None, "backprop"):
         bench_backprop(repeats)
     if args.only in (None, "main"):
