@@ -435,3 +435,21 @@ def test_a_file_that_is_not_a_model_is_one_line_naming_it(
     assert path.name in lines[0] and expected in lines[0], lines[0]
     assert "pickle" not in result.stderr
     assert not (tmp_path / "runs").exists()  # nothing made for a run that cannot start
+
+
+def test_no_data_and_no_network_leads_with_what_to_do(tmp_path: Path, env: dict[str, str]) -> None:
+    """The download is tried and fails (every mirror through a proxy that refuses): the first
+    line says what to do in the command line's terms, the mirrors' reasons follow briefly."""
+    (tmp_path / "empty").mkdir()
+    offline = {**env, "TINYNN_DATA": str(tmp_path / "empty"), "HOME": str(tmp_path),
+               "XDG_CACHE_HOME": str(tmp_path / "cache"), "no_proxy": "", "NO_PROXY": "",
+               **{k: "http://127.0.0.1:9" for k in ("http_proxy", "https_proxy",
+                                                    "HTTP_PROXY", "HTTPS_PROXY")}}  # fmt: skip
+    err = tinynn("train", "--data-dir", str(tmp_path / "empty"), cwd=tmp_path, env=offline,
+                 status=1).stderr  # fmt: skip
+    lines = err.splitlines()
+    assert lines[0].startswith("tinynn train: error: ") and "--data-dir DIR" in lines[0], err
+    assert "TINYNN_DATA=DIR" in lines[0], err
+    assert 2 <= len(lines) <= 6, err  # the mirrors' reasons, briefly
+    assert "root=" not in err and "download=" not in err  # no Python advice
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
