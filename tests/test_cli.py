@@ -277,7 +277,8 @@ def test_predict_reports_unreadable_images_and_goes_on(
 @needs_mnist
 @pytest.mark.slow
 def test_a_trained_network_reads_the_digits_drawn_here(tmp_path: Path, env: dict[str, str]) -> None:
-    """300 steps at lr 0.5 (about 88% test accuracy) recognise thick drawn digits.
+    """300 steps at lr 0.5 (about 88% test accuracy) recognise thick drawn digits, and
+    photographs of them (and of a three) on grey paper under uneven light.
 
     Measured: 7 (97.5%), 1 (95.3%), 0 (83.5%). A few seconds on an idle machine.
     """
@@ -290,6 +291,18 @@ def test_a_trained_network_reads_the_digits_drawn_here(tmp_path: Path, env: dict
     out = tinynn("predict", run, "seven.png", "one.png", "zero.png", cwd=tmp_path, env=env).stdout
     best = dict(re.findall(r"^(\w+)\.png: (\d) ", out, re.M))
     assert best == {"seven": "7", "one": "1", "zero": "0"}, out
+    # the same digits and a three photographed on grey paper under uneven light (issue 16)
+    from tests.test_handwriting import STROKES, drawn, photograph
+
+    pil = pytest.importorskip("PIL.Image")
+    names = ["seven", "one", "three"]
+    for k, name in enumerate(names):
+        photo = photograph(drawn(STROKES[name]), np.random.default_rng(k))
+        pil.fromarray(photo).convert("RGB").save(tmp_path / f"photo_{name}.jpg", quality=80)
+    files = [f"photo_{name}.jpg" for name in names]
+    out = tinynn("predict", run, *files, cwd=tmp_path, env=env).stdout
+    best = dict(re.findall(r"^photo_(\w+)\.jpg: (\d) ", out, re.M))
+    assert best == {"seven": "7", "one": "1", "three": "3"}, out
 
 
 # -- more of train in test_cli_train.py -----------------------------------------------------

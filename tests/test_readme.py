@@ -117,3 +117,26 @@ def test_the_main_jobs_time_is_given_in_one_place() -> None:
         assert f"{claim.group(1)} s" not in text, f"{name} repeats the main job's time"
         other = re.search(r"\d+(\.\d+)? s (of training )?on (the )?2", text)
         assert other is None, f"{name} gives a time on the 2-core machine: {other.group(0)}"
+
+
+def _fence_errors(text: str) -> list[str]:
+    """Code fences that do not open and close as Markdown reads them (a closing ``` with text
+    after it is not a closing fence: the block runs on to the end of the file)."""
+    errors, inside = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("```"):
+            continue
+        if inside and line.rstrip() != "```":
+            errors.append(f"line {number}: {line!r} cannot close the block opened before it")
+        elif not inside and not re.fullmatch(r"```[\w+-]*", line.rstrip()):
+            errors.append(f"line {number}: {line!r} is not an opening fence")
+        else:
+            inside = not inside
+    if inside:
+        errors.append("the last code block is never closed")
+    return errors
+
+
+def test_every_code_block_of_the_readme_closes() -> None:
+    assert _fence_errors("```bash\nx\n``` text after\n") != []  # the check can fail
+    assert _fence_errors(README.read_text(encoding="utf-8")) == []
