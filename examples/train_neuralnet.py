@@ -23,7 +23,10 @@ at every epoch and when the run ends or is stopped with Ctrl-C;
 stopped (options given again must agree; ``--iters`` may change).
 ``--save-model net.npz`` writes the trained network, which
 ``tinynn.load_model("net.npz")`` rebuilds. The command line's ``tinynn train``
-builds the same run from the same module, ``tinynn/book_run.py``.
+builds the same run from the same module, ``tinynn/book_run.py``, and takes the
+same options: ``--model multi-layer`` or ``--model convnet``, ``--optimizer``,
+``--schedule`` and the others of ``--help`` train Chapter 6's and 7's networks here
+too.
 
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``.
@@ -41,7 +44,9 @@ import sys
 import numpy as np
 
 from tinynn import save_model
-from tinynn.book_run import BookRun, RunOptions, add_run_options, given_options, read_run
+from tinynn.book_run import BookRun, read_run
+from tinynn.run_flags import add_run_options, given_options
+from tinynn.run_options import RunOptions
 
 #: The options that say where the outputs go: given again when a stopped run goes on.
 OUTPUTS = ("out", "no_plot", "save_history", "save_model", "data_dir", "no_download")
@@ -82,15 +87,18 @@ def continue_command(args: argparse.Namespace, checkpoint: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    given = given_options(args)
-    try:
-        if args.resume is None:
-            options = RunOptions(**given)
-        else:  # the run's own options; the ones given again must agree
-            options = read_run(args.resume).continued(given, args.resume)
-    except (OSError, ValueError) as exc:
-        print(f"error: cannot resume: {exc}", file=sys.stderr)
-        return 1
+    if args.resume is None:
+        try:
+            options = RunOptions.make(**given_options(args))
+        except ValueError as exc:  # options that do not fit together
+            parser().error(str(exc))  # exits with status 2
+    else:
+        try:  # the run's own options; the ones given again must agree
+            saved = read_run(args.resume)
+            options = saved.continued(given_options(args, saved.options), args.resume)
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot resume: {exc}", file=sys.stderr)
+            return 1
     from tinynn.datasets import load_mnist
 
     try:

@@ -1,26 +1,30 @@
-"""The book's training run (section 4.5), set up once for the command line and the example.
+"""A training run on MNIST (section 4.5), set up once for the command line and the example.
 
 ``tinynn train`` and ``examples/train_neuralnet.py`` both run the book's
-``ch04/train_neuralnet.py``: a :class:`~tinynn.TwoLayerNet` 784-50-10 trained
-by SGD on MNIST mini-batches, with the train and test accuracy at every
-epoch. Both build it here, from the same options (:class:`RunOptions`, the
-same command-line flags by :func:`add_run_options`), with the same
-callbacks, messages and resume rules (:class:`BookRun`). A checkpoint of the
-run remembers its options, so that it is continued as it was begun
-(:func:`read_run`, :meth:`RunOptions.continued`).
+``ch04/train_neuralnet.py`` by default: a :class:`~tinynn.TwoLayerNet` 784-50-10
+trained by SGD on MNIST mini-batches, with the train and test accuracy at every
+epoch; their options choose Chapter 6's :class:`~tinynn.MultiLayerNet` (with
+weight decay, Dropout, Batch Normalization) or Chapter 7's
+:class:`~tinynn.SimpleConvNet` instead, any of the six optimizers and a
+learning-rate schedule (:class:`~tinynn.run_options.RunOptions`). Both build the
+run here (:func:`build_network`, :func:`build_optimizer`), with the same
+callbacks, messages and resume rules (:class:`BookRun`). A checkpoint of the run
+remembers its options, so that it is continued as it was begun (:func:`read_run`,
+:meth:`~tinynn.run_options.RunOptions.continued`).
 
 The data comes from the caller (``load_mnist(normalize=True,
-one_hot_label=True)``), so that this module does not read data sets itself.
+one_hot_label=True)``), so that this module does not read data sets itself; a
+convolutional network gets the images in the shape it takes, ``(N, 1, 28, 28)``.
 
 Book section
 ------------
-4.5.2 (``train_neuralnet.py``: mini-batch learning), 4.5.3 (evaluating at every epoch)
+4.5.2 (``train_neuralnet.py``: mini-batch learning), 4.5.3 (evaluating at every epoch),
+6.1-6.4 (``common/multi_layer_net_extend.py``, the optimizers), 7.5 (``train_convnet.py``)
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
+import math
 import os
 import time
 from collections.abc import Mapping
@@ -30,182 +34,107 @@ from typing import Any, TextIO
 import numpy as np
 
 from ._trainer_state import read_saved
-from .base import GradientEstimator
+from .base import GradientEstimator, Optimizer, Stateful
 from .callbacks import Callback, Checkpoint, EpochAccuracy, History, ProgressPrinter
 from .callbacks.progress import duration
 from .estimators import Backprop, NumericalDiff
-from .models import TwoLayerNet
-from .optimizers import SGD
+from .models import MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, TwoLayerNet
+from .run_options import MNIST_IMAGE, OPTIMIZERS, SCHEDULES, RunOptions
+from .schedules import LinearWarmup, Schedule
 from .trainer import Trainer
 
-__all__ = ["BookRun", "RunOptions", "SavedRun", "add_run_options", "read_run"]
-
-ESTIMATORS = ("backprop", "numerical")
-NUMERICAL_METHODS = ("auto", "structured", "loop")
+__all__ = ["BookRun", "SavedRun", "build_network", "build_optimizer", "read_run"]
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """The options that make one run of the book's training: what a checkpoint remembers.
-
-    Parameters
-    ----------
-    iters : int, default 10000
-        Iterations of the whole run (the book's ``iters_num``).
-    batch_size : int, default 100
-    lr : float, default 0.1
-        SGD's learning rate.
-    hidden : int, default 50
-        Hidden units of the 784-``hidden``-10 network.
-    seed : int, default 0
-        Seeds the initial weights and the mini-batches (two generators
-        spawned from ``SeedSequence(seed)``).
-    estimator : {'backprop', 'numerical'}
-    numerical_method : {'auto', 'structured', 'loop'}
-        :class:`~tinynn.NumericalDiff`'s method, with ``estimator='numerical'``.
-    train_size : int, optional
-        Train on the first ``train_size`` training images only.
-
-    Raises
-    ------
-    TypeError, ValueError
-        Naming the option (as its command-line flag) and what it must be.
+def build_network(
+    options: RunOptions, rng: np.random.Generator, image: tuple[int, int, int] = MNIST_IMAGE
+) -> Sequential:
+    """The network of ``options`` for images of shape ``image``, its weights drawn from ``rng``.
 
     Book section
     ------------
-    4.5.2 (``iters_num``, ``batch_size``, ``learning_rate`` of ``train_neuralnet.py``)
-
-    Examples
-    --------
-    >>> RunOptions(iters=3000).continued({"iters": 5000}, "run.npz").iters
-    5000
-    >>> RunOptions().continued({"lr": 0.5, "seed": 0}, "run.npz")
-    Traceback (most recent call last):
-    ...
-    ValueError: run.npz was trained with --lr 0.1, not --lr 0.5: leave the option out to
-    continue the run as it was (only --iters may change)
+    4.5.1 (``TwoLayerNet``), 6.2.4, 6.3.2, 6.4 (``MultiLayerNet(Extend)``), 7.5 (``SimpleConvNet``)
     """
-
-    iters: int = 10000
-    batch_size: int = 100
-    lr: float = 0.1
-    hidden: int = 50
-    seed: int = 0
-    estimator: str = "backprop"
-    numerical_method: str = "auto"
-    train_size: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("iters", "batch_size", "hidden", "seed", "train_size"):
-            value, least = getattr(self, name), 0 if name == "seed" else 1
-            if value is None and name == "train_size":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{_flag(name)} must be a whole number >= {least}, got {value!r}")
-        lr = self.lr
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-            raise ValueError(f"--lr must be a finite number > 0, got {lr!r}")
-        for name, choices in (("estimator", ESTIMATORS), ("numerical_method", NUMERICAL_METHODS)):
-            value = getattr(self, name)
-            if value not in choices:
-                raise ValueError(f"{_flag(name)} must be one of {choices}, got {value!r}")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> RunOptions:
-        """Options saved by :meth:`as_dict`; ``ValueError`` naming ``where`` if they do not fit."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        if not isinstance(data, Mapping) or set(data) - names:
-            raise ValueError(f"{where} holds run options this tinynn does not know: {data!r}")
-        try:
-            return cls(**dict(data))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{where} holds run options that do not fit: {exc}") from exc
-
-    def as_dict(self) -> dict[str, Any]:
-        """The options by name (plain JSON data)."""
-        return dataclasses.asdict(self)
-
-    def flags(self) -> list[str]:
-        """The command-line flags that give these options (``--iters=10000``, ...)."""
-        flags = [f"{_flag(k)}={v}" for k, v in self.as_dict().items() if v is not None]
-        return [f for f in flags if f != "--numerical-method=auto"]
-
-    def continued(self, given: Mapping[str, Any], where: str) -> RunOptions:
-        """These options of a saved run, with ``iters`` if ``given`` has it.
-
-        Every other option in ``given`` (those given again on the command line)
-        must agree with the saved one; ``ValueError`` names each that does not.
-        """
-        differ = [k for k, v in given.items() if k != "iters" and getattr(self, k) != v]
-        if differ:
-            was = " ".join(f"{_flag(k)} {getattr(self, k)}" for k in differ)
-            now = " ".join(f"{_flag(k)} {given[k]}" for k in differ)
-            them = "the option" if len(differ) == 1 else "these options"
-            raise ValueError(
-                f"{where} was trained with {was}, not {now}: leave {them} out to continue the "
-                "run as it was (only --iters may change)"
-            )
-        return dataclasses.replace(self, iters=given.get("iters", self.iters))
+    o, features = options, math.prod(image)
+    if o.model == "two-layer":
+        return TwoLayerNet(features, o.hidden[0], 10, float(o.weight_init), rng=rng)
+    if o.model == "multi-layer":
+        book = (features, list(o.hidden), 10, o.activation, o.weight_init, o.weight_decay)
+        if o.dropout is None and not o.batchnorm:
+            return MultiLayerNet(*book, rng=rng)  # type: ignore[arg-type]
+        return MultiLayerNetExtend(*book, use_dropout=o.dropout is not None,  # type: ignore[arg-type]
+                                   dropout_ratio=o.dropout or 0.5, use_batchnorm=o.batchnorm,
+                                   rng=rng)  # fmt: skip
+    conv = {"filter_num": o.filters or 0, "filter_size": o.filter_size or 0, "pad": 0, "stride": 1}
+    return SimpleConvNet(image, conv, o.hidden[0], 10, float(o.weight_init), rng=rng)
 
 
-def whole_number(least: int) -> Any:
-    """An argparse type: a whole number >= ``least``, or a message naming what was given."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {least}, got {text!r}"
-            ) from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {text}")
-        return value
-
-    return parse
+def learning_rate(options: RunOptions) -> float | Schedule:
+    """``options.lr``, or the schedule from it (and its warm-up)."""
+    lr: float | Schedule = options.lr
+    if options.schedule is not None:
+        kind, steps, *rest = options.schedule.split(":")
+        lr = SCHEDULES[kind][0](options.lr, int(steps), *(float(v) for v in rest))
+    if options.warmup:
+        lr = LinearWarmup(lr, options.warmup)
+    return lr
 
 
-def positive_float(text: str) -> float:
-    """An argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
-    return value
+def build_optimizer(options: RunOptions) -> Optimizer:
+    """The optimizer of ``options`` with its learning rate or schedule.
 
-
-def add_run_options(p: argparse.ArgumentParser) -> None:
-    """Add the flags of :class:`RunOptions` (``--iters`` ... ``--train-size``) to ``p``.
-
-    Each defaults to ``None``, so that :func:`given_options` tells the options
-    given from those left out (which a resumed run takes from its checkpoint).
+    Book section
+    ------------
+    6.1 (``SGD``, ``Momentum``, ``AdaGrad``, ``Adam``; ``RMSprop``, ``Nesterov``)
     """
-    d = RunOptions()
-    p.add_argument("--iters", type=whole_number(1), help=f"iterations of the run ({d.iters})")
-    p.add_argument("--batch-size", type=whole_number(1), help=f"mini-batch size ({d.batch_size})")
-    p.add_argument("--lr", type=positive_float, help=f"SGD learning rate ({d.lr})")
-    p.add_argument("--hidden", type=whole_number(1), help=f"hidden units ({d.hidden})")
-    p.add_argument("--seed", type=whole_number(0), help=f"seed of weights, batches ({d.seed})")
-    p.add_argument("--estimator", choices=ESTIMATORS,
-                   help="how gradients are computed (backprop; numerical: the chapter's central "
-                   "differences, by NumericalDiff's structured path)")  # fmt: skip
-    p.add_argument("--numerical-method", choices=NUMERICAL_METHODS,
-                   help="with --estimator numerical: auto (the structured path) or the book's "
-                   "loop (hundreds of times slower)")  # fmt: skip
-    p.add_argument("--train-size", type=whole_number(1), metavar="N",
-                   help="use only the first N training images")  # fmt: skip
+    optimizer: Optimizer = OPTIMIZERS[options.optimizer](lr=learning_rate(options))
+    return optimizer
 
 
-def given_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The :class:`RunOptions` given on the command line (those not left out)."""
-    names = [f.name for f in dataclasses.fields(RunOptions)]
-    return {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
+def describe_network(options: RunOptions) -> str:
+    """``TwoLayerNet 784-50-10 (sigmoid)``, ``MultiLayerNetExtend 784-100-100-10 (relu, ...)``."""
+    o = options
+    if o.model == "convnet":
+        fs, init = o.filter_size, o.weight_init
+        std = f" (weights std {init:g})" if init != 0.01 else ""
+        return (f"SimpleConvNet 1x28x28: conv {o.filters} {fs}x{fs} - relu - pool 2x2 - "
+                f"{o.hidden[0]} - relu - 10{std}")  # fmt: skip
+    sizes = "-".join(str(n) for n in (784, *o.hidden, 10))
+    init = o.weight_init
+    how = [o.activation]
+    if o.model == "two-layer":
+        name = "TwoLayerNet"
+        if init != 0.01:
+            how.append(f"weights std {init:g}")
+    else:
+        name = "MultiLayerNet" if o.dropout is None and not o.batchnorm else "MultiLayerNetExtend"
+        how.append(
+            f"{init.capitalize()} init" if isinstance(init, str) else f"weights std {init:g}"
+        )
+        if o.batchnorm:
+            how.append("batchnorm")
+        if o.dropout is not None:
+            how.append(f"dropout {o.dropout:g}")
+        if o.weight_decay > 0:
+            how.append(f"weight decay {o.weight_decay:g}")
+    return f"{name} {sizes} ({', '.join(how)})"
+
+
+def describe_optimizer(options: RunOptions) -> str:
+    """``SGD lr 0.1``; ``Adam lr 0.001, step decay x0.5 every 100 updates, warm-up 10``."""
+    o = options
+    text = f"{OPTIMIZERS[o.optimizer].__name__} lr {o.lr:g}"
+    if o.schedule is not None:
+        kind, steps, *rest = o.schedule.split(":")
+        value = float(rest[0]) if rest else 0.0
+        text += {
+            "step": f", step decay x{value:g} every {steps} updates",
+            "exponential": f", exponential decay x{value:g} per {steps} updates",
+            "cosine": f", cosine decay to {value:g} x lr over {steps} updates",
+        }[kind]
+    if o.warmup:
+        text += f", linear warm-up over {o.warmup} updates"
+    return text
 
 
 @dataclass(frozen=True)
@@ -248,14 +177,15 @@ def read_run(path: str | os.PathLike[str]) -> SavedRun:
 
 
 class BookRun:
-    """The book's run built from its options: the network, the trainer and its callbacks.
+    """A run built from its options: the network, the trainer and its callbacks.
 
     Parameters
     ----------
     options : RunOptions
     train, test : (x, t) pairs
         MNIST as ``load_mnist(normalize=True, one_hot_label=True)`` gives it;
-        the first ``options.train_size`` training images are used.
+        the first ``options.train_size`` training images are used, in the shape
+        the network takes (``(N, 1, 28, 28)`` for the convnet).
     checkpoint : path, optional
         Where the whole training state is saved, with ``options`` and ``info``:
         when training ends or is stopped (Ctrl-C), and every
@@ -268,11 +198,12 @@ class BookRun:
 
     Attributes
     ----------
-    net : TwoLayerNet
-        784-``hidden``-10, initialised from the first of two generators spawned
-        from ``SeedSequence(seed)``; the mini-batches come from the second.
+    net : Sequential
+        The network of :func:`build_network`, initialised from the first of two
+        generators spawned from ``SeedSequence(seed)``; the mini-batches come
+        from the second.
     trainer : Trainer
-        With ``SGD(lr)``, :class:`~tinynn.Backprop` or
+        With the optimizer of :func:`build_optimizer`, :class:`~tinynn.Backprop` or
         :class:`~tinynn.NumericalDiff` (showing its progress within a
         gradient), and the callbacks :class:`~tinynn.EpochAccuracy` (train and
         test), :class:`~tinynn.ProgressPrinter` and :class:`~tinynn.Checkpoint`.
@@ -296,13 +227,14 @@ class BookRun:
         stream: TextIO | None = None,
     ) -> None:
         self.options = options
+        net_seed, batch_seed = np.random.SeedSequence(options.seed).spawn(2)
+        self.net = build_network(options, np.random.default_rng(net_seed))
         x_train, t_train = train
         if options.train_size is not None:
             x_train, t_train = x_train[: options.train_size], t_train[: options.train_size]
+        x_train, x_test = (self._shaped(x) for x in (x_train, test[0]))
         self.x_train, self.t_train = x_train, t_train
-        self.x_test, self.t_test = test
-        net_seed, batch_seed = np.random.SeedSequence(options.seed).spawn(2)
-        self.net = TwoLayerNet(784, options.hidden, 10, rng=np.random.default_rng(net_seed))
+        self.x_test, self.t_test = x_test, test[1]
         self.progress = ProgressPrinter(stream)
         self.accuracy = EpochAccuracy(train=(x_train, t_train), test=(self.x_test, self.t_test))
         estimator: GradientEstimator = Backprop()
@@ -315,13 +247,41 @@ class BookRun:
             callbacks.append(Checkpoint(checkpoint, every_epochs=checkpoint_every, info=saved))
         self.trainer = Trainer(
             self.net,
-            SGD(lr=options.lr),
+            build_optimizer(options),
             estimator,
             batch_size=options.batch_size,
             callbacks=callbacks,
             rng=np.random.default_rng(batch_seed),
         )
         self.seconds = 0.0
+
+    def _shaped(self, x: Any) -> Any:
+        """Images as the network takes them: ``(N, C, H, W)`` or ``(N, features)``."""
+        x = np.asarray(x)
+        shape = self.net.input_shape
+        return x.reshape(-1, *shape) if shape is not None else x.reshape(len(x), -1)
+
+    def description(self) -> dict[str, Any]:
+        """The network and the optimizer, for ``results.json`` (plain JSON data)."""
+        o, net, optimizer = self.options, self.net, self.trainer.optimizer
+        lr = getattr(optimizer, "lr", o.lr)
+        state = optimizer.state_dict() if isinstance(optimizer, Stateful) else {}
+        step = int(state.get("t", self.trainer.iterations_done))  # the updates made
+        return {
+            "model": {
+                "class": type(net).__name__,
+                "description": describe_network(o),
+                "parameters": int(sum(p.size for p in net.params.values())),
+            },
+            "optimizer": {
+                "class": type(optimizer).__name__,
+                "description": describe_optimizer(o),
+                "lr": o.lr,
+                "schedule": o.schedule,
+                "warmup": o.warmup,
+                "next_lr": float(lr(step)) if callable(lr) else float(lr),
+            },
+        }
 
     def header(self) -> str:
         """One line: the network, the optimizer, the schedule, the data, the estimator, the seed."""
@@ -331,7 +291,7 @@ class BookRun:
         if o.numerical_method != "auto":
             how += f" ({o.numerical_method})"
         return (
-            f"TwoLayerNet 784-{o.hidden}-10 (sigmoid), SGD lr {o.lr:g}, batch {o.batch_size}, "
+            f"{describe_network(o)}, {describe_optimizer(o)}, batch {o.batch_size}, "
             f"{o.iters} iterations ({per_epoch} per epoch), {len(self.x_train)} training images, "
             f"estimator {how}, seed {o.seed}"
         )
@@ -398,4 +358,3 @@ class BookRun:
             else " (nothing was saved to continue from: give a checkpoint to be able to)"
         )
         return f"stopped after {t.iterations_done} of {t.total_iters} iterations{where}"
-

@@ -25,6 +25,9 @@ examples:
   tinynn train                          the book's run: 10000 iterations (time: docs, Performance)
   tinynn train --resume runs/20261128-210000   continue a run stopped with Ctrl-C
   tinynn train --iters 600 --seed 3     one epoch, another seed
+  tinynn train --model multi-layer --hidden 100,100 --batchnorm --dropout 0.2 --optimizer adam
+                                        Chapter 6's network (tinynn train --help: all options)
+  tinynn train --model convnet --epochs 1   Chapter 7's convnet (Adam, lr 0.001)
   tinynn evaluate runs/20261128-210000  accuracy, per-class table, figures of a run
   tinynn predict runs/20261128-210000 my_digit.png --show
   tinynn gradcheck                      backprop against the numerical gradient
@@ -35,8 +38,9 @@ MNIST is read from --data-dir, $TINYNN_DATA, the user cache, or downloaded."""
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinynn",
-        description="Chapter 4 of 'Deep Learning from Scratch': train the book's network on "
-        "MNIST, see what it gets wrong, try it on your own digits.",
+        description="'Deep Learning from Scratch' on the command line: train the book's "
+        "networks on MNIST (Chapter 4's by default, Chapter 6's and 7's with their options), "
+        "see what they get wrong, try them on your own digits.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

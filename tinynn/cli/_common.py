@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._atomic import write_bytes_atomic
-from ..book_run import positive_float as positive_float
-from ..book_run import whole_number
+from ..run_flags import positive_float as positive_float
+from ..run_flags import whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -94,6 +94,22 @@ def load_run_model(run: str) -> tuple[Sequential, Path]:
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"could not load the model in {path}: {exc}") from exc
     return model, path.parent
+
+
+def model_input(model: Sequential, x: NDArray[Any]) -> NDArray[Any]:
+    """MNIST images (flat, ``(N, 784)``) in the shape ``model`` takes: ``(N, 1, 28, 28)`` for a
+    convolutional network (its ``input_shape``), ``(N, 784)`` for the others."""
+    shape, features = model.input_shape, int(np.prod(x.shape[1:]))
+    if shape is not None:
+        if int(np.prod(shape)) != features:
+            dims = "x".join(map(str, shape))
+            raise CliError(f"the model takes images of shape {dims}, not MNIST's 1x28x28")
+        return x.reshape(len(x), *shape)
+    if model.input_size not in (None, features):
+        raise CliError(
+            f"the model expects {model.input_size} inputs, not MNIST's {features} (28x28 images)"
+        )
+    return x.reshape(len(x), -1)
 
 
 def probabilities(model: Sequential, x: NDArray[Any]) -> NDArray[np.float64]:

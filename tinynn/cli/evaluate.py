@@ -1,5 +1,9 @@
 """``tinynn evaluate RUN``: test accuracy, precision and recall per class, and two figures.
 
+Any saved model: a network with Dropout or Batch Normalization evaluates (the
+running statistics, no dropout: the same numbers every time), a convolutional
+one gets the test images as ``(N, 1, 28, 28)``.
+
 Writes ``confusion_matrix.png``, ``misclassified.png`` and ``evaluation.json``
 into the run folder (or beside the model file).
 """
@@ -13,11 +17,11 @@ import numpy as np
 
 from ..evaluation import class_scores, confusion_matrix
 from ._common import (
-    CliError,
     add_data_options,
     display,
     load_data,
     load_run_model,
+    model_input,
     new_figure,
     positive_int,
     probabilities,
@@ -40,9 +44,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     model, out = load_run_model(args.run)
     _, (x_test, t_test) = load_data(args, one_hot=False)
-    if model.input_size not in (None, x_test.shape[1]):
-        raise CliError(f"the model expects {model.input_size} inputs, MNIST has {x_test.shape[1]}")
-    y = np.argmax(probabilities(model, x_test), axis=1)
+    y = np.argmax(probabilities(model, model_input(model, x_test)), axis=1)
     matrix = confusion_matrix(t_test, y, num_classes=10)
     scores = class_scores(matrix)
     accuracy = float(np.trace(matrix) / matrix.sum())

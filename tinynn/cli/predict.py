@@ -1,4 +1,8 @@
-"""``tinynn predict RUN IMAGE...``: what a trained network says about your own digits."""
+"""``tinynn predict RUN IMAGE...``: what a trained network says about your own digits.
+
+Each digit goes to the network as one image of the shape it takes: 784 values,
+or ``(1, 28, 28)`` for a convolutional network.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..handwriting import read_digit
-from ._common import CliError, display, load_run_model, probabilities
+from ._common import CliError, display, load_run_model, model_input, probabilities
 
 HELP = "classify pictures of handwritten digits (PNG, JPEG) with a trained run"
 
@@ -69,9 +73,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}: error: {_problem(exc)}", flush=True)
             failed += 1
             continue
-        if model.input_size not in (None, digit.size):
-            raise CliError(f"the model expects {model.input_size} inputs, not 28x28 images")
-        p = probabilities(model, digit.reshape(1, -1))[0]
+        p = probabilities(model, model_input(model, digit.reshape(1, -1)))[0]
         best = np.argsort(p)[::-1][: args.top]
         ranked = ", ".join(f"{int(k)} ({p[k]:.1%})" for k in best)
         print(f"{name}: {ranked}", flush=True)

@@ -1,4 +1,9 @@
-"""``tinynn train``: the book's run (section 4.5), in a run folder of its own.
+"""``tinynn train``: the book's run (section 4.5), or another network's, in a run folder of its own.
+
+With no options it is the book's ``ch04/train_neuralnet.py``; the options choose
+Chapter 6's multi-layer network (with weight decay, Dropout, Batch
+Normalization) or Chapter 7's convnet, any of the six optimizers of section 6.1
+and a learning-rate schedule (see :mod:`tinynn.run_flags`).
 
 A run lives in one folder, ``runs/<date>-<time>/``, made when it starts and
 never reused by another run. When training ends, or is stopped with Ctrl-C,
@@ -8,7 +13,8 @@ options), ``model.npz`` (the network, see :func:`tinynn.save_model`),
 ``training.png`` (figures 4-11 and 4-12), ``options.json`` (the options, and the
 command that makes the same run from scratch) and, written last,
 ``results.json``: ``"status": "complete"`` or ``"interrupted"``, the iterations
-asked and done, the accuracies, and one entry per training session.
+asked and done, the accuracies, the network and the optimizer (with its
+schedule), and one entry per training session.
 
 ``tinynn train --resume <folder>`` continues a run where it stopped, with its
 own options, in its own folder (options given again must agree; only
@@ -35,16 +41,10 @@ import numpy as np
 
 from .. import __version__
 from .._atomic import write_bytes_atomic
-from ..book_run import (
-    BookRun,
-    RunOptions,
-    SavedRun,
-    add_run_options,
-    given_options,
-    read_run,
-    whole_number,
-)
+from ..book_run import BookRun, SavedRun, read_run
 from ..callbacks import History
+from ..run_flags import add_run_options, given_options, whole_number
+from ..run_options import RunOptions
 from ..serialization import save_model
 from ._common import (
     CHECKPOINT,
@@ -61,7 +61,24 @@ from ._common import (
     write_json,
 )
 
-HELP = "train the book's 784-50-10 TwoLayerNet on MNIST, in a run folder of its own"
+HELP = "train a network on MNIST, in a run folder of its own"
+DESCRIPTION = """\
+Train a network on MNIST, in a run folder of its own. With no options, the book's run
+(section 4.5): a 784-50-10 TwoLayerNet trained by SGD. --model multi-layer is Chapter 6's
+network (--hidden, --activation, --weight-init, --weight-decay, --dropout, --batchnorm),
+--model convnet Chapter 7's SimpleConvNet (trained by Adam at 0.001 unless --optimizer or
+--lr says otherwise, as the book's run); --optimizer, --lr, --schedule and --warmup choose
+the update rule and its learning rate. How long it takes: see the docs' Performance page
+(docs/performance.rst)."""
+EPILOG = """\
+examples:
+  tinynn train                                 the book's run (Chapter 4)
+  tinynn train --epochs 5 --model multi-layer --hidden 100,100,100 --batchnorm --dropout 0.2 \\
+      --weight-decay 0.0001 --optimizer adam   Chapter 6's techniques together
+  tinynn train --model convnet --epochs 1      Chapter 7's SimpleConvNet (Adam, lr 0.001)
+  tinynn train --optimizer momentum --schedule step:2000:0.5 --warmup 100
+                                               momentum, the rate halved every 2000 updates
+  tinynn train --resume runs/20261128-210000   continue a run stopped with Ctrl-C"""
 #: Options that are not the run's but how this command runs it: remembered by the
 #: checkpoint too, and given again they simply apply.
 SETTINGS = ("checkpoint_every", "no_plot", "data_dir", "no_download")
@@ -71,8 +88,10 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "train",
         help=HELP,
-        description=HELP + " (section 4.5). How long it takes: see the docs' Performance "
-        "page (docs/performance.rst).",
+        description=DESCRIPTION,
+        usage="%(prog)s [options]  (tinynn train --help lists them)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_run_options(p)
     p.add_argument("--runs-dir", metavar="DIR", default=None,
@@ -87,7 +106,7 @@ def add_parser(sub: Any) -> None:
                    "stopped, with its options (given again they must agree; --iters may "
                    "change)")  # fmt: skip
     add_data_options(p)
-    p.set_defaults(func=run, no_download=None)
+    p.set_defaults(func=run, no_download=None, usage_error=p.error)
 
 
 def _new_run_folder(runs: Path) -> Path:
@@ -135,18 +154,22 @@ class _Plan(NamedTuple):
 
 def _plan(args: argparse.Namespace) -> _Plan:
     """What to run, and where; checked completely, nothing made or changed yet."""
-    given = given_options(args)
     settings = {k: getattr(args, k) for k in SETTINGS if getattr(args, k) is not None}
     if "data_dir" in settings:
         settings["data_dir"] = os.path.abspath(settings["data_dir"])
     if args.resume is None:
-        return _Plan(RunOptions(**given), settings)
+        try:
+            options = RunOptions.make(**given_options(args))
+        except ValueError as exc:  # options that do not fit together: a usage error
+            args.usage_error(str(exc))  # prints the usage and the message, exits with 2
+            raise
+        return _Plan(options, settings)
     checkpoint, folder = _resume_target(args.resume)
     if folder is not None and args.runs_dir is not None:
         raise CliError(f"--runs-dir does not apply: the run goes on in its folder {args.resume}")
     try:
         saved = read_run(checkpoint)
-        options = saved.continued(given, args.resume)
+        options = saved.continued(given_options(args, saved.options), args.resume)
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot resume: {exc}") from exc
     before = saved.info.get("settings") if saved.info.get("program") == "tinynn train" else None
@@ -286,6 +309,7 @@ def _write_run(
         results["continue_with"] = _continue_with(folder)
     write_json(folder / RESULTS, {
         **results,
+        **book.description(),
         "final_train_acc": final["train"],
         "final_test_acc": final["test"],
         "train_acc_list": history.train_acc_list,

@@ -101,15 +101,17 @@ class Relu(_Activation):
 
     def __init__(self) -> None:
         super().__init__()
-        self._mask: NDArray[np.bool_] | None = None
+        self.mask: NDArray[np.bool_] | None = None
 
     def forward(self, x: FloatArray) -> FloatArray:
-        """``max(0, x)``."""
-        self._mask = x <= 0
-        return np.where(self._mask, 0.0, x)
+        """``max(0, x)`` (the book zeroes ``x[x <= 0]``: the same values, NaN kept)."""
+        self.mask = x > 0
+        out: FloatArray = np.maximum(x, 0.0)
+        return out
 
     def backward(self, dout: FloatArray) -> FloatArray:
-        """``dout`` where the input was positive, else 0."""
-        if self._mask is None:
+        """``dout`` where the input was positive, else 0 (``dout * mask``)."""
+        if self.mask is None:
             raise RuntimeError("Relu.backward called before forward")
-        return np.where(self._mask, 0.0, dout)
+        dx: FloatArray = dout * self.mask
+        return dx
