@@ -136,7 +136,7 @@ def batch_norm_grid_figure(
     >>> [ax.get_title() for ax in fig.axes]
     ['W:1', 'W:0.1']
     """
-    if not len(weight_scales) == len(bn_acc) == len(plain_acc) or not weight_scales:
+    if not len(weight_scales) == len(bn_acc) == len(plain_acc) or len(weight_scales) == 0:
         raise ValueError(
             "weight_scales, bn_acc and plain_acc must have the same length (>= 1), got "
             f"{len(weight_scales)}, {len(bn_acc)} and {len(plain_acc)}"

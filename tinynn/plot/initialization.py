@@ -117,8 +117,8 @@ def weight_init_loss_figure(
     Raises
     ------
     ValueError
-        If ``losses`` is empty, a loss is not a non-empty 1-D sequence, or ``smooth``
-        is asked of fewer than 11 values.
+        If ``losses`` is empty, a loss is not a non-empty 1-D sequence of finite
+        values, or ``smooth`` is asked of fewer than 11 values.
 
     Book section
     ------------
@@ -139,6 +139,9 @@ def weight_init_loss_figure(
         a = np.asarray(loss, dtype=np.float64)
         if a.ndim != 1 or len(a) == 0:
             raise ValueError(f"losses[{name!r}] must be a non-empty 1-D sequence, got {a.shape}")
+        if not np.isfinite(a).all():
+            i = int(np.argmin(np.isfinite(a)))
+            raise ValueError(f"losses[{name!r}] must be finite, got {a[i]} at index {i}")
         curves[name] = smooth_curve(a) if smooth else a
     fig, axes = _axes(ax)
     for name, y in curves.items():
