@@ -16,10 +16,10 @@ iterations) and printed as ``epoch:N | without - with``.
 
 Figure 6-18 is one scale (``--scale``, by default the 5th, 0.086, where both
 networks learn but at different speeds; the book's script draws only figure 6-19 and
-does not say which scale its figure 6-18 shows); figure 6-19 all sixteen, Batch Normalization solid and
-without dashed (:func:`tinynn.plot.batch_norm_grid_figure`). The book's result:
-with Batch Normalization the network learns faster, and at almost every scale,
-including those where it does not learn at all without.
+does not say which scale its figure 6-18 shows); figure 6-19 all sixteen, Batch
+Normalization solid and without dashed (:func:`tinynn.plot.batch_norm_grid_figure`).
+The book's result: with Batch Normalization the network learns faster, and at
+almost every scale, including those where it does not learn at all without.
 
 One difference from the book's loop: at the largest scales the network without
 Batch Normalization diverges within a few iterations (its loss becomes NaN). The

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, name) < 1:
             p.error(f"--{name} must be >= 1, got {getattr(args, name)}")
     if args.train_size < 5:
-        p.error(f"--train-size must be >= 5 (a fifth is the validation data), got {args.train_size}")
+        p.error(f"--train-size must be >= 5 (a fifth is validation data), got {args.train_size}")
 
     from tinynn.datasets import load_mnist
 
