@@ -121,7 +121,9 @@ def test_the_docs_gallery_runs_what_the_docstring_says(
 @needs_mnist
 def test_weight_init_compare_std_001_does_not_learn_he_learns_fastest() -> None:
     (x, t), _ = mnist()
-    losses, networks = example("weight_init_compare").compare(x[:2000], t[:2000], iters=100)
+    losses, networks = example("weight_init_compare").compare(
+        x[:2000], t[:2000], iters=100, batch_size=32
+    )  # small batches: quick also where a busy machine slows multithreaded BLAS
     assert list(losses) == list(networks) == ["std=0.01", "Xavier", "He"]
     assert all(len(loss) == 100 and np.isfinite(loss).all() for loss in losses.values())
     assert all(net.params["W1"].shape == (784, 100) for net in networks.values())
@@ -138,8 +140,8 @@ def test_weight_init_compare_prints_every_100_iterations_and_draws(
 ) -> None:
     pytest.importorskip("matplotlib")
     out = tmp_path / "fig.png"
-    text = run("weight_init_compare", ["--iters", "120", "--train-size", "1000", "--out",
-                                       str(out)], capsys)  # fmt: skip
+    text = run("weight_init_compare", ["--iters", "101", "--batch-size", "16", "--train-size",
+                                       "1000", "--out", str(out)], capsys)  # fmt: skip
     assert re.findall(r"^===========iteration:(\d+)===========$", text, re.M) == ["0", "100"]
     first = re.findall(rf"^([\w=.]+):({FLOAT})$", text.split("iteration:100")[0], re.M)
     assert [name for name, _ in first] == ["std=0.01", "Xavier", "He"]
@@ -154,8 +156,8 @@ def test_weight_init_compare_prints_every_100_iterations_and_draws(
 @needs_mnist
 def test_weight_init_compare_no_plot(tmp_path: Path, capsys: Capture) -> None:
     out = tmp_path / "fig.png"
-    text = run("weight_init_compare", ["--iters", "11", "--train-size", "200", "--no-plot",
-                                       "--out", str(out)], capsys)  # fmt: skip
+    text = run("weight_init_compare", ["--iters", "11", "--batch-size", "16", "--train-size",
+                                       "200", "--no-plot", "--out", str(out)], capsys)  # fmt: skip
     assert "He " in text and not out.exists()
 
 

@@ -129,8 +129,8 @@ def weight_init_loss_figure(
     >>> fig = weight_init_loss_figure({"std=0.01": [2.3] * 20, "He": [0.4] * 20})
     >>> [(line.get_label(), line.get_marker()) for line in fig.axes[0].lines]
     [('std=0.01', 'o'), ('He', 'D')]
-    >>> fig.axes[0].get_ylim()
-    (0.0, 2.5)
+    >>> [float(y) for y in fig.axes[0].get_ylim()]
+    [0.0, 2.5]
     """
     if not losses:
         raise ValueError("losses must name at least one run's losses")
