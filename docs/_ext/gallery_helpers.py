@@ -39,6 +39,15 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
         return ["--epochs", "1", "--train-size", "3000", "--test-size", "2000"]
     if name == "complex_step_check":
         return ["--models", "10", "--out", "complex_step_check.png"]
+    # Chapter 6's experiments (each docstring says so): 7 to 20 s each on a busy machine
+    if name == "weight_init_compare":
+        return ["--iters", "500", "--train-size", "10000"]
+    if name == "batch_norm_test":  # the whole figure 6-19, half the epochs
+        return ["--epochs", "10"]
+    if name in ("overfit_weight_decay", "overfit_dropout"):
+        return ["--epochs", "101", "--test-size", "2000"]
+    if name == "hyperparameter_optimization":
+        return ["--trials", "30", "--epochs", "30"]
     return []
 
 

@@ -52,3 +52,17 @@ def _function_1(x: float) -> float:
 
 def _function_2(x: NDArray[Any]) -> float:
     return float(x[0] ** 2 + x[1] ** 2)
+
+
+def _accuracy_curve(values: object, name: str) -> FloatArray:
+    """``values`` as a 1-D float array of accuracies in [0, 1], at least one; else ValueError."""
+    a = np.asarray(values, dtype=np.float64)
+    if a.ndim != 1 or len(a) == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D sequence of accuracies, got shape {a.shape}"
+        )
+    bad = ~((a >= 0.0) & (a <= 1.0))  # NaN fails both
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name} must hold accuracies in [0, 1], got {a[i]} at index {i}")
+    return a

@@ -1,22 +1,27 @@
-"""Figures of section 6.2: the activations of each hidden layer, by initial weights.
+"""Figures of section 6.2: the activations of each hidden layer, and the loss, by initial weights.
 
 Book section
 ------------
-6.2 (figures 6-10 to 6-14)
+6.2 (figures 6-10 to 6-14), 6.2.4 (figure 6-15)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..typing import ArrayLike
 from ._base import _axes
+from .optimizers import smooth_curve
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
+
+#: The book's markers in figure 6-15, by the name of the initial weights.
+_INIT_MARKERS = {"std=0.01": "o", "Xavier": "s", "He": "D"}
 
 
 def activation_histogram_figure(
@@ -85,3 +90,65 @@ def activation_histogram_figure(
     if title is not None:
         target.suptitle(title)
     return target.figure.figure
+
+
+def weight_init_loss_figure(
+    losses: Mapping[str, Sequence[float]], *, ax: Axes | None = None, smooth: bool = True
+) -> Figure:
+    """The training loss of one network under several initial weights (figure 6-15).
+
+    Parameters
+    ----------
+    losses : mapping of str to sequence of float
+        The mini-batch loss at every iteration, by the name of the initial weights
+        (the book's ``'std=0.01'``, ``'Xavier'`` and ``'He'`` get its markers, circle,
+        square and diamond; other names a triangle).
+    ax : matplotlib Axes, optional
+    smooth : bool, default True
+        Draw :func:`smooth_curve` of each loss, as the book does (needs at least 11
+        iterations).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per name, a marker every 100 iterations (the book's ``markevery``), y
+        from 0 to 2.5 as in the book.
+
+    Raises
+    ------
+    ValueError
+        If ``losses`` is empty, a loss is not a non-empty 1-D sequence of finite
+        values, or ``smooth`` is asked of fewer than 11 values.
+
+    Book section
+    ------------
+    6.2.4 (figure 6-15, ``ch06/weight_init_compare.py``)
+
+    Examples
+    --------
+    >>> fig = weight_init_loss_figure({"std=0.01": [2.3] * 20, "He": [0.4] * 20})
+    >>> [(line.get_label(), line.get_marker()) for line in fig.axes[0].lines]
+    [('std=0.01', 'o'), ('He', 'D')]
+    >>> [float(y) for y in fig.axes[0].get_ylim()]
+    [0.0, 2.5]
+    """
+    if not losses:
+        raise ValueError("losses must name at least one run's losses")
+    curves = {}
+    for name, loss in losses.items():
+        a = np.asarray(loss, dtype=np.float64)
+        if a.ndim != 1 or len(a) == 0:
+            raise ValueError(f"losses[{name!r}] must be a non-empty 1-D sequence, got {a.shape}")
+        if not np.isfinite(a).all():
+            i = int(np.argmin(np.isfinite(a)))
+            raise ValueError(f"losses[{name!r}] must be finite, got {a[i]} at index {i}")
+        curves[name] = smooth_curve(a) if smooth else a
+    fig, axes = _axes(ax)
+    for name, y in curves.items():
+        axes.plot(np.arange(len(y)), y, marker=_INIT_MARKERS.get(name, "^"), markevery=100,
+                  label=name)  # fmt: skip
+    axes.set_xlabel("iterations")
+    axes.set_ylabel("loss")
+    axes.set_ylim(0, 2.5)
+    axes.legend()
+    return fig
