@@ -181,7 +181,7 @@ def test_batch_norm_train_without_it_diverges_at_scale_1_and_says_where() -> Non
     (x, t), _ = mnist()
     module = example("batch_norm_test")
     plain, why = module.train(x[:1000], t[:1000], 1.0, use_batchnorm=False, epochs=3)
-    assert why is not None and re.fullmatch(r"diverged at iteration \d+ \(.+\)", why)
+    assert why is not None and re.fullmatch(r"training diverged at iteration \d+", why)
     assert 1 <= len(plain) < 3  # its records end where it diverged
     bn, why_bn = module.train(x[:1000], t[:1000], 1.0, use_batchnorm=True, epochs=3)
     assert why_bn is None and len(bn) == 3  # Batch Normalization keeps the same scale finite

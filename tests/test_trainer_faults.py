@@ -178,6 +178,29 @@ def test_divergence_names_iteration_last_finite_loss_and_lr(estimator: Any, scal
     assert not np.isfinite(losses[-1]) and len(losses) == trainer.iterations_done
 
 
+def test_a_built_in_network_that_overflows_after_an_update_diverges() -> None:
+    """A Sequential's checked loss raises ValueError naming the layer that overflowed; after an
+    update that is divergence (FloatingPointError with the iteration, last loss and lr), as for
+    a NaN loss (before: the bare ValueError, which told the user to scale the input down)."""
+    from tinynn import MultiLayerNet
+
+    rng = np.random.default_rng(0)
+    x, t = rng.random((50, 20)), rng.integers(0, 3, 50)
+    net = MultiLayerNet(20, [20] * 5, 3, weight_init_std=1.0, rng=0)
+    trainer = Trainer(net, SGD(lr=10.0), batch_size=10, rng=1)
+    with pytest.raises(FloatingPointError) as info:
+        trainer.fit(x, t, iters=50)
+    message = str(info.value)
+    assert message.startswith(f"training diverged at iteration {trainer.iterations_done}: ")
+    assert "after the update, the loss (nan) is not finite: layers[" in message
+    assert "overflowed float64" in message and "lr=10.0 is probably too large" in message
+    assert isinstance(info.value.__cause__, ValueError)
+    # the same network on input that overflows before any update: the input's fault, as before
+    with pytest.raises(ValueError, match="scale the input down"):
+        Trainer(MultiLayerNet(20, [20] * 5, 3, weight_init_std=1.0, rng=0), SGD(lr=0.1),
+                batch_size=10, rng=1).fit(x * 1e306, t, iters=5)  # fmt: skip
+
+
 def test_epoch_accuracy_names_the_bad_set_before_the_first_update() -> None:
     bad_x = X[:10].copy()
     bad_x[3, 2] = np.nan

@@ -211,7 +211,11 @@ class Trainer:
                         raise
                     self._stopped_in_update = grads is not None
                     break
-                loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
+                try:
+                    loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
+                except (ValueError, ArithmeticError) as exc:  # the update made it uncomputable
+                    what = str(exc).split(";")[0]
+                    raise _divergence.diverged(self, i, f"after the update, {what}") from exc
                 self.history.record_loss(loss)
                 self.iterations_done = i + 1
                 if not math.isfinite(loss):
