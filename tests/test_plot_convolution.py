@@ -82,7 +82,22 @@ def test_feature_maps_figure_shows_the_input_and_every_map() -> None:
     data = image_data(fig, 1)
     gap = 2  # ceil(24 / 12) pixels between maps
     assert data.shape == (3 * (24 + gap) - gap, 10 * (24 + gap) - gap)
-    np.testing.assert_allclose(data[26:50, 52:76], scaled(maps[12]), rtol=1e-12)  # row 1, col 2
+    np.testing.assert_allclose(data[26:50, 52:76], maps[12] / maps[12].max(), rtol=1e-12)
+
+
+def test_feature_maps_figure_shows_no_response_as_black() -> None:
+    """After a ReLU, 0 is no response: a filter silent on this digit is a black tile, not grey
+    (as it was when every map was scaled by its own minimum and maximum); a map with negative
+    values is scaled from its minimum to its maximum."""
+    rng = np.random.default_rng(1)
+    maps = np.maximum(rng.standard_normal((3, 6, 6)), 0.0)
+    maps[1] = 0.0
+    maps[2] = rng.standard_normal((6, 6))  # before a ReLU
+    data = image_data(feature_maps_figure(rng.random((8, 8)), maps), 1)
+    gap = 1
+    np.testing.assert_array_equal(data[:, 6 + gap : 12 + gap], np.zeros((6, 6)))
+    np.testing.assert_allclose(data[:, :6], maps[0] / maps[0].max(), rtol=1e-12)
+    np.testing.assert_allclose(data[:, 2 * (6 + gap) :], scaled(maps[2]), rtol=1e-12)
 
 
 def test_feature_maps_figure_of_a_network_draws_into_a_subfigure() -> None:

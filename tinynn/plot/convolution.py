@@ -30,6 +30,16 @@ def _scaled(tile: FloatArray) -> FloatArray:
     return np.full_like(tile, 0.5)
 
 
+def _response(fmap: FloatArray) -> FloatArray:
+    """A feature map scaled to [0, 1]: by its largest value when it holds no negative value
+    (after a ReLU, 0 is "no response" and stays black, also where a filter never responds),
+    else by its own minimum and maximum."""
+    if fmap.min() >= 0.0:
+        high = float(fmap.max())
+        return fmap / high if high > 0.0 else np.zeros_like(fmap)
+    return _scaled(fmap)
+
+
 def _tile(tiles: FloatArray, columns: int, gap: int) -> FloatArray:
     """``(n, h, w)`` tiles laid out ``columns`` a row with ``gap`` pixels between, NaN there."""
     n, h, w = tiles.shape
@@ -143,7 +153,9 @@ def feature_maps_figure(
     Notes
     -----
     The input is drawn white on black as MNIST's digits; each map is scaled to
-    its own smallest and largest value, white where the filter responds most,
+    its own largest value, white where the filter responds most and black where
+    it does not respond (a map with negative values, before a ReLU, is scaled
+    from its smallest to its largest value),
     so that figure 7-25's reading holds: a filter that learned a vertical edge
     lights up along the digit's vertical strokes.
 
@@ -182,7 +194,7 @@ def feature_maps_figure(
     left.imshow(img, cmap="gray", interpolation="nearest")
     left.set_title("input")
     left.set_axis_off()
-    tiles = np.array([_scaled(m) for m in fmaps])
+    tiles = np.array([_response(m) for m in fmaps])
     gap = max(1, math.ceil(fmaps.shape[2] / 12))
     right.imshow(np.ma.masked_invalid(_tile(tiles, columns, gap)), cmap="gray", vmin=0.0,
                  vmax=1.0, interpolation="nearest")  # fmt: skip
