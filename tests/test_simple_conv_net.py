@@ -270,3 +270,27 @@ def test_a_resumed_run_equals_the_uninterrupted_one(tmp_path: Path) -> None:
 def test_bad_arguments_are_named(kwargs: dict[str, Any], error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         SimpleConvNet(**kwargs)
+
+
+def test_every_estimator_works_with_it_or_says_why_not() -> None:
+    """SPSA's average over many directions points where Backprop's gradient does; the
+    GradientAgreement callback checks it during training; ComplexStep refuses it before
+    computing anything, naming the first layer without a rule."""
+    from tinynn import SPSA, ComplexStep, GradientAgreement
+
+    net = small(weight_init_std=0.1, rng=0)
+    x, t = toy_data(4, 1)
+    exact = Backprop().gradient(net, x, t)
+    estimate = SPSA(k=5000, rng=0).gradient(net, x, t)
+    a = np.concatenate([exact[k].ravel() for k in exact])
+    b = np.concatenate([estimate[k].ravel() for k in exact])
+    assert {k: v.shape for k, v in estimate.items()} == {k: v.shape for k, v in exact.items()}
+    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.9
+    agreement = GradientAgreement(every=2, coordinates=8, rng=0)
+    history = Trainer(net, SGD(lr=0.1), batch_size=2, callbacks=[agreement], rng=0).fit(
+        x, t, iters=6
+    )
+    disagreement = history.history["grad_disagreement"]
+    assert len(disagreement) == 3 and max(disagreement) < 1e-4, disagreement
+    with pytest.raises(TypeError, match=r"layers\[0\] \(Convolution\) has no ComplexStep rule"):
+        ComplexStep().gradient(net, x, t)
