@@ -31,6 +31,7 @@ class Tanh:
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
+        self.grads: dict[str, Any] = {}
         self.out: Any = None
 
     def forward(self, x: Any) -> Any:
