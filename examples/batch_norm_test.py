@@ -1,5 +1,5 @@
 """Batch Normalization against none (6.3.2, figures 6-18 and 6-19)
-==============================================================
+===============================================================
 
 How fast a deep network learns with and without Batch Normalization, for sixteen
 scales of the initial weights.

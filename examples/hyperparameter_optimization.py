@@ -1,5 +1,5 @@
 """Random search for the learning rate and weight decay (6.5, figure 6-24)
-=====================================================================
+=======================================================================
 
 Hyperparameters chosen on validation data split off the training data: a hundred
 random trials of learning rate and weight decay, the best twenty drawn.

@@ -1,5 +1,5 @@
 """Overfitting, and weight decay (6.4.1-6.4.2, figures 6-20 and 6-21)
-================================================================
+==================================================================
 
 A large network trained on few images fits them perfectly and generalises badly;
 weight decay narrows the gap.

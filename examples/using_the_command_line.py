@@ -1,5 +1,5 @@
 """The command line: train, evaluate, predict, gradcheck
-=======================================================
+=====================================================
 
 After ``pip install tinynn[plot]`` the package has a command, ``tinynn`` (also
 ``python -m tinynn``). This script runs its four subcommands from Python, with

@@ -1,5 +1,5 @@
 """Initial weights compared on MNIST (6.2.4, figure 6-15)
-=====================================================
+======================================================
 
 The same five-layer ReLU network trained from three initial weights: a standard
 deviation of 0.01, Xavier's and He's.
