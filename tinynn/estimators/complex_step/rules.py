@@ -69,8 +69,9 @@ LAYER_RULES = RuleTable("ComplexStep.rule_for", _function)
 LOSS_RULES = RuleTable("ComplexStep.loss_rule_for", _function)
 
 _ANALYTIC = (
-    "The complex step needs every layer to be complex-analytic, and max, abs, comparisons or "
-    "a kink such as Relu's are not: use Backprop or NumericalDiff for this model"
+    "The complex step runs every layer at complex weights, so it needs a rule for each; a "
+    "layer with max, abs, comparisons or a kink such as Relu's can have none (it is not "
+    "complex-analytic): use Backprop or NumericalDiff for this model"
 )
 
 
