@@ -466,3 +466,18 @@ def test_no_data_and_no_network_leads_with_what_to_do(tmp_path: Path, env: dict[
     assert 2 <= len(lines) <= 6, err  # the mirrors' reasons, briefly
     assert "root=" not in err and "download=" not in err  # no Python advice
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path, env: dict[str, str]) -> None:
+    """``tinynn ... | head``: the pipe closes before tinynn writes; it stops quietly (exit 1)
+    instead of printing a BrokenPipeError traceback or Python's "Exception ignored" line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tinynn", "gradcheck", "--random-data", "--hidden", "4",
+         "--batch", "2"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # as head does once it has its lines
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert err == ""
