@@ -9,7 +9,8 @@ mini-batch loss after the update. It is timed for
   :class:`~tinynn.SGD`);
 * ``book``: the book's ``SimpleConvNet``, ``Convolution``, ``Pooling``, ``im2col`` and
   ``col2im`` (``ch07/simple_convnet.py``, ``common/layers.py``, ``common/util.py``),
-  transcribed below, with the same weights and batch;
+  transcribed below (``im2col`` and ``col2im`` in ``tests/book_reference.py``, as the
+  ch04 code the other benchmarks use), with the same weights and batch;
 * ``pytorch`` (only if ``import torch`` works; it is not a dependency): the same network
   in ``torch.nn`` on the CPU, float64 as the other two, with its default threads.
 
@@ -48,41 +49,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.book_reference import col2im, im2col
 from tinynn import SGD, Backprop, SimpleConvNet
 
 BATCH = 100
 
 
-# -- the book's code (common/util.py, common/functions.py, common/layers.py, ch07) ----------
-def im2col(input_data: Any, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0) -> Any:
-    N, C, H, W = input_data.shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
-    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
-    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
-    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
-
-
-def col2im(col: Any, input_shape: Any, filter_h: int, filter_w: int, stride: int = 1,
-           pad: int = 0) -> Any:  # fmt: skip
-    N, C, H, W = input_shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
-    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
-    return img[:, :, pad : H + pad, pad : W + pad]
-
-
+# -- the book's code (common/functions.py, common/layers.py, ch07; im2col and col2im, from
+# common/util.py, are in tests/book_reference.py) ---------------------------------------------
 def softmax(x: Any) -> Any:
     x = x - np.max(x, axis=-1, keepdims=True)
     return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)

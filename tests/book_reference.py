@@ -3,8 +3,10 @@
 These follow the order of operations of the book's ``common/functions.py``,
 ``common/gradient.py`` and ``ch04/two_layer_net.py`` (``np.dot``, the
 transposed softmax, the argmax cross-entropy, ``sigmoid_grad(a1) * da1``), so
-that tinynn can be tested to give the same numbers *bit for bit*. Not part of
-the package.
+that tinynn can be tested to give the same numbers *bit for bit*; and the
+book's ``im2col`` and ``col2im`` (``common/util.py``, section 7.4.3) as printed,
+with their loops over the filter, for the tests and the convolution benchmark.
+Not part of the package.
 """
 
 from __future__ import annotations
@@ -187,3 +189,33 @@ class BookAdam:
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
+
+
+# -- common/util.py (7.4.3): im2col and col2im, loops over the filter ------------------------
+def im2col(input_data: Any, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0) -> Any:
+    N, C, H, W = input_data.shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
+    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w))
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
+
+
+def col2im(col: Any, input_shape: Any, filter_h: int, filter_w: int, stride: int = 1,
+           pad: int = 0) -> Any:  # fmt: skip
+    N, C, H, W = input_shape
+    out_h = (H + 2 * pad - filter_h) // stride + 1
+    out_w = (W + 2 * pad - filter_w) // stride + 1
+    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
+    return img[:, :, pad : H + pad, pad : W + pad]

@@ -11,40 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from tests.book_reference import col2im as book_col2im
+from tests.book_reference import im2col as book_im2col
 from tinynn import col2im, conv_output_size, im2col
 
 Array = NDArray[np.float64]
-
-
-# -- the book's implementation (common/util.py), as printed: loops over the filter ----------
-def book_im2col(input_data: Array, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0
-                ) -> Array:  # fmt: skip
-    N, C, H, W = input_data.shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
-    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
-    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
-    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
-
-
-def book_col2im(col: Array, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
-                stride: int = 1, pad: int = 0) -> Array:  # fmt: skip
-    N, C, H, W = input_shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
-    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
-    return img[:, :, pad : H + pad, pad : W + pad]
 
 
 # (N, C, H, W, FH, FW, stride, pad): square and not, overlapping and disjoint windows, strides
