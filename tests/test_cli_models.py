@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.test_cli import SEVEN, draw_digit
-from tests.test_cli_train import _tiny_data, needs_mnist, results, tinynn
+from tests.test_cli_train import _tiny_data, ctrl_c_after_first_epoch, needs_mnist, results, tinynn
 
 #: A Chapter 6 network with everything that has state: Dropout's generators, Batch
 #: Normalization's running statistics, Adam's moments and step count, the schedule's position.
@@ -69,22 +66,7 @@ def test_ctrl_c_from_outside_then_resume_alone_ends_bit_for_bit_with_the_layers_
     )
     work = tmp_path / "work"
     work.mkdir()
-    args = [sys.executable, "-m", "tinynn", "train", "--iters", str(ITERS), *CHAPTER_6]
-    proc = subprocess.Popen(args, cwd=work, env=env, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # the first epoch's line: training is under way
-            if line.startswith("train acc, test acc | "):
-                break
-        proc.send_signal(signal.SIGINT)  # what a terminal's Ctrl-C sends
-        rest, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, err
-    assert "Ctrl-C: stopping after this iteration" in err and "Traceback" not in err
-    (folder,) = (work / "runs").iterdir()
+    folder, rest = ctrl_c_after_first_epoch(["--iters", str(ITERS), *CHAPTER_6], work, env)
     stopped = results(folder)
     assert stopped["status"] == "interrupted" and 0 < stopped["iterations_done"] < ITERS
     command = f"tinynn train --resume runs/{folder.name}"

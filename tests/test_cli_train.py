@@ -64,6 +64,28 @@ def results(folder: Path) -> dict[str, Any]:
     return data
 
 
+def ctrl_c_after_first_epoch(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[Path, str]:
+    """``python -m tinynn train ARGS`` in ``cwd``, sent SIGINT (what a terminal's Ctrl-C
+    sends) once its first epoch's line shows; check that it stops as a Ctrl-C should (exit
+    130, the message, no traceback) and return its one run folder and the rest of stdout."""
+    proc = subprocess.Popen([sys.executable, "-m", "tinynn", "train", *args], cwd=cwd, env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the first epoch's line: training is under way
+            if line.startswith("train acc, test acc | "):
+                break
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Ctrl-C: stopping after this iteration" in err and "Traceback" not in err
+    (folder,) = (cwd / "runs").iterdir()
+    return folder, rest
+
+
 def assert_same_run(a: Path, b: Path) -> None:
     """Two run folders hold the same history, accuracies and weights, bit for bit."""
     assert (a / "history.csv").read_bytes() == (b / "history.csv").read_bytes()
@@ -120,22 +142,7 @@ def test_a_real_ctrl_c_from_outside_exits_130_and_marks_the_folder(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     """SIGINT sent to the process mid-run, as a terminal's Ctrl-C does."""
-    args = [sys.executable, "-m", "tinynn", "train", "--iters", "1000000", *SMALL]
-    proc = subprocess.Popen(args, cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # the first epoch's line: training is under way
-            if line.startswith("train acc, test acc | "):
-                break
-        proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, err
-    assert "Ctrl-C: stopping after this iteration" in err and "Traceback" not in err
-    (folder,) = (tmp_path / "runs").iterdir()
+    folder, rest = ctrl_c_after_first_epoch(["--iters", "1000000", *SMALL], tmp_path, env)
     stopped = results(folder)
     done = stopped["iterations_done"]
     assert stopped["status"] == "interrupted" and stopped["iterations_asked"] == 1000000
