@@ -1,6 +1,6 @@
 """What the all-or-nothing update costs on the book's main job, measured in one run.
 
-The trainer makes each optimizer step all or nothing (``tinynn._interruption.AllOrNothing``:
+The trainer makes each optimizer step all or nothing (``tinynn.training.interruption.AllOrNothing``:
 it copies the parameters, and a Stateful optimizer's state, before the step, to put them
 back if the step raises, e.g. on a KeyboardInterrupt). This times the book's run (TwoLayerNet
 784-50-10, SGD lr 0.1, batch 100, EpochAccuracy on train and test every epoch) with it and
@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tinynn import SGD, EpochAccuracy, Trainer, TwoLayerNet
-from tinynn._interruption import AllOrNothing
 from tinynn.base import Optimizer
 from tinynn.datasets import load_mnist
+from tinynn.training.interruption import AllOrNothing
 from tinynn.typing import Params
 
 

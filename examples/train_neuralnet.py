@@ -23,7 +23,7 @@ at every epoch and when the run ends or is stopped with Ctrl-C;
 stopped (options given again must agree; ``--iters`` may change).
 ``--save-model net.npz`` writes the trained network, which
 ``tinynn.load_model("net.npz")`` rebuilds. The command line's ``tinynn train``
-builds the same run from the same module, ``tinynn/book_run.py``, and takes the
+builds the same run from the same module, ``tinynn/cli/book_run.py``, and takes the
 same options: ``--model multi-layer`` or ``--model convnet``, ``--optimizer``,
 ``--schedule`` and the others of ``--help`` train Chapter 6's and 7's networks here
 too.
@@ -44,9 +44,9 @@ import sys
 import numpy as np
 
 from tinynn import save_model
-from tinynn.book_run import BookRun, read_run
-from tinynn.run_flags import add_run_options, given_options
-from tinynn.run_options import RunOptions
+from tinynn.cli.book_run import BookRun, read_run
+from tinynn.cli.flags import add_run_options, given_options
+from tinynn.cli.options import RunOptions
 
 #: The options that say where the outputs go: given again when a stopped run goes on.
 OUTPUTS = ("out", "no_plot", "save_history", "save_model", "data_dir", "no_download")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tinynn import _atomic
-from tinynn._atomic import atomic_write, write_bytes_atomic
+from tinynn.utils import atomic as _atomic
+from tinynn.utils.atomic import atomic_write, write_bytes_atomic
 
 
 def test_writes_and_replaces(tmp_path: Path) -> None:

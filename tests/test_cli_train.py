@@ -132,7 +132,7 @@ def test_ctrl_c_then_resume_alone_ends_where_an_uninterrupted_run_ends(
     assert_same_run(whole, folder)
     options = json.loads((folder / "options.json").read_text())["options"]
     assert options["iters"] == 20 and options["checkpoint_every"] == 1  # remembered
-    from tinynn._trainer_state import read_saved
+    from tinynn.training.state import read_saved
 
     assert read_saved(folder / "checkpoint.npz").iterations_done == 20
 
@@ -214,7 +214,7 @@ class _Saves:
     """Records the trainer's checkpoint saves (iterations done at each)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from tinynn.trainer import Trainer
+        from tinynn.training.trainer import Trainer
 
         self.done: list[int] = []
         original = Trainer.save_checkpoint
@@ -292,7 +292,7 @@ def test_an_aborted_train_without_a_checkpoint_leaves_no_run_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tinynn.cli import main, train
-    from tinynn.trainer import Trainer
+    from tinynn.training.trainer import Trainer
 
     monkeypatch.setattr(train, "load_data", _tiny_data)
 

@@ -1,4 +1,4 @@
-"""Tests for tinynn.handwriting: a picture of a digit brought to MNIST's conventions."""
+"""Tests for tinynn.datasets.handwriting: a picture of a digit brought to MNIST's conventions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from tinynn import preprocess_digit, read_digit
-from tinynn.handwriting import _centre_of_mass, _resize_area
+from tinynn.datasets.handwriting import _centre_of_mass, _resize_area
 
 
 def centre_of_mass(img: NDArray[np.float64]) -> tuple[float, float]:

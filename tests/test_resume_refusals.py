@@ -27,7 +27,7 @@ from tinynn import (
     Trainer,
     TwoLayerNet,
 )
-from tinynn._npz import read_archive, write_archive
+from tinynn.saving.archive import read_archive, write_archive
 
 R = np.random.default_rng(0)
 X = R.random((60, 6))

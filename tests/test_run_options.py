@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import tinynn as nn
-from tinynn.book_run import build_network, build_optimizer
-from tinynn.run_flags import add_run_options, given_options
-from tinynn.run_options import RunOptions
-from tinynn.schedules import CosineDecay, LinearWarmup, StepDecay
+from tinynn.cli.book_run import build_network, build_optimizer
+from tinynn.cli.flags import add_run_options, given_options
+from tinynn.cli.options import RunOptions
+from tinynn.optimizers.schedules import CosineDecay, LinearWarmup, StepDecay
 
 
 def parse(*argv: str, saved: RunOptions | None = None) -> dict[str, object]:

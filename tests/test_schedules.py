@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tinynn import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
-from tinynn.schedules import (
+from tinynn.optimizers.schedules import (
     CosineDecay,
     ExponentialDecay,
     LinearWarmup,

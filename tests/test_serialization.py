@@ -23,7 +23,7 @@ from tinynn import (
     load_model,
     save_model,
 )
-from tinynn._npz import FORMAT_VERSION, META_KEY
+from tinynn.saving.archive import FORMAT_VERSION, META_KEY
 from tinynn.typing import FloatArray, Params
 
 
@@ -330,7 +330,7 @@ def test_save_model_rejects_non_models(tmp_path: Path) -> None:
 
 
 def test_state_that_is_not_plain_data_is_refused() -> None:
-    from tinynn._npz import flatten_state, unflatten_state
+    from tinynn.saving.archive import flatten_state, unflatten_state
 
     arrays: dict[str, Any] = {}
     tree = flatten_state({"a": {"b": np.ones(2), "n": np.int64(3)}, "s": "x"}, "st", arrays)

@@ -28,6 +28,8 @@ from .callbacks import EpochAccuracy as EpochAccuracy
 from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
+from .datasets.handwriting import preprocess_digit as preprocess_digit
+from .datasets.handwriting import read_digit as read_digit
 from .estimators import SPSA as SPSA
 from .estimators import Backprop as Backprop
 from .estimators import ComplexStep as ComplexStep
@@ -47,13 +49,9 @@ from .functions import softmax as softmax
 from .functions import step_function as step_function
 from .gradient_method import gradient_descent as gradient_descent
 from .gradient_method import gradient_descent_path as gradient_descent_path
-from .handwriting import preprocess_digit as preprocess_digit
-from .handwriting import read_digit as read_digit
 from .im2col import col2im as col2im
 from .im2col import conv_output_size as conv_output_size
 from .im2col import im2col as im2col
-from .initialization import hidden_activations as hidden_activations
-from .initialization import weight_scale as weight_scale
 from .layers import Affine as Affine
 from .layers import BatchNormalization as BatchNormalization
 from .layers import Convolution as Convolution
@@ -70,23 +68,25 @@ from .models import Sequential as Sequential
 from .models import SimpleConvNet as SimpleConvNet
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
+from .models.initialization import hidden_activations as hidden_activations
+from .models.initialization import weight_scale as weight_scale
+from .models.parameters import Parameters as Parameters
 from .optimizers import SGD as SGD
 from .optimizers import AdaGrad as AdaGrad
 from .optimizers import Adam as Adam
 from .optimizers import Momentum as Momentum
 from .optimizers import Nesterov as Nesterov
 from .optimizers import RMSprop as RMSprop
-from .parameters import Parameters as Parameters
-from .schedules import CosineDecay as CosineDecay
-from .schedules import ExponentialDecay as ExponentialDecay
-from .schedules import LinearWarmup as LinearWarmup
-from .schedules import Schedule as Schedule
-from .schedules import StepDecay as StepDecay
-from .serialization import load_model as load_model
-from .serialization import save_model as save_model
+from .optimizers.schedules import CosineDecay as CosineDecay
+from .optimizers.schedules import ExponentialDecay as ExponentialDecay
+from .optimizers.schedules import LinearWarmup as LinearWarmup
+from .optimizers.schedules import Schedule as Schedule
+from .optimizers.schedules import StepDecay as StepDecay
+from .saving.model_file import load_model as load_model
+from .saving.model_file import save_model as save_model
 from .step_size import StepSizeStudy as StepSizeStudy
 from .step_size import step_size_study as step_size_study
-from .trainer import Trainer as Trainer
+from .training.trainer import Trainer as Trainer
 
 __version__ = "0.1.0"
 

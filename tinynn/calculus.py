@@ -16,7 +16,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import (
+from .typing import ArrayLike, FloatArray
+from .utils.validation import (
     as_float_input,
     check_callable,
     check_finite,
@@ -24,7 +25,6 @@ from ._validation import (
     describe,
     describe_value,
 )
-from .typing import ArrayLike, FloatArray
 
 __all__ = [
     "PrecisionWarning",
@@ -56,7 +56,7 @@ class PrecisionWarning(RuntimeWarning):
     """
 
 
-def _scalar(value: object, what: str) -> float:
+def scalar_result(value: object, what: str) -> float:
     """``value`` as a finite float, or a clear error naming ``what`` produced it."""
     try:
         out = float(value)  # type: ignore[arg-type]
@@ -152,10 +152,10 @@ def numerical_diff(
     warn_if_step_rounded(np.array([xf]), h)
     what = "f"
     if scheme == "central":
-        return (_scalar(f(xf + h), what) - _scalar(f(xf - h), what)) / (2 * h)
+        return (scalar_result(f(xf + h), what) - scalar_result(f(xf - h), what)) / (2 * h)
     if scheme == "forward":
-        return (_scalar(f(xf + h), what) - _scalar(f(xf), what)) / h
-    return (_scalar(f(xf), what) - _scalar(f(xf - h), what)) / h
+        return (scalar_result(f(xf + h), what) - scalar_result(f(xf), what)) / h
+    return (scalar_result(f(xf), what) - scalar_result(f(xf - h), what)) / h
 
 
 def tangent_line(f: Callable[[float], float], x: float) -> Callable[[ArrayLike], FloatArray]:
@@ -193,7 +193,7 @@ def tangent_line(f: Callable[[float], float], x: float) -> Callable[[ArrayLike],
     check_callable(f)
     xf = _number(x, "x")
     d = numerical_diff(f, xf)
-    y = _scalar(f(xf), "f") - d * xf
+    y = scalar_result(f(xf), "f") - d * xf
 
     def line(t: ArrayLike) -> FloatArray:
         return d * np.asarray(as_float_input(t, "t"), dtype=np.float64) + y
@@ -328,10 +328,10 @@ def numerical_gradient(
     if scheme != "central":
         grad = np.zeros(xa.shape, dtype=np.float64)
         return _one_sided_gradient(f, xa, h, 1.0 if scheme == "forward" else -1.0, grad)
-    return _central_differences(f, xa, h)
+    return central_difference_loop(f, xa, h)
 
 
-def _central_differences(
+def central_difference_loop(
     f: Callable[[NDArray[Any]], float], xa: NDArray[np.floating[Any]], h: float
 ) -> FloatArray:
     """The book's loop over the entries of a checked ``xa``."""
@@ -340,9 +340,9 @@ def _central_differences(
         tmp_val = xa[idx]
         try:
             xa[idx] = float(tmp_val) + h
-            fxh1 = _scalar(f(xa), "f")
+            fxh1 = scalar_result(f(xa), "f")
             xa[idx] = float(tmp_val) - h
-            fxh2 = _scalar(f(xa), "f")
+            fxh2 = scalar_result(f(xa), "f")
         finally:
             xa[idx] = tmp_val
         grad[idx] = (fxh1 - fxh2) / (2 * h)
@@ -357,12 +357,12 @@ def _one_sided_gradient(
     grad: FloatArray,
 ) -> FloatArray:
     """``(f(x+h) - f(x)) / h`` (sign 1) or ``(f(x) - f(x-h)) / h`` (sign -1) per entry."""
-    fx = _scalar(f(xa), "f")
+    fx = scalar_result(f(xa), "f")
     for idx in np.ndindex(xa.shape):
         tmp_val = xa[idx]
         try:
             xa[idx] = float(tmp_val) + sign * h
-            moved = _scalar(f(xa), "f")
+            moved = scalar_result(f(xa), "f")
         finally:
             xa[idx] = tmp_val
         grad[idx] = sign * (moved - fx) / h

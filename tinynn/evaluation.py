@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import as_real_array
 from .typing import ArrayLike, FloatArray
+from .utils.validation import as_real_array
 
 __all__ = ["ClassScores", "class_scores", "confusion_matrix"]
 

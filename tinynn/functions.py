@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_real_array, check_finite
 from .typing import ArrayLike, FloatArray
+from .utils.validation import as_real_array, check_finite
 
 __all__ = [
     "identity_function",
@@ -296,10 +296,10 @@ def softmax(x: ArrayLike) -> FloatArray:
             f"softmax needs finite scores: {exc} (shifting by the maximum would compute "
             "inf - inf = NaN); clip the scores or find where they overflowed"
         ) from None
-    return _softmax(a)
+    return softmax_unchecked(a)
 
 
-def _softmax(a: FloatArray) -> FloatArray:
+def softmax_unchecked(a: FloatArray) -> FloatArray:
     """Softmax without input checks (the book's algorithm), for the layers.
 
     A finite score so far below the maximum that the shift overflows to ``-inf`` gets
@@ -320,7 +320,7 @@ def _softmax(a: FloatArray) -> FloatArray:
         return y1
 
 
-def _sigmoid(x: FloatArray) -> FloatArray:
+def sigmoid_unchecked(x: FloatArray) -> FloatArray:
     """``1 / (1 + exp(-x))`` without input checks, for the layers and their rules.
 
     In one buffer: the operations of :func:`sigmoid`, so the same bits, with one array

@@ -15,15 +15,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import (
+from .calculus import (
+    DEFAULT_H,
+    PrecisionWarning,
+    central_difference_loop,
+    scalar_result,
+    step_rounding,
+)
+from .typing import ArrayLike, FloatArray
+from .utils.validation import (
     as_float_input,
     check_callable,
     check_finite,
     check_nonnegative_int,
     check_positive,
 )
-from .calculus import DEFAULT_H, PrecisionWarning, _central_differences, _scalar, step_rounding
-from .typing import ArrayLike, FloatArray
 
 __all__ = ["gradient_descent", "gradient_descent_path"]
 
@@ -37,13 +43,13 @@ def _descend(
     check_nonnegative_int(step_num, "step_num")
     check_positive(h, "h")
     x = np.array(as_float_input(init_x, "init_x"), dtype=np.float64, copy=True)
-    f_start = _scalar(f(x.copy()), "f") if step_num else 0.0
+    f_start = scalar_result(f(x.copy()), "f") if step_num else 0.0
     rounding: str | None = None  # the first step whose h was rounded, reported once
     yield x.copy()
     for i in range(step_num):
         if rounding is None and (problem := step_rounding(x, h)) is not None:
             rounding = f"at step {i}, {problem}"
-        grad = _central_differences(f, x, h)
+        grad = central_difference_loop(f, x, h)
         with np.errstate(over="ignore", invalid="ignore"):  # reported just below
             x -= lr * grad
         check_finite(x, f"x (gradient descent diverged at lr={lr!r}: lower lr)")

@@ -21,13 +21,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from ._validation import (
+from .typing import ArrayLike, FloatArray
+from .utils.validation import (
     as_real_array,
     check_nonnegative_int,
     check_positive_int,
     describe,
 )
-from .typing import ArrayLike, FloatArray
 
 __all__ = ["col2im", "conv_output_size", "im2col"]
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import as_real_array, check_finite, describe
 from .typing import ArrayLike, FloatArray
+from .utils.validation import as_real_array, check_finite, describe
 
 __all__ = ["CROSS_ENTROPY_DELTA", "cross_entropy_error", "sum_squared_error"]
 
@@ -141,7 +141,7 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, *, delta: float = CROSS_ENTR
     check_probabilities(ya, "y")
     y2 = ya.reshape(1, ya.size) if ya.ndim == 1 else ya
     targets = as_targets(t, y2.shape[0], y2.shape[1], single=ya.ndim == 1)
-    loss = _cross_entropy(y2, targets, delta)
+    loss = cross_entropy_unchecked(y2, targets, delta)
     if not math.isfinite(loss):
         raise ValueError(
             "cross_entropy_error is infinite: y gives probability 0 to a target class and "
@@ -238,12 +238,14 @@ def _check_distributions(t: FloatArray, name: str) -> None:
         )
 
 
-def _cross_entropy(y: FloatArray, t: NDArray[Any], delta: float = CROSS_ENTROPY_DELTA) -> float:
+def cross_entropy_unchecked(
+    y: FloatArray, t: NDArray[Any], delta: float = CROSS_ENTROPY_DELTA
+) -> float:
     """Cross-entropy of a checked ``(N, C)`` batch; ``t`` from :func:`as_targets`."""
     n = y.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):  # log(0) with delta=0: callers check
         if t.ndim == 2:
-            labels = _one_hot_indices(t)
+            labels = one_hot_indices(t)
             if labels is None:
                 terms = np.where(t > 0, t * np.log(y + delta), 0.0)  # 0 log 0 = 0
                 return float(-np.sum(terms) / n)
@@ -257,7 +259,7 @@ def _is_one_hot(t: FloatArray) -> bool:
     return bool(np.count_nonzero(t) == t.shape[0] and (t @ np.ones(t.shape[1]) == 1.0).all())
 
 
-def _one_hot_indices(t: FloatArray) -> NDArray[np.intp] | None:
+def one_hot_indices(t: FloatArray) -> NDArray[np.intp] | None:
     """Indices of the ones if every row of ``t`` is one-hot, else ``None``."""
     if not _is_one_hot(t):
         return None

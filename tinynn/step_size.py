@@ -13,9 +13,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import as_real_array, check_finite
 from .calculus import PrecisionWarning, complex_step_diff, numerical_diff
 from .typing import ArrayLike, FloatArray
+from .utils.validation import as_real_array, check_finite
 
 __all__ = ["SCHEMES", "StepSizeStudy", "step_size_study"]
 

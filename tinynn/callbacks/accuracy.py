@@ -11,9 +11,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._validation import as_real_array, check_finite, check_positive_int
 from ..losses import as_targets
 from ..typing import ArrayLike
+from ..utils.validation import as_real_array, check_finite, check_positive_int
 from .base import Callback, Logs
 
 __all__ = ["EpochAccuracy"]

@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import as_generator, check_positive_int
 from ..base import BindsLoss, GradientEstimator, Model, Stateful
 from ..estimators import NumericalDiff
-from ..estimators._model import training
+from ..estimators.model import training
 from ..typing import ArrayLike
+from ..utils.validation import as_generator, check_positive_int
 from .base import Callback, Logs
 
 __all__ = ["GradientAgreement"]

@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from ..trainer import Trainer
+    from ..training.trainer import Trainer
 
 __all__ = ["Callback", "Logs", "Monitor"]
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._trainer_state import check_info
-from .._validation import check_nonnegative_int, check_positive_int
+from ..training.state import check_info
+from ..utils.validation import check_nonnegative_int, check_positive_int
 from .base import Callback, Logs, Monitor
 
 __all__ = ["Checkpoint"]

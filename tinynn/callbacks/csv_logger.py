@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
-from .._atomic import write_bytes_atomic
+from ..utils.atomic import write_bytes_atomic
 from .base import Callback, Logs
 
 __all__ = ["CSVLogger"]

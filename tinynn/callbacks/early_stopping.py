@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import check_nonnegative_int
 from ..typing import Params
+from ..utils.validation import check_nonnegative_int
 from .base import Callback, Logs, Monitor
 
 __all__ = ["EarlyStopping"]

@@ -16,7 +16,7 @@ import sys
 
 from .. import __version__
 from . import evaluate, gradcheck, predict, train
-from ._common import CliError
+from .common import CliError
 
 __all__ = ["CliError", "main"]
 

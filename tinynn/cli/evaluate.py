@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..evaluation import class_scores, confusion_matrix
-from ._common import (
+from .common import (
     add_data_options,
     display,
     load_data,

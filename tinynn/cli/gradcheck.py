@@ -14,11 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..book_run import build_network, describe_network
 from ..estimators import Backprop, NumericalDiff, gradient_check
-from ..run_flags import add_model_options, given_options
-from ..run_options import MNIST_IMAGE, RunOptions
-from ._common import (
+from .book_run import build_network, describe_network
+from .common import (
     CliError,
     add_data_options,
     load_data,
@@ -26,6 +24,8 @@ from ._common import (
     nonnegative_int,
     positive_int,
 )
+from .flags import add_model_options, given_options
+from .options import MNIST_IMAGE, RunOptions
 
 #: Gradients whose entries both estimates put below this are zero: the numerical gradient's
 #: rounding is about 1e-16 x loss / h = 1e-12 for a loss near 1 and h = 1e-4.

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..handwriting import read_digit
-from ._common import CliError, display, load_run_model, model_input, probabilities
+from ..datasets.handwriting import read_digit
+from .common import CliError, display, load_run_model, model_input, probabilities
 
 HELP = "classify pictures of handwritten digits (PNG, JPEG) with a trained run"
 
@@ -41,7 +41,7 @@ def add_parser(sub: Any) -> None:
 def _save_preview(digit: np.ndarray[Any, Any], path: Path) -> Path:
     from PIL import Image
 
-    from .._atomic import atomic_write
+    from ..utils.atomic import atomic_write
 
     preview = path.with_name(f"{path.stem}.mnist.png")
     pixels = np.round(digit * 255).astype(np.uint8)

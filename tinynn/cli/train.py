@@ -3,7 +3,7 @@
 With no options it is the book's ``ch04/train_neuralnet.py``; the options choose
 Chapter 6's multi-layer network (with weight decay, Dropout, Batch
 Normalization) or Chapter 7's convnet, any of the six optimizers of section 6.1
-and a learning-rate schedule (see :mod:`tinynn.run_flags`).
+and a learning-rate schedule (see :mod:`tinynn.cli.flags`).
 
 A run lives in one folder, ``runs/<date>-<time>/``, made when it starts and
 never reused by another run. When training ends, or is stopped with Ctrl-C,
@@ -40,13 +40,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import __version__
-from .._atomic import write_bytes_atomic
-from ..book_run import BookRun, SavedRun, read_run
 from ..callbacks import History
-from ..run_flags import add_run_options, given_options, whole_number
-from ..run_options import RunOptions
-from ..serialization import save_model
-from ._common import (
+from ..saving.model_file import save_model
+from ..utils.atomic import write_bytes_atomic
+from .book_run import BookRun, SavedRun, read_run
+from .common import (
     CHECKPOINT,
     HISTORY,
     MODEL,
@@ -60,6 +58,8 @@ from ._common import (
     save_figure,
     write_json,
 )
+from .flags import add_run_options, given_options, whole_number
+from .options import RunOptions
 
 HELP = "train a network on MNIST, in a run folder of its own"
 DESCRIPTION = """\

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .._atomic import atomic_write
+from ..utils.atomic import atomic_write
 from .idx import IDXFormatError, decompress_idx
 from .verify import ChecksumError, check_sha256
 

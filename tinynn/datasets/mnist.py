@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import check_positive
+from ..utils.validation import check_positive
 from .download import check_url
 from .fetch import obtain_contents
 from .npz_cache import load_npz, npz_path, save_npz

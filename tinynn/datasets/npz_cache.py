@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .._atomic import atomic_write
+from ..utils.atomic import atomic_write
 from .idx import UBYTE
 from .locate import user_cache_dir
 from .spec import DatasetSpec

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._atomic import write_bytes_atomic
+from ..utils.atomic import write_bytes_atomic
 
 __all__ = ["ChecksumError", "VerifiedRecord", "check_sha256", "sha256_hex"]
 

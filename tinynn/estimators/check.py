@@ -12,11 +12,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._validation import describe_value
 from ..base import GradientEstimator, Model
 from ..typing import ArrayLike
-from ._model import training
+from ..utils.validation import describe_value
 from .backprop import Backprop
+from .model import training
 from .numerical import NumericalDiff
 
 __all__ = ["GradientDifference", "gradient_check"]

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._finite import check_params_finite
-from .._validation import as_generator, check_positive, check_positive_int
 from ..base import Model, Stateful
 from ..typing import ArrayLike, Params
-from ._model import loss_value, training
+from ..utils.finite import check_params_finite
+from ..utils.validation import as_generator, check_positive, check_positive_int
+from .model import loss_value, training
 
 __all__ = ["SPSA"]
 

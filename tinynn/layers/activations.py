@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..functions import _sigmoid
+from ..functions import sigmoid_unchecked
 from ..typing import FloatArray, Params
 
 __all__ = ["Relu", "Sigmoid"]
@@ -69,7 +69,7 @@ class Sigmoid(_Activation):
 
     def forward(self, x: FloatArray) -> FloatArray:
         """``1 / (1 + exp(-x))``."""
-        out = _sigmoid(x)  # in one buffer: the operations of 1 / (1 + np.exp(-x))
+        out = sigmoid_unchecked(x)  # in one buffer: the operations of 1 / (1 + np.exp(-x))
         self._out = out
         return out
 

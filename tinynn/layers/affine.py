@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (
+from ..typing import ArrayLike, FloatArray, Params
+from ..utils.validation import (
     as_generator,
     as_real_array,
     check_finite,
@@ -17,7 +18,6 @@ from .._validation import (
     check_positive_int,
     describe,
 )
-from ..typing import ArrayLike, FloatArray, Params
 
 __all__ = ["Affine"]
 

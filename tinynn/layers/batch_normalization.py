@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_real_array, check_finite, describe
 from ..typing import ArrayLike, FloatArray, Params
+from ..utils.validation import as_real_array, check_finite, describe
 
 __all__ = ["BatchNormalization"]
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (
+from ..im2col import check_fit, columns, fold
+from ..typing import ArrayLike, FloatArray, Params
+from ..utils.validation import (
     as_real_array,
     check_finite,
     check_nonnegative_int,
     check_positive_int,
     describe,
 )
-from ..im2col import check_fit, columns, fold
-from ..typing import ArrayLike, FloatArray, Params
 
 __all__ = ["Convolution"]
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._random import check_generator_state, generator_state
-from .._validation import as_generator
 from ..typing import FloatArray, Params
+from ..utils.generators import check_generator_state, generator_state
+from ..utils.validation import as_generator
 
 __all__ = ["Dropout"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import check_nonnegative_int, check_positive_int
 from ..im2col import check_fit
 from ..typing import FloatArray, Params
+from ..utils.validation import check_nonnegative_int, check_positive_int
 
 __all__ = ["Pooling"]
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..functions import _softmax
-from ..losses import CROSS_ENTROPY_DELTA, _cross_entropy, check_delta
+from ..functions import softmax_unchecked
+from ..losses import CROSS_ENTROPY_DELTA, check_delta, cross_entropy_unchecked
 from ..typing import FloatArray
 
 __all__ = ["SoftmaxWithLoss"]
@@ -61,13 +61,13 @@ class SoftmaxWithLoss:
 
     def activation(self, x: FloatArray) -> FloatArray:
         """Softmax of each row: what ``predict`` returns."""
-        return _softmax(x)
+        return softmax_unchecked(x)
 
     def forward(self, x: FloatArray, t: NDArray[Any]) -> float:
         """Softmax, then the mean cross-entropy against ``t``."""
         self._t = t
-        self._y = _softmax(x)
-        return _cross_entropy(self._y, t, self.delta)
+        self._y = softmax_unchecked(x)
+        return cross_entropy_unchecked(self._y, t, self.delta)
 
     def forward_for_gradient(self, x: FloatArray, t: NDArray[Any]) -> None:
         """What :meth:`backward` needs (the softmax), without the loss value.
@@ -77,7 +77,7 @@ class SoftmaxWithLoss:
         book's ``gradient`` does not compute it either.
         """
         self._t = t
-        self._y = _softmax(x)
+        self._y = softmax_unchecked(x)
 
     def backward(self, dout: float = 1.0) -> FloatArray:
         """``(y - t) / N``, times ``dout``."""

@@ -9,9 +9,9 @@ Book section
 4.4.2 (``simpleNet``), 4.5.1 (``TwoLayerNet``), 6 (``MultiLayerNet``), 7.5 (``SimpleConvNet``)
 """
 
-from ..parameters import Parameters as Parameters
 from .multi_layer_net import MultiLayerNet as MultiLayerNet
 from .multi_layer_net import MultiLayerNetExtend as MultiLayerNetExtend
+from .parameters import Parameters as Parameters
 from .sequential import Sequential as Sequential
 from .simple_conv_net import SimpleConvNet as SimpleConvNet
 from .simple_net import SimpleNet as SimpleNet

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from .._finite import all_finite, check_params_finite, finite_here, params_message
-from .._validation import as_float_input, check_finite, first_nonfinite
 from ..base import Layer, LossLayer
 from ..losses import as_targets
 from ..typing import ArrayLike, FloatArray, Params
+from ..utils.finite import all_finite, check_params_finite, finite_here, params_message
+from ..utils.validation import as_float_input, check_finite, first_nonfinite
 
 if TYPE_CHECKING:
     from .sequential import Sequential

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import check_nonnegative
 from ..base import Layer, LossLayer
 from ..layers import SoftmaxWithLoss
-from ..parameters import Parameters
 from ..typing import ArrayLike, FloatArray, Params
+from ..utils.validation import check_nonnegative
 from .checks import Checked, Trusted, check_layers
-from .training import Mode
+from .mode import Mode
+from .parameters import Parameters
 
 __all__ = ["Sequential"]
 
@@ -53,7 +53,7 @@ class Sequential:
     A layer whose ``forward`` takes the book's ``train_flg`` (Dropout, Batch
     Normalization) trains only within :meth:`training` (the gradient and every estimator
     enter it); ``predict`` and ``accuracy`` always evaluate, ``loss`` follows the mode. See
-    :mod:`tinynn.models.training`. Every public method checks its inputs first
+    :mod:`tinynn.models.mode`. Every public method checks its inputs first
     (:mod:`tinynn.models.checks`); every forward pass goes through :meth:`activations`.
 
     Book section
@@ -132,7 +132,7 @@ class Sequential:
 
     def training(self) -> Mode:
         """A context in which the network trains, its layers' state held for one gradient
-        estimate: ``with net.training(): net.loss(x, t)`` (:mod:`tinynn.models.training`).
+        estimate: ``with net.training(): net.loss(x, t)`` (:mod:`tinynn.models.mode`).
 
         Book section
         ------------

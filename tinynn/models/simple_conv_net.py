@@ -11,10 +11,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._validation import as_generator, check_nonnegative_int, check_positive, check_positive_int
 from ..im2col import output_positions
 from ..layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
 from ..typing import ArrayLike, FloatArray
+from ..utils.validation import (
+    as_generator,
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+)
 from .sequential import Sequential
 
 __all__ = ["SimpleConvNet"]

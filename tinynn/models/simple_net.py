@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (
-    as_generator,
-)
 from ..layers import Affine, SoftmaxWithLoss
 from ..losses import CROSS_ENTROPY_DELTA
 from ..typing import ArrayLike, FloatArray
+from ..utils.validation import (
+    as_generator,
+)
 from .sequential import Sequential
 
 __all__ = ["SimpleNet"]

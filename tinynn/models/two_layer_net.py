@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (
+from ..calculus import numerical_gradient
+from ..layers import Affine, Sigmoid, SoftmaxWithLoss
+from ..typing import ArrayLike, Params
+from ..utils.validation import (
     as_generator,
     check_positive,
     check_positive_int,
 )
-from ..calculus import numerical_gradient
-from ..layers import Affine, Sigmoid, SoftmaxWithLoss
-from ..typing import ArrayLike, Params
 from .sequential import Sequential
 
 __all__ = ["TwoLayerNet"]

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_fraction, check_positive
-from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
+from ..utils.validation import check_fraction, check_positive
+from .schedules import Schedule, check_learning_rate
 from .state import SlotState
 
 __all__ = ["Adam"]

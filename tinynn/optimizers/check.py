@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._finite import all_finite
+from ..utils.finite import all_finite
 
 __all__ = ["check_update"]
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import check_fraction
-from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
+from ..utils.validation import check_fraction
+from .schedules import Schedule, check_learning_rate
 from .state import SlotState
 
 __all__ = ["Nesterov"]

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schedules import Schedule, check_learning_rate
 from ..typing import Params
+from .schedules import Schedule, check_learning_rate
 from .state import SlotState
 
 __all__ = ["SGD"]

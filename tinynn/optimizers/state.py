@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..schedules import Schedule
 from ..typing import FloatArray, Params
 from .check import check_update
+from .schedules import Schedule
 
 __all__ = ["SlotState"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import _accuracy_curve, _axes, _new_figure
+from .common import accuracy_curve, figure_axes, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -69,9 +69,9 @@ def batch_norm_figure(
     >>> ax.get_title(), [line.get_linestyle() for line in ax.lines]
     ('W:0.01', ['-', '--'])
     """
-    bn = _accuracy_curve(bn_acc, "bn_acc")
-    plain = _accuracy_curve(plain_acc, "plain_acc")
-    fig, axes = _axes(ax)
+    bn = accuracy_curve(bn_acc, "bn_acc")
+    plain = accuracy_curve(plain_acc, "plain_acc")
+    fig, axes = figure_axes(ax)
     axes.plot(np.arange(len(bn)), bn, label=BN_LABEL, markevery=2)
     axes.plot(np.arange(len(plain)), plain, linestyle="--", label=PLAIN_LABEL, markevery=2)
     for curve, line in ((bn, axes.lines[0]), (plain, axes.lines[1])):
@@ -146,7 +146,7 @@ def batch_norm_grid_figure(
     n = len(weight_scales)
     rows = -(-n // columns)
     if fig is None:
-        target: Figure | SubFigure = _new_figure((2.6 * min(n, columns), 2.1 * rows))
+        target: Figure | SubFigure = new_figure((2.6 * min(n, columns), 2.1 * rows))
     else:
         target = fig
     for i, (scale, bn, plain) in enumerate(zip(weight_scales, bn_acc, plain_acc, strict=True)):

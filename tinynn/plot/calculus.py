@@ -17,7 +17,7 @@ import numpy as np
 from ..calculus import PrecisionWarning, numerical_gradient, tangent_line
 from ..gradient_method import gradient_descent_path
 from ..typing import ArrayLike
-from ._base import Function2, _axes, _function_1, _function_2, _grid_values
+from .common import Function2, figure_axes, function_1, function_2, grid_values
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -55,8 +55,8 @@ def tangent_line_figure(
     >>> len(fig.axes), len(fig.axes[0].lines)
     (1, 2)
     """
-    func = _function_1 if f is None else f
-    fig, axes = _axes(ax)
+    func = function_1 if f is None else f
+    fig, axes = figure_axes(ax)
     xs = np.arange(0.0, 20.0, 0.1)
     axes.plot(xs, [func(float(v)) for v in xs], label="f(x)")
     axes.plot(xs, tangent_line(func, x)(xs), label=f"tangent at x = {x:g}")
@@ -93,7 +93,7 @@ def function_surface_figure(*, ax: Axes | None = None) -> Figure:
     >>> fig.axes[0].name
     '3d'
     """
-    fig, axes3d = _axes(ax, projection="3d")
+    fig, axes3d = figure_axes(ax, projection="3d")
     axes: Any = axes3d  # an Axes3D: mpl_toolkits has no type information
     grid = np.linspace(-3.0, 3.0, 41)
     X0, X1 = np.meshgrid(grid, grid)
@@ -129,8 +129,8 @@ def gradient_field_figure(f: Function2 | None = None, *, ax: Axes | None = None)
     >>> len(fig.axes[0].collections)
     1
     """
-    func = _function_2 if f is None else f
-    fig, axes = _axes(ax)
+    func = function_2 if f is None else f
+    fig, axes = figure_axes(ax)
     x0 = np.arange(-2, 2.5, 0.25)
     x1 = np.arange(-2, 2.5, 0.25)
     X, Y = (a.ravel() for a in np.meshgrid(x0, x1))
@@ -149,7 +149,7 @@ def _contours(
 ) -> None:
     x0 = np.linspace(*xlim, 71)
     x1 = np.linspace(*ylim, 91)
-    axes.contour(x0, x1, _grid_values(f, x0, x1), levels=8, colors="0.6", linestyles=":")
+    axes.contour(x0, x1, grid_values(f, x0, x1), levels=8, colors="0.6", linestyles=":")
 
 
 def descent_path_figure(
@@ -189,8 +189,8 @@ def descent_path_figure(
     points = np.asarray(path, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
         raise ValueError(f"path must have shape (n, 2) with n >= 1, got {points.shape}")
-    fig, axes = _axes(ax)
-    _contours(axes, _function_2 if f is None else f, (-3.5, 3.5), (-4.5, 4.5))
+    fig, axes = figure_axes(ax)
+    _contours(axes, function_2 if f is None else f, (-3.5, 3.5), (-4.5, 4.5))
     axes.plot([-5, 5], [0, 0], "--b")
     axes.plot([0, 0], [-5, 5], "--b")
     axes.plot(points[:, 0], points[:, 1], "o")
@@ -233,11 +233,11 @@ def learning_rate_figure(
     >>> len(fig.axes[0].lines), fig.axes[0].get_yscale()
     (3, 'log')
     """
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     for lr in lrs:
         with warnings.catch_warnings():  # lr=10 walks so far that x + h == x: expected here
             warnings.simplefilter("ignore", PrecisionWarning)
-            path = gradient_descent_path(_function_2, [-3.0, 4.0], lr=lr, step_num=100)
+            path = gradient_descent_path(function_2, [-3.0, 4.0], lr=lr, step_num=100)
         final = ", ".join(f"{v:.3g}" for v in path[-1])
         axes.plot(np.linalg.norm(path, axis=1), label=f"lr = {lr:g}: ends at ({final})")
     axes.set_yscale("log")
@@ -293,7 +293,7 @@ def step_size_figure(
     from ..step_size import SCHEMES, step_size_study
 
     study = step_size_study(f, df, x, hs)
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     names = {"forward": "forward difference", "central": "central difference",
              "complex": "complex step"}  # fmt: skip
     for scheme in SCHEMES:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._validation import check_positive_int
 from ..typing import ArrayLike, FloatArray
-from ._base import _axes
+from ..utils.validation import check_positive_int
+from .common import figure_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -110,7 +110,7 @@ def filters_figure(
     if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel < w.shape[1]:
         raise ValueError(f"channel must be an int in [0, {w.shape[1]}), got {channel!r}")
     check_positive_int(columns, "columns")
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     tiles = np.array([_scaled(f[channel]) for f in w])
     axes.imshow(np.ma.masked_invalid(_tile(tiles, columns, 1)), cmap=cmap, vmin=0.0, vmax=1.0,
                 interpolation="nearest")  # fmt: skip
@@ -182,7 +182,7 @@ def feature_maps_figure(
         raise ValueError("image and maps must be finite (no NaN or infinity)")
     check_positive_int(columns, "columns")
     if fig is None:
-        root, first = _axes(None)
+        root, first = figure_axes(None)
         root.delaxes(first)
         target: Figure | SubFigure = root
         rows = -(-fmaps.shape[0] // min(columns, fmaps.shape[0]))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..typing import ArrayLike
-from ._base import _axes
+from .common import figure_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -59,7 +59,7 @@ def confusion_matrix_figure(
     counts = np.asarray(matrix, dtype=np.float64)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
         raise ValueError(f"matrix must be square (k, k), got shape {counts.shape}")
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     k = counts.shape[0]
     rows = counts.sum(axis=1, keepdims=True)
     shade = counts / np.where(rows > 0, rows, 1.0) if normalize else counts
@@ -128,7 +128,7 @@ def misclassified_figure(
         raise ValueError(f"got {n} images, {len(true)} labels and {len(pred)} predictions")
     if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
         raise ValueError(f"columns must be an int >= 1, got {columns!r}")
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     cols = min(columns, n)
     grid_rows = -(-n // cols)
     gap, title = 2, 9  # pixels between digits, and above each for its label

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import _accuracy_curve, _new_figure
+from .common import accuracy_curve, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure, SubFigure
@@ -83,14 +83,14 @@ def hyperparameter_search_figure(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     runs = {
-        key: (_accuracy_curve(val, f"results_val[{key!r}]"),
-              _accuracy_curve(results_train[key], f"results_train[{key!r}]"))
+        key: (accuracy_curve(val, f"results_val[{key!r}]"),
+              accuracy_curve(results_train[key], f"results_train[{key!r}]"))
         for key, val in results_val.items()
     }  # fmt: skip
     order = sorted(runs, key=lambda key: float(runs[key][0][-1]), reverse=True)[:best]
     rows = -(-len(order) // columns)
     if fig is None:
-        target: Figure | SubFigure = _new_figure((2.2 * min(len(order), columns), 1.9 * rows))
+        target: Figure | SubFigure = new_figure((2.2 * min(len(order), columns), 1.9 * rows))
     else:
         target = fig
     for i, key in enumerate(order):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..typing import ArrayLike
-from ._base import _axes
+from .common import figure_axes
 from .optimizers import smooth_curve
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def activation_histogram_figure(
 
     Examples
     --------
-    >>> from tinynn.initialization import hidden_activations
+    >>> from tinynn.models.initialization import hidden_activations
     >>> fig = activation_histogram_figure(hidden_activations("sigmoid", 0.01, rng=0))
     >>> [ax.get_title() for ax in fig.axes]
     ['1-layer', '2-layer', '3-layer', '4-layer', '5-layer']
@@ -73,7 +73,7 @@ def activation_histogram_figure(
     if len(activations) == 0:
         raise ValueError("activations must hold at least one layer's values")
     if fig is None:
-        root, _ = _axes(None)
+        root, _ = figure_axes(None)
         root.delaxes(root.axes[0])
         root.set_size_inches(2.2 * len(activations), 2.6)
         target: Figure | SubFigure = root
@@ -143,7 +143,7 @@ def weight_init_loss_figure(
             i = int(np.argmin(np.isfinite(a)))
             raise ValueError(f"losses[{name!r}] must be finite, got {a[i]} at index {i}")
         curves[name] = smooth_curve(a) if smooth else a
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     for name, y in curves.items():
         axes.plot(np.arange(len(y)), y, marker=_INIT_MARKERS.get(name, "^"), markevery=100,
                   label=name)  # fmt: skip

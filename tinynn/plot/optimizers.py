@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..typing import ArrayLike, FloatArray
-from ._base import _axes
+from .common import figure_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,7 +66,7 @@ def optimizer_paths_figure(
         if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
             raise ValueError(f"paths[{name!r}] must have shape (n, 2) with n >= 1, got {p.shape}")
     if fig is None:
-        root, _ = _axes(None)
+        root, _ = figure_axes(None)
         root.delaxes(root.axes[0])
         target: Figure | SubFigure = root
         root.set_size_inches(9.0, 3.6 * ((len(points) + 1) // 2))
@@ -155,7 +155,7 @@ def optimizer_loss_figure(
     ['SGD', 'Adam']
     """
     markers = {"SGD": "o", "Momentum": "x", "AdaGrad": "s", "Adam": "D"}
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     for name, loss in losses.items():
         y = smooth_curve(loss) if smooth else np.asarray(loss, dtype=np.float64)
         every = max(len(y) // 20, 1)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._base import _accuracy_curve, _axes
+from .common import accuracy_curve, figure_axes
 from .training import AccuracyRecord
 
 if TYPE_CHECKING:
@@ -68,8 +68,8 @@ def overfitting_figure(
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['train', 'test']
     """
-    train = _accuracy_curve(history.train_acc_list, "train_acc_list")
-    test = _accuracy_curve(history.test_acc_list, "test_acc_list")
+    train = accuracy_curve(history.train_acc_list, "train_acc_list")
+    test = accuracy_curve(history.test_acc_list, "test_acc_list")
     if len(train) != len(test):
         raise ValueError(
             f"train_acc_list and test_acc_list must have the same length, got {len(train)} "
@@ -77,7 +77,7 @@ def overfitting_figure(
         )
     if isinstance(markevery, bool) or not isinstance(markevery, int) or markevery < 1:
         raise ValueError(f"markevery must be an int >= 1, got {markevery!r}")
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     x = np.arange(len(train))
     axes.plot(x, train, marker="o", label="train", markevery=markevery)
     axes.plot(x, test, marker="s", label="test", markevery=markevery)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from ._base import _axes, _new_figure
+from .common import figure_axes, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -82,7 +82,7 @@ def loss_curve_figure(history: LossRecord, *, ax: Axes | None = None) -> Figure:
     >>> fig.axes[0].lines[0].get_ydata().tolist()
     [2.3, 1.2, 0.6]
     """
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     loss = np.asarray(history.train_loss_list, dtype=np.float64)
     axes.plot(np.arange(len(loss)), loss, linewidth=0.8)
     axes.set_xlabel("iteration")
@@ -117,7 +117,7 @@ def accuracy_figure(history: AccuracyRecord, *, ax: Axes | None = None) -> Figur
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['train acc', 'test acc']
     """
-    fig, axes = _axes(ax)
+    fig, axes = figure_axes(ax)
     train = np.asarray(history.train_acc_list, dtype=np.float64)
     test = np.asarray(history.test_acc_list, dtype=np.float64)
     axes.plot(np.arange(len(train)), train, marker="o", label="train acc")
@@ -209,7 +209,7 @@ def training_figure(
             raise TypeError(f"final[{key!r}] must be a number, got {value!r}")
         if not (math.isfinite(value) and 0.0 <= value <= 1.0):
             raise ValueError(f"final[{key!r}] must be an accuracy in [0, 1], got {value}")
-    fig = _new_figure((11, 4.2))
+    fig = new_figure((11, 4.2))
     left, right = fig.subplots(1, 2)
     loss_curve_figure(history, ax=left)
     left.set_title("mini-batch loss (figure 4-11)")

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ...layers import Affine, BatchNormalization, Dropout, Sigmoid, SoftmaxWithLoss
 from ...layers.batch_normalization import EPS
-from ...losses import _one_hot_indices
+from ...losses import one_hot_indices
 from ...typing import ComplexArray
 from .estimator import ComplexStep
 
@@ -117,7 +117,7 @@ def softmax_with_loss_complex(layer: SoftmaxWithLoss, x: ComplexArray, t: NDArra
     e = np.exp(x - np.max(x.real, axis=1, keepdims=True))
     y = e / np.sum(e, axis=1, keepdims=True)
     n = y.shape[0]
-    labels = _one_hot_indices(t) if t.ndim == 2 else t
+    labels = one_hot_indices(t) if t.ndim == 2 else t
     if labels is None:  # soft targets: the full sum
         return complex(-np.sum(t * np.log(y + layer.delta)) / n)
     return complex(-np.sum(np.log(y[np.arange(n), labels] + layer.delta)) / n)

@@ -13,10 +13,10 @@ from typing import ClassVar, TypeVar
 
 import numpy as np
 
-from ..._validation import check_positive
 from ...base import Model
 from ...typing import ArrayLike, Params
-from .._model import training
+from ...utils.validation import check_positive
+from ..model import training
 from .rules import LAYER_RULES, LOSS_RULES, bind_complex_loss
 
 __all__ = ["COMPLEX_STEP_H", "ComplexStep"]

@@ -23,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...typing import ArrayLike, ComplexArray
-from .._model import as_stack
-from .._registry import RuleTable, named
+from ..model import as_stack
+from ..registry import RuleTable, named
 
 __all__ = ["LAYER_RULES", "LOSS_RULES", "ComplexLossRule", "ComplexRule", "bind_complex_loss"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...functions import _sigmoid
+from ...functions import sigmoid_unchecked
 from ...layers import Relu, Sigmoid
 from ...typing import FloatArray
 from .estimator import NumericalDiff
@@ -30,7 +30,7 @@ class SigmoidRule(ElementwiseRule[Sigmoid]):
 
     def apply(self, values: FloatArray) -> FloatArray:
         """The sigmoid, in one buffer (the layer's operations: the same bits)."""
-        return _sigmoid(values)
+        return sigmoid_unchecked(values)
 
 
 @NumericalDiff.rule_for(Relu)

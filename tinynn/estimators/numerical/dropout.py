@@ -22,7 +22,7 @@ class DropoutRule:
     """How a change travels through ``out = x * mask``, with the mask of this gradient.
 
     Within one gradient estimate the network trains with its masks held (see
-    :mod:`tinynn.models.training`), so every perturbed loss of the book's loop sees the
+    :mod:`tinynn.models.mode`), so every perturbed loss of the book's loop sees the
     mask of the unperturbed forward pass: the layer's ``mask``, which this rule reads.
     Multiplying by a fixed mask is element-wise: a changed column stays one column, and a
     sparse change stays sparse.

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...typing import FloatArray, IntArray, Params
-from .._model import Stack
+from ..model import Stack
 from .changes import Change, DenseChange
 from .rules import LAYER_RULES, LOSS_RULES, LayerRule, LossRule, ParameterRule
 

@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeVar, cast
 
-from ..._finite import check_params_finite
-from ..._validation import check_positive, check_positive_int
 from ...base import BindsLoss, Model
 from ...calculus import DEFAULT_H, numerical_gradient
 from ...typing import ArrayLike, Params
-from .._model import Stack, loss_value, training
+from ...utils.finite import check_params_finite
+from ...utils.validation import check_positive, check_positive_int
+from ..model import Stack, loss_value, training
 from .engine import default_workers, structured_gradient
 from .rules import LAYER_RULES, LOSS_RULES, missing_rule
 

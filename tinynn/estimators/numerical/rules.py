@@ -33,8 +33,8 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from ...typing import FloatArray, IntArray
-from .._model import as_stack
-from .._registry import RuleTable, named
+from ..model import as_stack
+from ..registry import RuleTable, named
 from .changes import Change, ColumnChange, DenseChange
 
 __all__ = [

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ...functions import _softmax
+from ...functions import softmax_unchecked
 from ...layers import SoftmaxWithLoss
-from ...losses import _cross_entropy, _one_hot_indices
+from ...losses import cross_entropy_unchecked, one_hot_indices
 from ...typing import FloatArray
 from .changes import Change, ColumnChange, DenseChange, RankOneChange
 from .engine import CHUNK_BUDGET
@@ -55,10 +55,10 @@ class SoftmaxWithLossRule:
     def __init__(self, layer: SoftmaxWithLoss, x: FloatArray, t: NDArray[Any]) -> None:
         self.t = t
         self.delta = layer.delta
-        self.labels = _one_hot_indices(t) if t.ndim == 2 else t
-        self.y = _softmax(x)
+        self.labels = one_hot_indices(t) if t.ndim == 2 else t
+        self.y = softmax_unchecked(x)
         #: The unperturbed loss, as ``layer.forward(x, t)`` computes it.
-        self.loss = _cross_entropy(self.y, t, self.delta)
+        self.loss = cross_entropy_unchecked(self.y, t, self.delta)
         n = x.shape[0]
         self.per_sample = (
             -np.log(self.y[np.arange(n), self.labels] + self.delta)

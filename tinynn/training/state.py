@@ -1,6 +1,6 @@
 """A trainer's whole state in one checkpoint file, and back: what makes resume exact.
 
-The file is a tinynn archive (see :mod:`tinynn._npz`) of kind ``'checkpoint'``:
+The file is a tinynn archive (see :mod:`tinynn.saving.archive`) of kind ``'checkpoint'``:
 the model's parameters under ``params/`` (so :func:`~tinynn.load_model` reads
 it too), and under ``state/`` one named section per part of the run:
 ``trainer`` (the position, the batch generator's ``bit_generator.state``, a
@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._npz import flatten_state, read_archive, unflatten_state, write_archive
-from .base import Stateful
-from .callbacks.history import History
-from .serialization import PARAMS, check_params, describe_model
+from ..base import Stateful
+from ..callbacks.history import History
+from ..saving.archive import flatten_state, read_archive, unflatten_state, write_archive
+from ..saving.model_file import PARAMS, check_params, describe_model
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -75,7 +75,7 @@ def _describe_lr(lr: object) -> str | None:
     """A description of a learning rate that is the same in every process, or ``None``."""
     if isinstance(lr, (int, float)) and not isinstance(lr, bool):
         return repr(float(lr))
-    if dataclasses.is_dataclass(lr):  # the schedules of tinynn.schedules: by value
+    if dataclasses.is_dataclass(lr):  # the schedules of tinynn.optimizers.schedules: by value
         return repr(lr)
     name = getattr(lr, "__qualname__", None)  # a function: by name (its value is checked too)
     return f"{getattr(lr, '__module__', '?')}.{name}" if name else None

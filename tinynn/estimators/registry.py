@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from .._validation import describe_value
+from ..utils.validation import describe_value
 
 __all__ = ["RuleTable", "named"]
 

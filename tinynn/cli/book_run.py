@@ -6,11 +6,11 @@ trained by SGD on MNIST mini-batches, with the train and test accuracy at every
 epoch; their options choose Chapter 6's :class:`~tinynn.MultiLayerNet` (with
 weight decay, Dropout, Batch Normalization) or Chapter 7's
 :class:`~tinynn.SimpleConvNet` instead, any of the six optimizers and a
-learning-rate schedule (:class:`~tinynn.run_options.RunOptions`). Both build the
+learning-rate schedule (:class:`~tinynn.cli.options.RunOptions`). Both build the
 run here (:func:`build_network`, :func:`build_optimizer`), with the same
 callbacks, messages and resume rules (:class:`BookRun`). A checkpoint of the run
 remembers its options, so that it is continued as it was begun (:func:`read_run`,
-:meth:`~tinynn.run_options.RunOptions.continued`).
+:meth:`~tinynn.cli.options.RunOptions.continued`).
 
 The data comes from the caller (``load_mnist(normalize=True,
 one_hot_label=True)``), so that this module does not read data sets itself; a
@@ -33,15 +33,15 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from ._trainer_state import read_saved
-from .base import GradientEstimator, Optimizer, Stateful
-from .callbacks import Callback, Checkpoint, EpochAccuracy, History, ProgressPrinter
-from .callbacks.progress import duration
-from .estimators import Backprop, NumericalDiff
-from .models import MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, TwoLayerNet
-from .run_options import MNIST_IMAGE, OPTIMIZERS, SCHEDULES, RunOptions
-from .schedules import LinearWarmup, Schedule
-from .trainer import Trainer
+from ..base import GradientEstimator, Optimizer, Stateful
+from ..callbacks import Callback, Checkpoint, EpochAccuracy, History, ProgressPrinter
+from ..callbacks.progress import duration
+from ..estimators import Backprop, NumericalDiff
+from ..models import MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, TwoLayerNet
+from ..optimizers.schedules import LinearWarmup, Schedule
+from ..training.state import read_saved
+from ..training.trainer import Trainer
+from .options import MNIST_IMAGE, OPTIMIZERS, SCHEDULES, RunOptions
 
 __all__ = ["BookRun", "SavedRun", "build_network", "build_optimizer", "read_run"]
 

@@ -14,9 +14,9 @@ from typing import Any, Protocol, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import describe_value
 from ..base import Layer, LossLayer, Model
 from ..typing import ArrayLike, FloatArray
+from ..utils.validation import describe_value
 
 __all__ = ["Stack", "as_stack", "loss_value", "training"]
 
@@ -78,7 +78,7 @@ def loss_value(model: Model, value: object) -> float:
 
 def training(model: object) -> AbstractContextManager[object]:
     """``model.training()``, in which one gradient estimate sees the training network with
-    its randomness held (see :mod:`tinynn.models.training`); for a model without modes, a
+    its randomness held (see :mod:`tinynn.models.mode`); for a model without modes, a
     context that does nothing.
 
     Book section

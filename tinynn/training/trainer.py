@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _divergence
-from ._interruption import AllOrNothing, StopRequest, stopped_message
-from ._trainer_state import Restored, write_checkpoint
-from ._validation import as_float_input, as_generator, as_real_array, check_positive_int
-from .base import GradientEstimator, Model, Optimizer
-from .callbacks import Callback, History, Logs
-from .estimators import Backprop
-from .typing import ArrayLike, FloatArray
+from ..base import GradientEstimator, Model, Optimizer
+from ..callbacks import Callback, History, Logs
+from ..estimators import Backprop
+from ..typing import ArrayLike, FloatArray
+from ..utils.validation import as_float_input, as_generator, as_real_array, check_positive_int
+from . import divergence
+from .interruption import AllOrNothing, StopRequest, stopped_message
+from .state import Restored, write_checkpoint
 
 __all__ = ["Trainer"]
 
@@ -207,7 +207,7 @@ class Trainer:
                 except BaseException as exc:
                     self.pending_batch = batch_mask  # this iteration did not happen
                     if not self._stop.catch(exc):
-                        _divergence.raise_if_diverged(exc, self, i, grads)
+                        divergence.raise_if_diverged(exc, self, i, grads)
                         raise
                     self._stopped_in_update = grads is not None
                     break
@@ -215,11 +215,11 @@ class Trainer:
                     loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
                 except (ValueError, ArithmeticError) as exc:  # the update made it uncomputable
                     what = str(exc).split(";")[0]
-                    raise _divergence.diverged(self, i, f"after the update, {what}") from exc
+                    raise divergence.diverged(self, i, f"after the update, {what}") from exc
                 self.history.record_loss(loss)
                 self.iterations_done = i + 1
                 if not math.isfinite(loss):
-                    raise _divergence.diverged(self, i, f"the mini-batch loss is {loss}")
+                    raise divergence.diverged(self, i, f"the mini-batch loss is {loss}")
                 self._end_of_iteration(i, loss)  # 5. callbacks
                 if self.stop_training or self._stop.requested:
                     break

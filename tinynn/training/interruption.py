@@ -24,8 +24,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from .base import Optimizer, Stateful
-from .typing import Params
+from ..base import Optimizer, Stateful
+from ..typing import Params
 
 __all__ = ["AllOrNothing", "StopRequest", "stopped_message"]
 

@@ -6,7 +6,7 @@
 options, Chapter 7's ``SimpleConvNet``), the optimizer (section 6.1) and the
 learning-rate schedule. A checkpoint remembers them, so that a run is continued
 as it was begun. Each has a command-line flag named as it is
-(:mod:`tinynn.run_flags`); :meth:`RunOptions.make` fills in what was left out
+(:mod:`tinynn.cli.flags`); :meth:`RunOptions.make` fills in what was left out
 with the defaults of the chosen model and optimizer (the book's), and checks
 that the options fit together, naming the flag that does not.
 
@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
-from .schedules import CosineDecay, ExponentialDecay, StepDecay
+from ..optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
+from ..optimizers.schedules import CosineDecay, ExponentialDecay, StepDecay
 
 __all__ = ["RunOptions", "check_number", "flag", "parse_weight_init", "schedule_spec"]
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Function2 = Callable[[NDArray[Any]], float]
 
 
-def _new_figure(figsize: tuple[float, float] | None = None) -> Figure:
+def new_figure(figsize: tuple[float, float] | None = None) -> Figure:
     """A new ``Figure`` with constrained layout; matplotlib imported here."""
     try:
         from matplotlib.figure import Figure
@@ -28,10 +28,10 @@ def _new_figure(figsize: tuple[float, float] | None = None) -> Figure:
     return Figure(figsize=figsize, layout="constrained")
 
 
-def _axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]:
+def figure_axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]:
     """``(figure of ax, ax)``, or a new ``Figure`` with one axes; matplotlib imported here."""
     if ax is None:
-        fig = _new_figure()
+        fig = new_figure()
         return fig, fig.add_subplot(projection=projection)
     if projection is not None and getattr(ax, "name", None) != projection:
         raise ValueError(
@@ -41,20 +41,20 @@ def _axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]
     return ax.figure.figure, ax  # .figure of a Figure is itself; of a SubFigure, its root
 
 
-def _grid_values(f: Function2, x0: FloatArray, x1: FloatArray) -> FloatArray:
+def grid_values(f: Function2, x0: FloatArray, x1: FloatArray) -> FloatArray:
     """``f`` at every point of the grid ``x0`` by ``x1`` (rows follow ``x1``), point by point."""
     return np.array([[f(np.array([a, b])) for a in x0] for b in x1], dtype=np.float64)
 
 
-def _function_1(x: float) -> float:
+def function_1(x: float) -> float:
     return 0.01 * x**2 + 0.1 * x
 
 
-def _function_2(x: NDArray[Any]) -> float:
+def function_2(x: NDArray[Any]) -> float:
     return float(x[0] ** 2 + x[1] ** 2)
 
 
-def _accuracy_curve(values: object, name: str) -> FloatArray:
+def accuracy_curve(values: object, name: str) -> FloatArray:
     """``values`` as a 1-D float array of accuracies in [0, 1], at least one; else ValueError."""
     a = np.asarray(values, dtype=np.float64)
     if a.ndim != 1 or len(a) == 0:

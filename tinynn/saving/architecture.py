@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .base import Layer, LossLayer
-from .layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss
-from .layers.batch_normalization import BatchNormalization
-from .layers.dropout import Dropout
-from .models import (
+from ..base import Layer, LossLayer
+from ..layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss
+from ..layers.batch_normalization import BatchNormalization
+from ..layers.dropout import Dropout
+from ..models import (
     MultiLayerNet,
     MultiLayerNetExtend,
     Sequential,

@@ -1,4 +1,4 @@
-"""The command-line flags of :class:`~tinynn.run_options.RunOptions`, checked as they are read.
+"""The command-line flags of :class:`~tinynn.cli.options.RunOptions`, checked as they are read.
 
 ``tinynn train``, ``tinynn gradcheck`` and ``examples/train_neuralnet.py`` add them
 with :func:`add_run_options` (or :func:`add_model_options`, the network's only) and
@@ -17,7 +17,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from .run_options import (
+from .options import (
     ACTIVATIONS,
     ESTIMATORS,
     MODELS,

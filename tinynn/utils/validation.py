@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .typing import ArrayLike
+from ..typing import ArrayLike
 
 
 def describe(a: NDArray[Any]) -> str:
@@ -98,7 +98,7 @@ def check_callable(f: object, name: str = "f") -> None:
         raise TypeError(f"{name} must be callable (a function), got {describe_value(f)}")
 
 
-def _dot_finite(a: NDArray[Any]) -> bool:
+def dot_finite(a: NDArray[Any]) -> bool:
     """``True`` if every entry of the float array ``a`` is certainly finite (one BLAS pass).
 
     ``a . a`` is NaN or infinite when an entry is (one fast pass, no temporary);
@@ -109,15 +109,15 @@ def _dot_finite(a: NDArray[Any]) -> bool:
     return a.dtype.kind == "f" and a.dtype.itemsize in (4, 8) and math.isfinite(np.vdot(a, a))
 
 
-def _fast_finite(a: NDArray[Any]) -> bool:
-    """:func:`_dot_finite` without floating-point warnings."""
+def fast_finite(a: NDArray[Any]) -> bool:
+    """:func:`dot_finite` without floating-point warnings."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return _dot_finite(a)
+        return dot_finite(a)
 
 
 def first_nonfinite(a: NDArray[Any]) -> str | None:
     """``None`` if every entry of ``a`` is finite, else a phrase naming the first bad entry."""
-    if _fast_finite(a):
+    if fast_finite(a):
         return None
     finite = np.isfinite(a)
     if finite.all():

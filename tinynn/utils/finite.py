@@ -13,19 +13,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import _dot_finite, _fast_finite, first_nonfinite
+from .validation import dot_finite, fast_finite, first_nonfinite
 
 __all__ = ["all_finite", "check_params_finite", "finite_here", "params_message"]
 
 
 def all_finite(a: NDArray[Any]) -> bool:
     """Whether every entry of ``a`` is finite; one cheap reduction when it is."""
-    return _fast_finite(a) or bool(np.isfinite(a).all())
+    return fast_finite(a) or bool(np.isfinite(a).all())
 
 
 def finite_here(a: NDArray[Any]) -> bool:
     """:func:`all_finite` for a caller already inside ``np.errstate(over="ignore")``."""
-    return _dot_finite(a) or bool(np.isfinite(a).all())
+    return dot_finite(a) or bool(np.isfinite(a).all())
 
 
 def params_message(what: str, name: str, problem: str) -> str:

@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validation import check_fraction, check_positive, check_positive_int
+from ..utils.validation import check_fraction, check_positive, check_positive_int
 
 __all__ = [
     "CosineDecay",

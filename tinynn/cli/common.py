@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._atomic import write_bytes_atomic
-from ..run_flags import positive_float as positive_float
-from ..run_flags import whole_number
+from ..utils.atomic import write_bytes_atomic
+from .flags import positive_float as positive_float
+from .flags import whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -86,7 +86,7 @@ def run_model_path(run: str) -> Path:
 
 def load_run_model(run: str) -> tuple[Sequential, Path]:
     """The model saved in ``RUN``, and the folder where its outputs go."""
-    from ..serialization import load_model
+    from ..saving.model_file import load_model
 
     path = run_model_path(run)
     try:

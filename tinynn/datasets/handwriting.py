@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import as_real_array, check_finite
-from .typing import ArrayLike, FloatArray
+from ..typing import ArrayLike, FloatArray
+from ..utils.validation import as_real_array, check_finite
 
 __all__ = ["preprocess_digit", "read_digit"]
 
@@ -319,7 +319,7 @@ def read_digit(path: str | os.PathLike[str], *, invert: bool | None = None) -> F
     The file is read with Pillow (the ``plot`` extra), turned upright by its
     EXIF orientation (phone photos), put on white paper where transparent,
     converted to grey, then passed to :func:`preprocess_digit`. A picture whose
-    header declares more than 89,478,485 pixels (``tinynn.handwriting.MAX_PIXELS``,
+    header declares more than 89,478,485 pixels (``tinynn.datasets.handwriting.MAX_PIXELS``,
     Pillow's own limit; a 20000x20000 "decompression bomb" declares 400,000,000)
     is refused before anything is decoded.
 

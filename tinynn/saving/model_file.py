@@ -15,11 +15,11 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from ._npz import flatten_state, read_archive, unflatten_state, write_archive
-from ._validation import check_finite
+from ..base import Model, Stateful
+from ..models import Sequential
+from ..utils.validation import check_finite
 from .architecture import difference, rebuild, record
-from .base import Model, Stateful
-from .models import Sequential
+from .archive import flatten_state, read_archive, unflatten_state, write_archive
 
 __all__ = ["load_model", "save_model"]
 
@@ -28,7 +28,7 @@ STATE = "model_state"
 
 
 def describe_model(model: Model) -> dict[str, Any]:
-    """The JSON record of ``model`` in files (:func:`tinynn.architecture.record`)."""
+    """The JSON record of ``model`` in files (:func:`tinynn.saving.architecture.record`)."""
     return record(model)
 
 
@@ -93,7 +93,7 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
     The file holds one array per parameter (``params/W1``, ...), the state of the
     layers that have one (BatchNormalization's running statistics, Dropout's
     generator: ``model.state_dict()``), and a JSON record of the architecture (each
-    layer's class, parameter shapes and options, see :func:`tinynn.architecture.record`),
+    layer's class, parameter shapes and options, see :func:`tinynn.saving.architecture.record`),
     with a format version; no pickle.
 
     Book section

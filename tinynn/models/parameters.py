@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ._validation import as_float_input, describe_value
-from .typing import ArrayLike, FloatArray
+from ..typing import ArrayLike, FloatArray
+from ..utils.validation import as_float_input, describe_value
 
 __all__ = ["Parameters"]
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._atomic import atomic_write
+from ..utils.atomic import atomic_write
 
 __all__ = ["FORMAT_VERSION", "flatten_state", "read_archive", "unflatten_state", "write_archive"]
 
