@@ -132,7 +132,7 @@ def test_ctrl_c_then_resume_alone_ends_where_an_uninterrupted_run_ends(
     assert_same_run(whole, folder)
     options = json.loads((folder / "options.json").read_text())["options"]
     assert options["iters"] == 20 and options["checkpoint_every"] == 1  # remembered
-    from tinynn.training.state import read_saved
+    from tinynn.saving.checkpoint_file import read_saved
 
     assert read_saved(folder / "checkpoint.npz").iterations_done == 20
 

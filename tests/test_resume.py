@@ -300,7 +300,7 @@ def test_history_state_round_trip_is_exact() -> None:
 
 
 def test_checkpoint_info_is_saved_with_the_state_and_only_plain_json(tmp_path: Path) -> None:
-    from tinynn.training.state import read_saved
+    from tinynn.saving.checkpoint_file import read_saved
 
     info = {"program": "mine", "options": {"lr": 0.2, "layers": [6, 5, 3]}}
     trainer = _trainer("sgd", tmp_path, [Checkpoint(tmp_path / "i.npz", every_epochs=0,

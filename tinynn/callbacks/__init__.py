@@ -29,6 +29,7 @@ from .agreement import GradientAgreement as GradientAgreement
 from .base import Callback as Callback
 from .base import Logs as Logs
 from .base import Monitor as Monitor
+from .base import TrainingRun as TrainingRun
 from .checkpoint import Checkpoint as Checkpoint
 from .csv_logger import CSVLogger as CSVLogger
 from .early_stopping import EarlyStopping as EarlyStopping
@@ -46,4 +47,5 @@ __all__ = [
     "Logs",
     "Monitor",
     "ProgressPrinter",
+    "TrainingRun",
 ]

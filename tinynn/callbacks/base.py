@@ -8,16 +8,95 @@ Book section
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, ClassVar
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
-if TYPE_CHECKING:
-    from ..training.trainer import Trainer
+from numpy.typing import NDArray
 
-__all__ = ["Callback", "Logs", "Monitor"]
+from ..base import GradientEstimator, Model, Optimizer
+
+__all__ = ["Callback", "Logs", "Monitor", "TrainingRun"]
 
 #: What hooks receive, by name. Per iteration ``{'loss': ...}``; per epoch the
 #: ``'iteration'`` it was recorded at plus what writers add (``'train_acc'``, ...).
 Logs = dict[str, float]
+
+
+class TrainingRun(Protocol):
+    """What a callback sees of the :class:`~tinynn.Trainer` that runs it.
+
+    Everything is read-only but ``stop_training``, which a callback sets to end training
+    after the current iteration.
+
+    Book section
+    ------------
+    4.5.2 (the training loop: ``iters_num``, ``batch_size``, ``iter_per_epoch``)
+    """
+
+    stop_training: bool
+
+    @property
+    def model(self) -> Model:
+        """The model being trained."""
+        ...
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """The optimizer updating it."""
+        ...
+
+    @property
+    def estimator(self) -> GradientEstimator:
+        """How its gradients are computed."""
+        ...
+
+    @property
+    def iteration(self) -> int:
+        """The index of the current (or last) iteration."""
+        ...
+
+    @property
+    def iterations_done(self) -> int:
+        """Updates applied so far in the whole run."""
+        ...
+
+    @property
+    def start_iteration(self) -> int:
+        """The first iteration of this ``fit`` (> 0 when resumed)."""
+        ...
+
+    @property
+    def total_iters(self) -> int:
+        """Iterations of the whole run."""
+        ...
+
+    @property
+    def iters_per_epoch(self) -> int:
+        """Mini-batches per pass over the training data."""
+        ...
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether Ctrl-C stopped the run."""
+        ...
+
+    @property
+    def batch(self) -> tuple[NDArray[Any], NDArray[Any]] | None:
+        """The current mini-batch ``(x, t)``."""
+        ...
+
+    @property
+    def train_data(self) -> tuple[object, NDArray[Any]] | None:
+        """The training inputs as given to ``fit``, and as converted once."""
+        ...
+
+    def save_checkpoint(
+        self, path: str | os.PathLike[str], *, info: Mapping[str, Any] | None = None
+    ) -> Path:
+        """Write the run's whole state to ``path``."""
+        ...
 
 
 class Callback:
@@ -28,8 +107,8 @@ class Callback:
     order : int
         Writers of logs use a negative order, readers a positive one (see
         :mod:`tinynn.callbacks` for the order of the built-in callbacks).
-    trainer : Trainer
-        Set by the trainer before ``on_train_begin``. Set
+    trainer : TrainingRun
+        The trainer, set by it before ``on_train_begin``. Set
         ``self.trainer.stop_training = True`` to end training after the
         current iteration.
 
@@ -51,16 +130,16 @@ class Callback:
     order: ClassVar[int] = 0
 
     def __init__(self) -> None:
-        self._trainer: Trainer | None = None
+        self._trainer: TrainingRun | None = None
 
     @property
-    def trainer(self) -> Trainer:
+    def trainer(self) -> TrainingRun:
         """The trainer running this callback."""
         if self._trainer is None:
             raise RuntimeError(f"{type(self).__name__} is not attached to a Trainer yet")
         return self._trainer
 
-    def set_trainer(self, trainer: Trainer) -> None:
+    def set_trainer(self, trainer: TrainingRun) -> None:
         """Called by the trainer before training starts."""
         self._trainer = trainer
 

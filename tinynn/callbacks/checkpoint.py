@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..training.state import check_info
+from ..saving.checkpoint_file import check_info
 from ..utils.validation import check_nonnegative_int, check_positive_int
 from .base import Callback, Logs, Monitor
 

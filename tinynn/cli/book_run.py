@@ -39,7 +39,7 @@ from ..callbacks.progress import duration
 from ..estimators import Backprop, NumericalDiff
 from ..models import MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, TwoLayerNet
 from ..optimizers.schedules import LinearWarmup, Schedule
-from ..training.state import read_saved
+from ..saving.checkpoint_file import read_saved
 from ..training.trainer import Trainer
 from .options import MNIST_IMAGE, OPTIMIZERS, SCHEDULES, RunOptions
 

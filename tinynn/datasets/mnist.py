@@ -198,7 +198,7 @@ def load_mnist(
     (``$XDG_CACHE_HOME/tinynn/mnist`` or ``~/.cache/tinynn/mnist``), as ``.gz`` or uncompressed
     IDX. Each is accepted only if the SHA-256 of its decompressed content is MNIST's; a
     verification is recorded (path, size, mtime) so it is not repeated. The parsed arrays are
-    cached as ``.npz`` (no pickle) in the user cache: loading from it takes 0.1-0.2 s.
+    cached as ``.npz`` (no pickle) in the user cache, which loads in a fraction of a second.
 
     Book section
     ------------

@@ -9,7 +9,7 @@ cache format) never reads an old file.
 
 Loading uses ``numpy.load(..., allow_pickle=False)``, so a tampered file cannot run code, and
 re-derives each array's IDX content (header from the shape, then the bytes) to check it
-against the data set's SHA-256: about 40 ms for MNIST. A file that fails any check is ignored
+against the data set's SHA-256 (a small part of the load). A file that fails any check is ignored
 with a warning and rewritten. Writes are atomic (temporary file, fsync, then :func:`os.replace`).
 """
 

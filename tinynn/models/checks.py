@@ -16,7 +16,8 @@ Book section
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,10 +28,49 @@ from ..typing import ArrayLike, FloatArray, Params
 from ..utils.finite import all_finite, check_params_finite, finite_here, params_message
 from ..utils.validation import as_float_input, check_finite, first_nonfinite
 
-if TYPE_CHECKING:
-    from .sequential import Sequential
+__all__ = ["Checked", "Network", "Trusted", "check_layers", "explain_nonfinite"]
 
-__all__ = ["Checked", "Trusted", "check_layers", "explain_nonfinite"]
+
+class Network(Protocol):
+    """What the checks read of a network (:class:`~tinynn.Sequential` has it all).
+
+    Book section
+    ------------
+    4.5.1 (a network: its layers, its parameters, its forward pass)
+    """
+
+    @property
+    def params(self) -> Mapping[str, FloatArray]:
+        """Parameters by name."""
+        ...
+
+    @property
+    def layers(self) -> Sequence[Layer]:
+        """The layers, in order."""
+        ...
+
+    @property
+    def loss_layer(self) -> LossLayer:
+        """The last layer, which turns scores into a loss."""
+        ...
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The shape of one sample, where the network fixes it."""
+        ...
+
+    @property
+    def input_size(self) -> int | None:
+        """The features of one sample, where the first layer fixes them."""
+        ...
+
+    def activations(self, x: FloatArray, *, train_flg: bool | None = None) -> list[FloatArray]:
+        """``x`` and each layer's output."""
+        ...
+
+    def forward(self, x: FloatArray, *, train_flg: bool | None = None) -> FloatArray:
+        """The last layer's output."""
+        ...
 
 
 def check_layers(layers: object, loss: object) -> None:
@@ -89,7 +129,7 @@ class Checked:
         ]
 
     def batch(
-        self, model: Sequential, x: ArrayLike, *, finite: bool = True
+        self, model: Network, x: ArrayLike, *, finite: bool = True
     ) -> tuple[FloatArray, bool]:
         """``x`` as a float64 batch, and whether it was a single 1-D sample.
 
@@ -116,20 +156,20 @@ class Checked:
         """``t`` checked against the scores: class indices ``(N,)`` or rows ``(N, C)``."""
         return as_targets(t, scores.shape[0], scores.shape[1], single=single)
 
-    def output(self, model: Sequential, y: FloatArray, x: FloatArray, what: str) -> FloatArray:
+    def output(self, model: Network, y: FloatArray, x: FloatArray, what: str) -> FloatArray:
         """``y`` if finite (one cheap reduction), else a ``ValueError`` naming the cause."""
         if not all_finite(y):
             explain_nonfinite(what, model, x)
         return y
 
-    def loss(self, model: Sequential, value: float, x: FloatArray) -> float:
+    def loss(self, model: Network, value: float, x: FloatArray) -> float:
         """``value`` if finite, else a ``ValueError`` naming the cause."""
         if not math.isfinite(value):
             explain_nonfinite(f"the loss ({value})", model, x)
         return value
 
     def loss_inputs(
-        self, model: Sequential, x: ArrayLike, t: ArrayLike, *, purpose: str | None = None
+        self, model: Network, x: ArrayLike, t: ArrayLike, *, purpose: str | None = None
     ) -> tuple[FloatArray, NDArray[Any]]:
         """``x`` and ``t`` checked as :meth:`~tinynn.Sequential.loss` checks them.
 
@@ -146,7 +186,7 @@ class Checked:
         return xb, targets
 
     def data_set(
-        self, model: Sequential, x: ArrayLike, t: ArrayLike
+        self, model: Network, x: ArrayLike, t: ArrayLike
     ) -> tuple[FloatArray, NDArray[Any]]:
         """A whole data set checked once, as :meth:`~tinynn.Sequential.for_checked_data` needs."""
         xb, single = self.batch(model, x)
@@ -156,7 +196,7 @@ class Checked:
         return xb, as_targets(t, xb.shape[0], n_classes)
 
     def gradient_inputs(
-        self, model: Sequential, x: ArrayLike, t: ArrayLike
+        self, model: Network, x: ArrayLike, t: ArrayLike
     ) -> tuple[FloatArray, NDArray[Any], FloatArray, bool]:
         """``x`` and ``t`` checked, the scores, and whether they are finite; every input and
         weight checked for NaN and infinity, cheaply.
@@ -212,7 +252,7 @@ class Trusted(Checked):
         self.revealing, self.unrevealed = [], []
 
     def batch(
-        self, model: Sequential, x: ArrayLike, *, finite: bool = True
+        self, model: Network, x: ArrayLike, *, finite: bool = True
     ) -> tuple[FloatArray, bool]:
         return x, False  # type: ignore[return-value]
 
@@ -220,7 +260,7 @@ class Trusted(Checked):
         return t  # type: ignore[return-value]
 
     def gradient_inputs(
-        self, model: Sequential, x: ArrayLike, t: ArrayLike
+        self, model: Network, x: ArrayLike, t: ArrayLike
     ) -> tuple[FloatArray, NDArray[Any], FloatArray, bool]:
         scores = model.forward(x)  # type: ignore[arg-type]
         return x, t, scores, all_finite(scores)  # type: ignore[return-value]
@@ -229,7 +269,7 @@ class Trusted(Checked):
         return None
 
 
-def explain_nonfinite(what: str, model: Sequential, x: NDArray[Any]) -> NoReturn:
+def explain_nonfinite(what: str, model: Network, x: NDArray[Any]) -> NoReturn:
     """Raise ``ValueError`` saying why ``what`` (a model's output or loss on ``x``) is not finite.
 
     First a parameter holding NaN or infinity (put there in place, or by a diverging

@@ -11,6 +11,7 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..base import GradientEstimator, Model, Optimizer
-from ..callbacks import Callback, History, Logs
+from ..callbacks import Callback, History
+from ..callbacks import callback_list as hooks
 from ..estimators import Backprop
+from ..saving.checkpoint_file import write_checkpoint
 from ..typing import ArrayLike, FloatArray
 from ..utils.validation import as_float_input, as_generator, as_real_array, check_positive_int
 from . import divergence
 from .interruption import AllOrNothing, StopRequest, stopped_message
-from .state import Restored, write_checkpoint
+from .state import Parts, Restored, callback_keys, sections
 
 __all__ = ["Trainer"]
 
@@ -135,7 +138,7 @@ class Trainer:
         self.rng = as_generator(rng)
         self.history = History()
         user = [cb for cb in callbacks if not isinstance(cb, History)]
-        self.callbacks: list[Callback] = sorted([*user, self.history], key=lambda cb: cb.order)
+        self.callbacks: list[Callback] = hooks.in_order([*user, self.history])
         self.stop_training = self.interrupted = False
         self.iteration = self.iterations_done = self.start_iteration = self.total_iters = 0
         self.iters_per_epoch = 1
@@ -185,12 +188,15 @@ class Trainer:
             If the loss or the gradient becomes NaN or infinite.
         """
         model, xa, ta, iters = _checked(self.model, self.batch_size, x, t, iters, epochs)
-        restored = None if resume is None else Restored(self, resume, len(xa), iters)
+        restored = None
+        if resume is not None:
+            restored = Restored(self._parts(), resume, batch_size=self.batch_size,
+                                train_size=len(xa), iters=iters)  # fmt: skip
         self._begin(x, xa, iters, restored)
         with self._stop.deferred_ctrl_c():
-            self._call("on_train_begin", {})
+            hooks.call(self.callbacks, "on_train_begin", {})
             if restored is not None:
-                restored.apply_callback_state(self)
+                restored.apply_callback_state()
             end = self.start_iteration if self.stop_training else iters  # resumed after a stop
             for i in range(self.start_iteration, end):
                 self.iteration = i
@@ -207,7 +213,10 @@ class Trainer:
                 except BaseException as exc:
                     self.pending_batch = batch_mask  # this iteration did not happen
                     if not self._stop.catch(exc):
-                        divergence.raise_if_diverged(exc, self, i, grads)
+                        loss_now = partial(self.model.loss, x_batch, t_batch)
+                        lr = getattr(self.optimizer, "lr", None)
+                        losses = self.history.train_loss_list
+                        divergence.raise_if_diverged(exc, i, grads, loss_now, losses, lr)
                         raise
                     self._stopped_in_update = grads is not None
                     break
@@ -215,36 +224,47 @@ class Trainer:
                     loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
                 except (ValueError, ArithmeticError) as exc:  # the update made it uncomputable
                     what = str(exc).split(";")[0]
-                    raise divergence.diverged(self, i, f"after the update, {what}") from exc
+                    raise self._diverged(i, f"after the update, {what}") from exc
                 self.history.record_loss(loss)
                 self.iterations_done = i + 1
                 if not math.isfinite(loss):
-                    raise divergence.diverged(self, i, f"the mini-batch loss is {loss}")
-                self._end_of_iteration(i, loss)  # 5. callbacks
+                    raise self._diverged(i, f"the mini-batch loss is {loss}")
+                per_epoch, stop = self.iters_per_epoch, self._stop.catch
+                hooks.end_of_iteration(self.callbacks, i, loss, per_epoch, stop)  # 5. callbacks
                 if self.stop_training or self._stop.requested:
                     break
             if self._stop.requested:
                 self.interrupted = True
                 print(stopped_message(self, self._stopped_in_update), file=sys.stderr)
             losses = self.history.train_loss_list
-            self._call("on_train_end", {"loss": losses[-1]} if losses else {})
+            hooks.call(self.callbacks, "on_train_end", {"loss": losses[-1]} if losses else {})
         return self.history
 
     def save_checkpoint(
         self, path: str | os.PathLike[str], *, info: Mapping[str, Any] | None = None
     ) -> Path:
-        """Write everything needed to resume this run exactly to ``path`` (atomically).
+        """Write everything needed to resume this run exactly to ``path`` (atomically); return it.
 
-        Parameters, optimizer state, position, the generator's state, the
-        history and the stateful callbacks' states; see :class:`~tinynn.Checkpoint`.
-        ``info``, plain JSON data (e.g. the options of the program that runs
-        this trainer), is stored with them.
-
-        Returns
-        -------
-        pathlib.Path
+        Parameters, optimizer state, position, the generator's state, the history and the
+        stateful callbacks' states (see :class:`~tinynn.Checkpoint`), with ``info``: plain
+        JSON data (e.g. the options of the program that runs this trainer).
         """
-        return write_checkpoint(self, path, info)
+        names = ("iterations_done", "iters_per_epoch", "total_iters", "batch_size", "train_size")
+        position: dict[str, Any] = {name: getattr(self, name) for name in names}
+        position.update(rng=self.rng.bit_generator.state, stop_training=self.stop_training)
+        if self.pending_batch is not None:
+            position["pending_batch"] = self.pending_batch
+        state, meta = sections(self._parts(), position)
+        return write_checkpoint(path, self.model, state, meta, info)
+
+    def _parts(self) -> Parts:
+        """The parts of this run whose state a checkpoint keeps."""
+        stateful = callback_keys(self.callbacks, self.history)
+        return Parts(self.model, self.optimizer, self.rng, self.history, stateful)
+
+    def _diverged(self, i: int, what: str) -> FloatingPointError:
+        lr = getattr(self.optimizer, "lr", None)
+        return divergence.diverged(self.history.train_loss_list, lr, i, what)
 
     # -- the parts of the loop ---------------------------------------------------------
     def _begin(
@@ -258,27 +278,10 @@ class Trainer:
         self._stop = StopRequest()
         self.iterations_done, self.pending_batch = 0, None
         if restored is not None:
-            restored.apply_training_state(self)
+            position = restored.apply_training_state()
+            self.iterations_done, self.stop_training, self.pending_batch = position
         self.start_iteration = self.iterations_done
-        for cb in self.callbacks:
-            cb.set_trainer(self)
-
-    def _end_of_iteration(self, i: int, loss: float) -> None:
-        """Run the callbacks of iteration ``i``; a KeyboardInterrupt stops after all have run."""
-        hooks: list[tuple[str, tuple[Any, ...]]] = [("on_iteration_end", (i, {"loss": loss}))]
-        if i % self.iters_per_epoch == 0:
-            hooks.append(("on_epoch_end", (i // self.iters_per_epoch, {"iteration": float(i)})))
-        for hook, args in hooks:
-            for cb in self.callbacks:
-                try:
-                    getattr(cb, hook)(*args)
-                except KeyboardInterrupt as exc:
-                    if not self._stop.catch(exc):
-                        raise
-
-    def _call(self, hook: str, logs: Logs) -> None:
-        for cb in self.callbacks:
-            getattr(cb, hook)(logs)
+        hooks.attach(self.callbacks, self)
 
 
 def _checked(

@@ -21,9 +21,8 @@ __all__ = ["SPARSE_FRACTION", "AffineRule"]
 
 #: An input with at most this fraction of non-zero values is perturbed sparsely: a weight
 #: ``W[i, j]`` moves only the samples whose ``x[n, i]`` is not 0 (see ``AffineRule.perturb``).
-#: Measured on the book's network, sparse against dense in the same run, in three runs:
-#: 0.32x-0.44x the time at 20% non-zero, 0.63x-0.79x at 35%, 0.82x-1.03x at 50%, 1.09x-1.46x
-#: at 65% (``python benchmarks/bench_speed.py --only sparsity``).
+#: The threshold is where sparse and dense took about the same time on the book's network
+#: (``python benchmarks/bench_speed.py --only sparsity`` measures it; docs/performance.rst).
 SPARSE_FRACTION = 0.4
 
 
