@@ -1,20 +1,25 @@
-"""RunOptions and their flags: each model's and optimizer's defaults, one written form per option
-(so that a resumed run tells a changed option from the same one given again), the JSON a
-checkpoint keeps, the command of options.json, and the objects built from them."""
+"""RunOptions and their flags: each option declared once (its flag derived from its field, its
+check shared), each model's and optimizer's defaults, one written form per option (so that a
+resumed run tells a changed option from the same one given again), the JSON a checkpoint keeps,
+the command of options.json, and the objects built from them."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
 
 import tinynn as nn
+from tinynn.cli import build_parser
 from tinynn.cli.book_run import build_network, build_optimizer
 from tinynn.cli.flags import add_run_options, given_options
-from tinynn.cli.options import RunOptions
+from tinynn.cli.options import NETWORK, RunOptions
+from tinynn.cli.values import flag, spec_of
 from tinynn.optimizers.schedules import CosineDecay, LinearWarmup, StepDecay
 
 
@@ -143,3 +148,130 @@ def test_the_schedule_and_warmup_are_the_optimizers_rate() -> None:
     assert build_optimizer(cosine).lr == CosineDecay(0.1, 100, 0.0)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="before the run's 101 iterations end"):
         cosine.continued({"iters": 101}, "run")  # more iterations than the decay allows
+
+
+# -- each option declared once: its flag is derived from its field, its check is shared --
+
+
+class Refused(Exception):
+    """What argparse says of a bad flag value (instead of exiting)."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise Refused(message)
+
+
+def run_parser() -> Parser:
+    p = Parser()
+    add_run_options(p)
+    return p
+
+
+# argparse has no public way to list a parser's actions: its _actions and _action_groups
+
+
+def flag_actions(p: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    return {s: a for a in p._actions for s in a.option_strings}
+
+
+def subcommand(name: str) -> argparse.ArgumentParser:
+    """The parser of ``tinynn <name>``."""
+    sub = next(a for a in build_parser()._actions if isinstance(a.choices, dict))
+    parser = sub.choices[name]  # type: ignore[index]
+    assert isinstance(parser, argparse.ArgumentParser)
+    return parser
+
+
+FIELDS = {f.name: spec_of(f) for f in dataclasses.fields(RunOptions)}
+
+
+def test_every_field_has_one_flag_made_from_its_declaration() -> None:
+    actions = [a for a in run_parser()._actions if a.dest != "help"]
+    assert sorted(a.dest for a in actions) == sorted([*FIELDS, "epochs"])
+    for action in actions:
+        if action.dest == "epochs":
+            continue
+        spec = FIELDS[action.dest]
+        assert action.option_strings == [flag(action.dest)]
+        assert action.default is None  # a resumed run tells the options given
+        assert action.help == spec.help and action.help
+        assert action.metavar == spec.metavar
+        assert action.choices == spec.choices
+        if spec.switch:
+            assert (action.nargs, action.const) == (0, True)
+        elif spec.choices is None:
+            assert action.type == spec.read  # the field's check of the text read
+
+
+def test_no_option_is_declared_a_second_time() -> None:
+    """The commands' flags are the fields' and the few of the command itself, each once."""
+    own = {"train": ["--epochs", "--runs-dir", "--no-plot", "--checkpoint-every", "--resume",
+                     "--data-dir", "--no-download"],
+           "gradcheck": ["--batch", "--seed", "--tolerance", "--random-data", "--image-size",
+                         "--data-dir", "--no-download"]}  # fmt: skip
+    network = [flag(name) for name, spec in FIELDS.items() if spec.group == NETWORK]
+    fields = {"train": [flag(name) for name in FIELDS], "gradcheck": network}
+    for command in ("train", "gradcheck"):
+        strings = [s for a in subcommand(command)._actions for s in a.option_strings]
+        assert sorted(strings) == sorted(["-h", "--help", *fields[command], *own[command]])
+    assert "--seed" not in fields["gradcheck"]  # gradcheck's --seed is its own (the weights')
+
+
+def test_help_lists_the_flags_in_their_groups_as_before() -> None:
+    groups = {g.title: [s for a in g._group_actions for s in a.option_strings]
+              for g in run_parser()._action_groups}  # fmt: skip
+    assert [title for title in groups if groups[title]][-3:] == [
+        "the run", "the network", "the optimizer (section 6.1)"]  # fmt: skip
+    assert groups["the run"] == ["--iters", "--epochs", "--batch-size", "--seed", "--train-size",
+                                 "--estimator", "--numerical-method"]  # fmt: skip
+    assert groups["the network"] == ["--model", "--hidden", "--activation", "--weight-init",
+                                     "--weight-decay", "--dropout", "--batchnorm", "--filters",
+                                     "--filter-size"]  # fmt: skip
+    assert groups["the optimizer (section 6.1)"] == ["--optimizer", "--lr", "--schedule",
+                                                     "--warmup"]  # fmt: skip
+
+
+TEXTS = ["0", "-1", "1", "3", "0.5", "x", "", "nan", "inf", "1e400", "RELU", "kaiming", "7,3",
+         "0,3", "step:100", "step:0", "step:100:2", "linear:5", "exponential:100",
+         "cosine:x"]  # fmt: skip
+VALUED = [name for name, spec in FIELDS.items() if spec.choices is None and not spec.switch]
+
+
+@pytest.mark.parametrize("name", VALUED)
+def test_a_value_the_flag_refuses_runoptions_refuses_with_the_same_message(name: str) -> None:
+    """Text that reads as a value is checked once: argparse and RunOptions (as from a
+    checkpoint's JSON) accept the same values, and refuse the others with the same words."""
+    spec, base = FIELDS[name], {"model": "convnet" if "filter" in name else "multi-layer"}
+    compared = 0
+    for text in TEXTS:
+        try:
+            value = spec.parse(text)
+        except (ValueError, argparse.ArgumentTypeError):
+            continue  # no value at all (or one the command line does not take)
+        try:
+            given = given_options(run_parser().parse_args([f"{flag(name)}={text}"]))
+            said = None
+        except Refused as exc:
+            said = str(exc).removeprefix(f"argument {flag(name)}: ")
+        try:
+            options = RunOptions.make(**{**base, name: value})
+        except ValueError as exc:
+            assert said is not None, f"{flag(name)} {text}: argparse took it, RunOptions: {exc}"
+            assert str(exc) == f"{flag(name)} {said}"
+        else:
+            assert said is None, f"{flag(name)} {text}: RunOptions took it, argparse: {said}"
+            assert getattr(options, name) == given[name]  # in one written form
+        compared += 1
+    assert compared >= 2
+
+
+@pytest.mark.parametrize("name", [n for n, s in FIELDS.items() if s.choices is not None])
+def test_a_choice_the_flag_offers_is_one_runoptions_takes(name: str) -> None:
+    action = flag_actions(run_parser())[flag(name)]
+    assert action.choices == FIELDS[name].choices
+    nonsense: dict[str, Any] = {name: "nonsense"}
+    with pytest.raises(ValueError) as refused:
+        RunOptions(**nonsense)
+    choices = ", ".join(FIELDS[name].choices or ())
+    assert str(refused.value) == f"{flag(name)} must be one of {choices}, got 'nonsense'"

@@ -41,7 +41,8 @@ from ..models import MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvN
 from ..optimizers.schedules import LinearWarmup, Schedule
 from ..saving.checkpoint_file import read_saved
 from ..training.trainer import Trainer
-from .options import MNIST_IMAGE, OPTIMIZERS, SCHEDULES, RunOptions
+from .options import MNIST_IMAGE, OPTIMIZERS, RunOptions
+from .values import SCHEDULES
 
 __all__ = ["BookRun", "SavedRun", "build_network", "build_optimizer", "read_run"]
 

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..utils.atomic import write_bytes_atomic
-from .flags import positive_float as positive_float
-from .flags import whole_number
+from .values import positive_float as positive_float
+from .values import whole_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

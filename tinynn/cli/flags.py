@@ -1,10 +1,13 @@
-"""The command-line flags of :class:`~tinynn.cli.options.RunOptions`, checked as they are read.
+"""The command-line flags of :class:`~tinynn.cli.options.RunOptions`, derived from its fields.
 
 ``tinynn train``, ``tinynn gradcheck`` and ``examples/train_neuralnet.py`` add them
 with :func:`add_run_options` (or :func:`add_model_options`, the network's only) and
-read what was given with :func:`given_options`. Every flag defaults to ``None``, so
-that a resumed run tells the options given again from those left out; a bad value
-is refused by argparse with one line naming the flag (exit status 2).
+read what was given with :func:`given_options`. Nothing here is said of one option
+but ``--epochs``, which is not a field: each flag is made from its field's
+:class:`~tinynn.cli.values.OptionSpec` (its name, help, metavar or choices, group,
+and its type: the field's check of the text read). Every flag defaults to ``None``,
+so that a resumed run tells the options given again from those left out; a bad
+value is refused by argparse with one line naming the flag (exit status 2).
 
 Book section
 ------------
@@ -17,139 +20,38 @@ import argparse
 import dataclasses
 from typing import Any
 
-from .options import (
-    ACTIVATIONS,
-    ESTIMATORS,
-    MODELS,
-    NUMERICAL_METHODS,
-    OPTIMIZERS,
-    RunOptions,
-    check_number,
-    flag,
-    parse_weight_init,
-    schedule_spec,
-)
+from .options import GROUPS, NETWORK, RunOptions
+from .values import OptionSpec, flag, spec_of, whole_number
 
-__all__ = [
-    "add_model_options",
-    "add_run_options",
-    "given_options",
-    "positive_float",
-    "whole_number",
-]
+__all__ = ["add_model_options", "add_run_options", "given_options", "run_fields"]
 
 
-def _argparse_type(check: Any, name: str) -> Any:
-    """An argparse type from a check of :class:`RunOptions` (its message, without the flag)."""
+def run_fields(group: str | None = None) -> list[tuple[str, OptionSpec]]:
+    """The fields of :class:`RunOptions` (of one group), as ``--help`` lists them.
 
-    def parse(text: str) -> Any:
-        try:
-            return check(text)
-        except ValueError as exc:
-            message = str(exc).removeprefix(f"{flag(name)} ")
-            raise argparse.ArgumentTypeError(message) from None
-
-    return parse
+    In a group, the fields of rank 0 come in their order, after those of rank -1 and
+    before those of rank 1.
+    """
+    fields = [(f.name, spec_of(f)) for f in dataclasses.fields(RunOptions)]
+    chosen = [item for item in fields if group is None or item[1].group == group]
+    return sorted(chosen, key=lambda item: (GROUPS.index(item[1].group), item[1].rank))
 
 
-def whole_number(least: int) -> Any:
-    """An argparse type: a whole number >= ``least``, or a message naming what was given."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {least}, got {text!r}"
-            ) from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {text}")
-        return value
-
-    return parse
+def _add_flag(g: Any, name: str, spec: OptionSpec) -> None:
+    """Add the flag of the field ``name`` to the group (or parser) ``g``, defaulting to None."""
+    if spec.switch:
+        g.add_argument(flag(name), action="store_true", default=None, help=spec.help)
+    elif spec.choices is not None:
+        g.add_argument(flag(name), choices=spec.choices, help=spec.help)
+    else:
+        g.add_argument(flag(name), type=spec.read, metavar=spec.metavar, help=spec.help)
 
 
-def positive_float(text: str) -> float:
-    """An argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
-    return value
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"expected a number, got {text!r}") from None
-
-
-def _hidden(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(n) for n in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise ValueError(f"expected sizes >= 1 separated by commas (50; 100,100,100), got {text!r}")
-    return sizes
-
-
-def _weight_init_flag(text: str) -> float | str:
-    try:
-        value: float | str = float(text)
-    except ValueError:
-        value = text
-    return parse_weight_init(value)
-
-
-def _ratio(text: str) -> float:
-    return check_number(_float(text), "dropout", low=0.0, high=1.0)
-
-
-def _decay(text: str) -> float:
-    return check_number(_float(text), "weight_decay", low=0.0, low_ok=True)
-
-
-def add_model_options(p: argparse.ArgumentParser, *, group: str = "the network") -> None:
+def add_model_options(p: argparse.ArgumentParser, *, group: str = NETWORK) -> None:
     """Add the flags of the network (``--model`` ... ``--filter-size``) to ``p``."""
     g = p.add_argument_group(group)
-    g.add_argument("--model", choices=MODELS,
-                   help="two-layer: the book's 784-50-10 TwoLayerNet of Chapter 4 (sigmoid); "
-                   "multi-layer: Chapter 6's MultiLayerNet (relu, He init; MultiLayerNetExtend "
-                   "with --dropout or --batchnorm); convnet: Chapter 7's SimpleConvNet on 1x28x28 "
-                   "images (default: two-layer)")  # fmt: skip
-    g.add_argument("--hidden", type=_argparse_type(_hidden, "hidden"), metavar="SIZES",
-                   help="hidden units: one size (two-layer: 50, convnet: 100) or one per layer, "
-                   "e.g. 100,100,100 (multi-layer: 100,100,100,100)")  # fmt: skip
-    g.add_argument("--activation", choices=ACTIVATIONS,
-                   help="multi-layer's hidden activation (relu)")  # fmt: skip
-    g.add_argument("--weight-init", type=_argparse_type(_weight_init_flag, "weight_init"),
-                   metavar="STD|he|xavier",
-                   help="the initial weights' standard deviation (two-layer, convnet: 0.01), or "
-                   "for multi-layer a rule of section 6.2: he (for relu, the default) or xavier "
-                   "(for sigmoid); the book's relu and sigmoid are read as these")  # fmt: skip
-    g.add_argument("--weight-decay", type=_argparse_type(_decay, "weight_decay"), metavar="L",
-                   help="multi-layer: weight decay lambda, adding 0.5 L sum(W**2) to the loss "
-                   "(0)")  # fmt: skip
-    g.add_argument(
-        "--dropout",
-        type=_argparse_type(_ratio, "dropout"),
-        metavar="RATIO",
-        help="multi-layer: a Dropout of this ratio after each hidden activation",
-    )
-    g.add_argument(
-        "--batchnorm",
-        action="store_true",
-        default=None,
-        help="multi-layer: Batch Normalization before each hidden activation",
-    )
-    g.add_argument("--filters", type=whole_number(1), metavar="N",
-                   help="convnet: the number of filters (30)")  # fmt: skip
-    g.add_argument("--filter-size", type=whole_number(1), metavar="N",
-                   help="convnet: their side, odd (5; padding 0, stride 1)")  # fmt: skip
+    for name, spec in run_fields(NETWORK):
+        _add_flag(g, name, spec)
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -158,48 +60,20 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     Each defaults to ``None``, so that :func:`given_options` tells the options
     given from those left out (which a resumed run takes from its checkpoint).
     """
-    d = RunOptions()
-    g = p.add_argument_group("the run")
-    length = g.add_mutually_exclusive_group()
-    length.add_argument("--iters", type=whole_number(1), help=f"iterations of the run ({d.iters})")
-    length.add_argument("--epochs", type=whole_number(1), metavar="E",
-                        help="or E passes over the training images (E x 600 iterations for "
-                        "MNIST's 60,000 in batches of 100)")  # fmt: skip
-    g.add_argument("--batch-size", type=whole_number(1), help=f"mini-batch size ({d.batch_size})")
-    g.add_argument("--seed", type=whole_number(0), help=f"seed of weights, batches ({d.seed})")
-    g.add_argument("--train-size", type=whole_number(1), metavar="N",
-                   help="use only the first N training images")  # fmt: skip
-    g.add_argument("--estimator", choices=ESTIMATORS,
-                   help="how gradients are computed (backprop; numerical: the chapter's central "
-                   "differences, by NumericalDiff's structured path)")  # fmt: skip
-    g.add_argument("--numerical-method", choices=NUMERICAL_METHODS,
-                   help="with --estimator numerical: auto (the structured path) or the book's "
-                   "loop (hundreds of times slower)")  # fmt: skip
-    add_model_options(p)
-    g = p.add_argument_group("the optimizer (section 6.1)")
-    g.add_argument(
-        "--optimizer",
-        choices=tuple(OPTIMIZERS),
-        help="the update rule (sgd; convnet: adam, as the book's Chapter 7 run)",
-    )
-    g.add_argument(
-        "--lr",
-        type=positive_float,
-        help="the learning rate (default: 0.1 for two-layer with sgd, the book's "
-        "Chapter 4 run; else the book's default of the optimizer: 0.01, adam 0.001)",
-    )
-    g.add_argument("--schedule", type=_argparse_type(schedule_spec, "schedule"),
-                   metavar="KIND:...",
-                   help="the learning rate changes from --lr: step:STEP[:GAMMA] (times GAMMA, "
-                   "0.1, every STEP updates), exponential:STEPS:RATE (times RATE over STEPS "
-                   "updates, smoothly), cosine:STEPS[:ALPHA] (half a cosine down to ALPHA x lr, "
-                   "0, over STEPS updates)")  # fmt: skip
-    g.add_argument(
-        "--warmup",
-        type=whole_number(1),
-        metavar="N",
-        help="raise the rate linearly over the first N updates first",
-    )
+    for title in GROUPS:
+        if title == NETWORK:
+            add_model_options(p)
+            continue
+        g = p.add_argument_group(title)
+        for name, spec in run_fields(title):
+            if name != "iters":
+                _add_flag(g, name, spec)
+                continue
+            length = g.add_mutually_exclusive_group()
+            _add_flag(length, name, spec)
+            length.add_argument("--epochs", type=whole_number(1), metavar="E",
+                                help="or E passes over the training images (E x 600 iterations "
+                                "for MNIST's 60,000 in batches of 100)")  # fmt: skip
 
 
 def given_options(args: argparse.Namespace, saved: RunOptions | None = None) -> dict[str, Any]:

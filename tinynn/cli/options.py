@@ -5,10 +5,12 @@
 (the book's Chapter 4 ``TwoLayerNet``, Chapter 6's ``MultiLayerNet`` with its
 options, Chapter 7's ``SimpleConvNet``), the optimizer (section 6.1) and the
 learning-rate schedule. A checkpoint remembers them, so that a run is continued
-as it was begun. Each has a command-line flag named as it is
-(:mod:`tinynn.cli.flags`); :meth:`RunOptions.make` fills in what was left out
-with the defaults of the chosen model and optimizer (the book's), and checks
-that the options fit together, naming the flag that does not.
+as it was begun. Each is declared once, as a field made by
+:func:`~tinynn.cli.values.option`: its default, its check, and its command-line
+flag named as it is, with its help (:mod:`tinynn.cli.flags` adds the flags from the
+fields). :meth:`RunOptions.make` fills in what was left out with the defaults of the
+chosen model and optimizer (the book's), and checks that the options fit together,
+naming the flag that does not.
 
 Book section
 ------------
@@ -19,15 +21,28 @@ weights), 6.3 (Batch Normalization), 6.4 (weight decay, Dropout), 7.5 (``SimpleC
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
-from ..optimizers.schedules import CosineDecay, ExponentialDecay, StepDecay
+from .values import (
+    flag,
+    number,
+    option,
+    parse_weight_init,
+    positive_float,
+    read_number,
+    read_sizes,
+    read_weight_init,
+    schedule_spec,
+    sizes,
+    spec_of,
+    whole,
+    whole_number,
+)
 
-__all__ = ["RunOptions", "check_number", "flag", "parse_weight_init", "schedule_spec"]
+__all__ = ["RunOptions"]
 
 MODELS = ("two-layer", "multi-layer", "convnet")
 ACTIVATIONS = ("relu", "sigmoid")
@@ -37,14 +52,8 @@ OPTIMIZERS: dict[str, type[Any]] = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
     "rmsprop": RMSprop, "adam": Adam,
 }  # fmt: skip
-#: The names of the initialisations (section 6.2), by what the book's code accepts.
-WEIGHT_RULES = {"he": "he", "relu": "he", "xavier": "xavier", "sigmoid": "xavier"}
-#: The schedules of ``--schedule KIND:...``, with their parameters after the kind.
-SCHEDULES = {
-    "step": (StepDecay, "step:STEP[:GAMMA]", ("step_size", "gamma")),
-    "exponential": (ExponentialDecay, "exponential:STEPS:RATE", ("decay_steps", "decay_rate")),
-    "cosine": (CosineDecay, "cosine:STEPS[:ALPHA]", ("decay_steps", "alpha")),
-}
+#: The argparse groups of the options' flags, in the order ``--help`` lists them.
+GROUPS = RUN, NETWORK, OPTIMIZER = ("the run", "the network", "the optimizer (section 6.1)")
 #: MNIST's training images, and the shape of one image.
 MNIST_TRAIN, MNIST_IMAGE = 60000, (1, 28, 28)
 #: Each model's defaults (the book's): what :meth:`RunOptions.make` fills in.
@@ -56,10 +65,6 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "convnet": {"hidden": (100,), "activation": "relu", "weight_init": 0.01, "optimizer": "adam",
                 "filters": 30, "filter_size": 5},
 }  # fmt: skip
-
-
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def default_lr(model: str, optimizer: str) -> float:
@@ -77,49 +82,35 @@ class RunOptions:
 
     Build them with :meth:`make`, which fills in the chosen model's and optimizer's
     defaults; the fields are then complete, so that a run saved with them is
-    continued exactly as it was begun.
+    continued exactly as it was begun. Each field is declared once, with
+    :func:`~tinynn.cli.values.option`: its default, its check, its flag (``--batch-size``
+    for ``batch_size``) and the flag's help, which says what it is; below, what the help
+    does not say.
 
     Parameters
     ----------
-    iters : int, default 10000
+    iters : int
         Iterations of the whole run (the book's ``iters_num``).
-    batch_size : int, default 100
     lr : float
         The learning rate (the first one, with a schedule).
-    hidden : tuple of int
-        Hidden units: one size (``two-layer``, ``convnet``) or one per layer.
-    seed : int, default 0
+    seed : int
         Seeds the initial weights and the mini-batches (two generators
         spawned from ``SeedSequence(seed)``).
-    estimator : {'backprop', 'numerical'}
     numerical_method : {'auto', 'structured', 'loop'}
         :class:`~tinynn.NumericalDiff`'s method, with ``estimator='numerical'``.
-    train_size : int, optional
-        Train on the first ``train_size`` training images only.
-    model : {'two-layer', 'multi-layer', 'convnet'}, default 'two-layer'
+    model : {'two-layer', 'multi-layer', 'convnet'}
         :class:`~tinynn.TwoLayerNet` (784-``hidden``-10, sigmoid),
         :class:`~tinynn.MultiLayerNet` (or :class:`~tinynn.MultiLayerNetExtend`
         with ``dropout`` or ``batchnorm``), :class:`~tinynn.SimpleConvNet`.
-    activation : {'relu', 'sigmoid'}
-        The hidden activation (a choice of ``multi-layer`` only).
     weight_init : float or {'he', 'xavier'}
-        The book's ``weight_init_std``: a standard deviation, or a rule of section 6.2
-        (``multi-layer`` only; ``'relu'`` and ``'sigmoid'`` are read as ``'he'`` and
-        ``'xavier'``).
-    weight_decay : float, default 0
-        The book's ``weight_decay_lambda`` (``multi-layer``).
-    dropout : float, optional
-        The ratio of a Dropout after each hidden activation (``multi-layer``).
-    batchnorm : bool, default False
-        Batch Normalization before each hidden activation (``multi-layer``).
-    filters, filter_size : int, optional
-        The convolution's filters, ``filter_size`` square (``convnet`` only: 30 and 5).
-    optimizer : {'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'}
+        The book's ``weight_init_std``; ``'relu'`` and ``'sigmoid'`` are read as
+        ``'he'`` and ``'xavier'``.
+    weight_decay : float
+        The book's ``weight_decay_lambda``.
     schedule : str, optional
-        ``step:STEP:GAMMA``, ``exponential:STEPS:RATE`` or ``cosine:STEPS:ALPHA``:
-        :class:`~tinynn.StepDecay`, :class:`~tinynn.ExponentialDecay`,
-        :class:`~tinynn.CosineDecay` from ``lr``.
-    warmup : int, default 0
+        :class:`~tinynn.StepDecay`, :class:`~tinynn.ExponentialDecay` or
+        :class:`~tinynn.CosineDecay` from ``lr``, written out in full (``step:100:0.1``).
+    warmup : int
         Updates of :class:`~tinynn.LinearWarmup` before the rate (or schedule).
 
     Raises
@@ -149,25 +140,70 @@ class RunOptions:
     ValueError: --dropout needs --model multi-layer (the two-layer network has no such option)
     """
 
-    iters: int = 10000
-    batch_size: int = 100
-    lr: float = 0.1
-    hidden: tuple[int, ...] = (50,)
-    seed: int = 0
-    estimator: str = "backprop"
-    numerical_method: str = "auto"
-    train_size: int | None = None
-    model: str = "two-layer"
-    activation: str = "sigmoid"
-    weight_init: float | str = 0.01
-    weight_decay: float = 0.0
-    dropout: float | None = None
-    batchnorm: bool = False
-    filters: int | None = None
-    filter_size: int | None = None
-    optimizer: str = "sgd"
-    schedule: str | None = None
-    warmup: int = 0
+    # fmt: off
+    iters: int = option(10000, group=RUN, parse=whole_number(1), check=whole(1),
+                        help="iterations of the run ({default})")
+    batch_size: int = option(100, group=RUN, parse=whole_number(1), check=whole(1),
+                             help="mini-batch size ({default})")
+    lr: float = option(0.1, group=OPTIMIZER, parse=positive_float, check=number(low=0.0),
+                       help="the learning rate (default: 0.1 for two-layer with sgd, the book's "
+                       "Chapter 4 run; else the book's default of the optimizer: 0.01, adam "
+                       "0.001)")
+    hidden: tuple[int, ...] = option((50,), group=NETWORK, parse=read_sizes, check=sizes,
+                                     metavar="SIZES", help="hidden units: one size (two-layer: "
+                                     "50, convnet: 100) or one per layer, e.g. 100,100,100 "
+                                     "(multi-layer: 100,100,100,100)")
+    seed: int = option(0, group=RUN, parse=whole_number(0), check=whole(0),
+                       help="seed of weights, batches ({default})")
+    estimator: str = option("backprop", group=RUN, choices=ESTIMATORS, rank=1,
+                            help="how gradients are computed (backprop; numerical: the chapter's "
+                            "central differences, by NumericalDiff's structured path)")
+    numerical_method: str = option("auto", group=RUN, choices=NUMERICAL_METHODS, rank=1,
+                                   omit_default=True, help="with --estimator numerical: auto (the "
+                                   "structured path) or the book's loop (hundreds of times "
+                                   "slower)")
+    train_size: int | None = option(None, group=RUN, parse=whole_number(1), check=whole(1),
+                                    metavar="N", help="use only the first N training images")
+    model: str = option("two-layer", group=NETWORK, choices=MODELS, rank=-1,
+                        help="two-layer: the book's 784-50-10 TwoLayerNet of Chapter 4 (sigmoid); "
+                        "multi-layer: Chapter 6's MultiLayerNet (relu, He init; "
+                        "MultiLayerNetExtend with --dropout or --batchnorm); convnet: Chapter 7's "
+                        "SimpleConvNet on 1x28x28 images (default: {default})")
+    activation: str = option("sigmoid", group=NETWORK, choices=ACTIVATIONS,
+                             help="multi-layer's hidden activation (relu)")
+    weight_init: float | str = option(0.01, group=NETWORK, parse=read_weight_init,
+                                      check=parse_weight_init, metavar="STD|he|xavier",
+                                      help="the initial weights' standard deviation (two-layer, "
+                                      "convnet: 0.01), or for multi-layer a rule of section 6.2: "
+                                      "he (for relu, the default) or xavier (for sigmoid); the "
+                                      "book's relu and sigmoid are read as these")
+    weight_decay: float = option(0.0, group=NETWORK, parse=read_number,
+                                 check=number(low=0.0, low_ok=True), metavar="L",
+                                 omit_default=True, help="multi-layer: weight decay lambda, "
+                                 "adding 0.5 L sum(W**2) to the loss (0)")
+    dropout: float | None = option(None, group=NETWORK, parse=read_number,
+                                   check=number(low=0.0, high=1.0), metavar="RATIO",
+                                   help="multi-layer: a Dropout of this ratio after each hidden "
+                                   "activation")
+    batchnorm: bool = option(False, group=NETWORK, omit_default=True, help="multi-layer: Batch "
+                             "Normalization before each hidden activation")
+    filters: int | None = option(None, group=NETWORK, parse=whole_number(1), check=whole(1),
+                                 metavar="N", help="convnet: the number of filters (30)")
+    filter_size: int | None = option(None, group=NETWORK, parse=whole_number(1), check=whole(1),
+                                     metavar="N", help="convnet: their side, odd (5; padding 0, "
+                                     "stride 1)")
+    optimizer: str = option("sgd", group=OPTIMIZER, choices=tuple(OPTIMIZERS), rank=-1,
+                            help="the update rule (sgd; convnet: adam, as the book's Chapter 7 "
+                            "run)")
+    schedule: str | None = option(None, group=OPTIMIZER, check=schedule_spec, metavar="KIND:...",
+                                  help="the learning rate changes from --lr: step:STEP[:GAMMA] "
+                                  "(times GAMMA, 0.1, every STEP updates), exponential:STEPS:RATE "
+                                  "(times RATE over STEPS updates, smoothly), cosine:STEPS[:ALPHA] "
+                                  "(half a cosine down to ALPHA x lr, 0, over STEPS updates)")
+    warmup: int = option(0, group=OPTIMIZER, parse=whole_number(1), check=whole(0), metavar="N",
+                         omit_default=True, help="raise the rate linearly over the first N "
+                         "updates first")
+    # fmt: on
 
     @classmethod
     def make(cls, **given: Any) -> RunOptions:
@@ -182,33 +218,9 @@ class RunOptions:
         return cls(**{**defaults, **given})
 
     def __post_init__(self) -> None:
-        for name in ("iters", "batch_size", "seed", "train_size", "filters", "filter_size",
-                     "warmup"):  # fmt: skip
-            value, least = getattr(self, name), 0 if name in ("seed", "warmup") else 1
-            if value is None and name in ("train_size", "filters", "filter_size"):
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{flag(name)} must be a whole number >= {least}, got {value!r}")
-        # written out in one form (the fields are frozen: object.__setattr__)
-        normal = {
-            "lr": check_number(self.lr, "lr", low=0.0),
-            "weight_decay": check_number(self.weight_decay, "weight_decay", low=0.0, low_ok=True),
-            "dropout": None if self.dropout is None else check_number(
-                self.dropout, "dropout", low=0.0, high=1.0),
-            "hidden": _sizes(self.hidden),
-            "weight_init": parse_weight_init(self.weight_init),
-            "schedule": None if self.schedule is None else schedule_spec(self.schedule),
-        }  # fmt: skip
-        for name, value in normal.items():
-            object.__setattr__(self, name, value)
-        if not isinstance(self.batchnorm, bool):
-            raise ValueError(f"--batchnorm must be true or false, got {self.batchnorm!r}")
-        for name, choices in (("estimator", ESTIMATORS), ("numerical_method", NUMERICAL_METHODS),
-                              ("model", MODELS), ("activation", ACTIVATIONS),
-                              ("optimizer", tuple(OPTIMIZERS))):  # fmt: skip
-            value = getattr(self, name)
-            if value not in choices:
-                raise ValueError(f"{flag(name)} must be one of {', '.join(choices)}, got {value!r}")
+        for field in dataclasses.fields(self):  # each checked by its option, in one written form
+            value = spec_of(field).checked(field.name, getattr(self, field.name))
+            object.__setattr__(self, field.name, value)  # (the fields are frozen)
         self._check_model()
         self._check_schedule()
 
@@ -285,11 +297,11 @@ class RunOptions:
 
     def flags(self) -> list[str]:
         """The command-line flags that give these options (``--iters=10000``, ...)."""
-        off = {"numerical_method": "auto", "batchnorm": False, "weight_decay": 0.0, "warmup": 0}
         return [
-            flag(k) if v is True else f"{flag(k)}={_shown(v)}"
-            for k, v in dataclasses.asdict(self).items()
-            if v is not None and off.get(k, None) != v
+            flag(f.name) if v is True else f"{flag(f.name)}={_shown(v)}"
+            for f in dataclasses.fields(self)
+            if (v := getattr(self, f.name)) is not None
+            and not (spec_of(f).omit_default and v == f.default)
         ]
 
     def continued(self, given: Mapping[str, Any], where: str) -> RunOptions:
@@ -326,65 +338,3 @@ def _said(name: str, value: object) -> str:
     if value is None or value is False:
         return f"no {flag(name)}"
     return flag(name) if value is True else f"{flag(name)} {_shown(value)}"
-
-
-def check_number(
-    value: object, name: str, *, low: float, high: float = math.inf, low_ok: bool = False
-) -> float:
-    """``value`` as a float in (low, high) (``[low, high)`` with ``low_ok``), else ValueError."""
-    inside = f"{'[' if low_ok else '('}{low:g}, {high:g})"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{flag(name)} must be a number in {inside}, got {value!r}")
-    v = float(value)
-    if not (low <= v if low_ok else low < v) or not v < high or not math.isfinite(v):
-        raise ValueError(f"{flag(name)} must be a finite number in {inside}, got {value!r}")
-    return v
-
-
-def _sizes(value: object) -> tuple[int, ...]:
-    """``hidden`` as a tuple of sizes >= 1 (a JSON list, a tuple, or one int)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value,)
-    sizes = value if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else ()
-    if not sizes or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes):
-        raise ValueError(f"--hidden must be one or more whole numbers >= 1, got {value!r}")
-    return tuple(sizes)
-
-
-def parse_weight_init(value: object) -> float | str:
-    """A standard deviation > 0, or ``'he'``/``'xavier'`` (read from the book's names too)."""
-    if isinstance(value, str):
-        rule = WEIGHT_RULES.get(value.lower())
-        if rule is None:
-            raise ValueError(
-                "--weight-init must be a standard deviation > 0 or one of he, xavier (the book "
-                f"also says relu, sigmoid), got {value!r}"
-            )
-        return rule
-    return check_number(value, "weight_init", low=0.0)
-
-
-def schedule_spec(text: object) -> str:
-    """``KIND:...`` checked and written out in full (``step:100`` -> ``step:100:0.1``)."""
-    forms = [form for _, form, _ in SCHEDULES.values()]
-    usage = f"{', '.join(forms[:-1])} or {forms[-1]}"
-    parts = text.split(":") if isinstance(text, str) else []
-    kind = parts[0] if parts else None
-    if kind not in SCHEDULES:
-        raise ValueError(f"--schedule must be {usage}, got {text!r}")
-    cls, form, names = SCHEDULES[kind]
-    args = parts[1:]
-    if not 1 <= len(args) <= 2 or (kind == "exponential" and len(args) != 2):
-        raise ValueError(f"--schedule {kind} takes {form}, got {text!r}")
-    try:
-        steps = int(args[0])
-        rest = [float(a) for a in args[1:]]
-    except ValueError:
-        raise ValueError(
-            f"--schedule {kind} takes {form} (whole STEPS, numbers after), got {text!r}"
-        ) from None
-    try:  # the schedule's own checks, on a rate of 1
-        schedule = cls(1.0, steps, *rest)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"--schedule {text}: {exc}") from None
-    return ":".join([kind, *(repr(getattr(schedule, n)) for n in names)])

@@ -58,8 +58,9 @@ from .common import (
     save_figure,
     write_json,
 )
-from .flags import add_run_options, given_options, whole_number
+from .flags import add_run_options, given_options
 from .options import RunOptions
+from .values import whole_number
 
 HELP = "train a network on MNIST, in a run folder of its own"
 DESCRIPTION = """\
