@@ -28,6 +28,7 @@ from .callbacks import EpochAccuracy as EpochAccuracy
 from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
+from .callbacks import TrainingRun as TrainingRun
 from .datasets.handwriting import preprocess_digit as preprocess_digit
 from .datasets.handwriting import read_digit as read_digit
 from .estimators import SPSA as SPSA
@@ -144,6 +145,7 @@ __all__ = [
     "StepDecay",
     "StepSizeStudy",
     "Trainer",
+    "TrainingRun",
     "TwoLayerNet",
     "class_scores",
     "col2im",
