@@ -88,6 +88,7 @@ from .saving.model_file import save_model as save_model
 from .step_size import StepSizeStudy as StepSizeStudy
 from .step_size import step_size_study as step_size_study
 from .training.trainer import Trainer as Trainer
+from .training.unsaved import UnsavedStateWarning as UnsavedStateWarning
 
 __version__ = "0.1.0"
 
@@ -147,6 +148,7 @@ __all__ = [
     "Trainer",
     "TrainingRun",
     "TwoLayerNet",
+    "UnsavedStateWarning",
     "class_scores",
     "col2im",
     "complex_step_diff",

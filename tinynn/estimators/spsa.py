@@ -7,13 +7,16 @@ Book section
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..base import Model, Stateful
 from ..typing import ArrayLike, Params
 from ..utils.finite import check_params_finite
+from ..utils.generators import generator_state, restore_generator_state
 from ..utils.validation import as_generator, check_positive, check_positive_int
 from .model import loss_value, training
 
@@ -33,7 +36,8 @@ class SPSA:
     rng : numpy.random.Generator or int, optional
         Source of the directions (keyword only). The same seed gives the
         same estimates; a ``Generator`` is drawn from, so successive calls
-        give new directions.
+        give new directions. Its state is the estimator's state (``state_dict``),
+        saved in checkpoints, so that a resumed run draws the same directions.
 
     Notes
     -----
@@ -94,6 +98,16 @@ class SPSA:
         check_positive(self.c, "c")
         check_positive_int(self.k, "k")
         object.__setattr__(self, "_gen", as_generator(self.rng))
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"rng": state}``: the generator's state, which decides the next directions."""
+        return {"rng": generator_state(self._gen)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a ``state_dict()``; a state that does not fit changes nothing."""
+        if not isinstance(state, Mapping) or set(state) != {"rng"}:
+            raise ValueError(f"an SPSA state is {{'rng': ...}}, got {state!r:.80}")
+        restore_generator_state(self._gen, state["rng"], "SPSA state")
 
     def _direction(self, params: Params) -> Params:
         """A Rademacher direction: independent ``+1.0`` / ``-1.0`` entries, keyed as ``params``."""

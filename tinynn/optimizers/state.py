@@ -31,6 +31,21 @@ def _plain(value: Any, name: str, kind: type) -> Any:
     raise TypeError(f"state[{name!r}] must be {kind.__name__}, got {type(value).__name__}")
 
 
+def _rate(lr: Schedule, step: int) -> float:
+    """``lr(step)``, or an error naming the schedule and the step unless a finite number > 0."""
+    value = lr(step)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"the learning-rate schedule {lr!r} gave {value!r} at step {step}: expected a number"
+        )
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(
+            f"the learning-rate schedule {lr!r} gave lr={value!r} at step {step}: "
+            "expected a finite number > 0"
+        )
+    return float(value)
+
+
 def _check_names(names: Iterable[Any], where: str) -> None:
     for name in names:
         if not isinstance(name, str) or "/" in name:
@@ -132,23 +147,19 @@ class SlotState:
         ------
         ValueError
             If a schedule gives anything but a finite number > 0 (naming it and the step).
+            The state is then as before :meth:`prepare` (no slots before a first update).
         """
         if not callable(lr):
             self.t += 1
             return lr
-        value = lr(self.t)
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(
-                f"the learning-rate schedule {lr!r} gave {value!r} at step {self.t}: "
-                "expected a number"
-            )
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(
-                f"the learning-rate schedule {lr!r} gave lr={value!r} at step {self.t}: "
-                "expected a finite number > 0"
-            )
+        try:
+            value = _rate(lr, self.t)
+        except BaseException:
+            if self.t == 0:  # the slots prepare() made for this refused first update go too
+                self.slots = {name: {} for name in self.slots}
+            raise
         self.t += 1
-        return float(value)
+        return value
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": owner, "t": steps, slot: {name: array copy}}``: plain data."""

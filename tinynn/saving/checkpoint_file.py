@@ -1,10 +1,11 @@
 """The checkpoint file: a model file plus one named section of state per part of a run.
 
 A checkpoint is a tinynn archive (:mod:`tinynn.saving.archive`) of kind
-``'checkpoint'``: the model's parameters under ``params/`` (so that
-:func:`~tinynn.load_model` reads it too) and, under ``state/``, one section per part
-of the run, each plain data (:class:`~tinynn.Stateful`): the trainer's position, the
-optimizer, the history, the callbacks, the model's layers. The metadata may also
+``'checkpoint'``: the model as a model file keeps it (its parameters under ``params/``,
+its layers' state, its architecture: :func:`~tinynn.load_model` reads a checkpoint as a
+model file) and, under ``state/``, one section per other part of the run, each plain
+data (:class:`~tinynn.Stateful`): the trainer's position, the optimizer, the estimator,
+the history, the callbacks. The metadata may also
 hold ``info``: plain JSON given by whoever runs the trainer (the command line keeps
 the run's options there). This module knows the file, not the trainer:
 :mod:`tinynn.training.state` decides what goes into the sections.
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 
 from ..base import Model
 from .archive import flatten_state, read_archive, unflatten_state, write_archive
-from .model_file import PARAMS, describe_model
+from .model_file import PARAMS, STATE, model_contents
 
 __all__ = [
     "CheckpointFile",
@@ -68,10 +69,10 @@ def write_checkpoint(
 
     ``meta`` is more JSON for the metadata (the optimizer's learning rate, say).
     """
-    arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in model.params.items()}
+    contents, arrays = model_contents(model)
     record: dict[str, Any] = {
         "kind": "checkpoint",
-        "model": describe_model(model),
+        **contents,
         **meta,
         "state": flatten_state(sections, "state", arrays),
     }
@@ -87,6 +88,8 @@ class CheckpointFile(NamedTuple):
     meta: dict[str, Any]
     state: dict[str, Any]
     params: dict[str, NDArray[Any]]
+    #: The model's layers' state (``model.state_dict()``), or ``None`` if it has none.
+    model_state: dict[str, Any] | None
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> CheckpointFile:
@@ -104,10 +107,15 @@ def read_checkpoint(path: str | os.PathLike[str]) -> CheckpointFile:
                 raise KeyError(f"trainer/{name}")
         if not isinstance(meta.get("optimizer"), Mapping):
             raise KeyError("optimizer")
+        model_state = unflatten_state(meta[STATE], arrays) if STATE in meta else None
+        if model_state is None and state.get("model"):  # written by an earlier tinynn
+            model_state = state["model"]
+        if model_state is not None and not isinstance(model_state, dict):
+            raise TypeError("the model's state is not a mapping")
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path} is not a complete tinynn checkpoint: missing {exc}") from exc
     params = {k[len(PARAMS) :]: a for k, a in arrays.items() if k.startswith(PARAMS)}
-    return CheckpointFile(meta, state, params)
+    return CheckpointFile(meta, state, params, model_state)
 
 
 class Saved(NamedTuple):
@@ -127,7 +135,7 @@ def whole_count(value: Any, name: str, where: object) -> int:
 
 def read_saved(path: str | os.PathLike[str]) -> Saved:
     """The ``info`` and the position saved in ``path``."""
-    meta, state, _ = read_checkpoint(path)
+    meta, state, _, _ = read_checkpoint(path)
     position = state["trainer"]
     info = meta.get("info")
     return Saved(

@@ -6,9 +6,9 @@ iteration. A second one raises ``KeyboardInterrupt`` at once. A
 ``KeyboardInterrupt`` that reaches the loop by another way (raised by an
 estimator, an optimizer or a callback, or by Python's own handler when ``fit``
 runs where the deferred one cannot be installed) counts as a first Ctrl-C when
-it is the first. :class:`AllOrNothing` makes the optimizer's step all or
-nothing, so that an interrupted step leaves the parameters and the optimizer's
-state as they were before it.
+it is the first. :class:`~tinynn.training.step.Step` makes the step all or
+nothing, so that an interrupted step leaves the parameters and the state of the
+model's layers, the optimizer and the estimator as they were before it.
 """
 
 from __future__ import annotations
@@ -19,15 +19,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Protocol
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import Protocol
 
 from ..base import Optimizer, Stateful
-from ..typing import Params
 
-__all__ = ["AllOrNothing", "StopRequest", "stopped_message"]
+__all__ = ["StopRequest", "stopped_message"]
 
 
 class StopRequest:
@@ -70,40 +66,6 @@ class StopRequest:
             signal.signal(signal.SIGINT, previous)
 
 
-class AllOrNothing:
-    """The optimizer's step, or, if it raises anything, nothing at all.
-
-    Before each step the parameters are copied (into buffers kept from one
-    step to the next, so that no memory is allocated per step) and a
-    :class:`~tinynn.Stateful` optimizer's ``state_dict()`` is taken (a copy,
-    as the built-in optimizers give it); if the step raises, even a
-    ``KeyboardInterrupt``, both are put back before the exception goes on.
-    An optimizer without ``state_dict`` gets its parameters back, but
-    whatever else it keeps is its own.
-    """
-
-    def __init__(self) -> None:
-        self._saved: dict[str, NDArray[Any]] = {}
-
-    def update(self, optimizer: Optimizer, params: Params, grads: Params) -> None:
-        """``optimizer.update(params, grads)``, undone if it raises."""
-        saved = self._saved
-        for name, p in params.items():
-            copy = saved.get(name)
-            if copy is None or copy.shape != p.shape or copy.dtype != p.dtype:
-                copy = saved[name] = np.empty_like(p)
-            np.copyto(copy, p)
-        state = optimizer.state_dict() if isinstance(optimizer, Stateful) else None
-        try:
-            optimizer.update(params, grads)
-        except BaseException:
-            for name, p in params.items():
-                np.copyto(p, saved[name])
-            if state is not None and isinstance(optimizer, Stateful):
-                optimizer.load_state_dict(state)
-            raise
-
-
 class _Stopped(Protocol):
     iterations_done: int
     total_iters: int
@@ -114,7 +76,7 @@ def stopped_message(trainer: _Stopped, in_update: bool) -> str:
     """What the trainer prints when Ctrl-C stopped it: where, and what state is consistent.
 
     ``in_update``: the interrupt came from inside the optimizer's update, whose
-    state :class:`AllOrNothing` restores only for a Stateful optimizer.
+    state :class:`~tinynn.training.step.Step` restores only for a Stateful optimizer.
     """
     done = f"training stopped after iteration {trainer.iterations_done} of {trainer.total_iters}"
     if in_update and not isinstance(trainer.optimizer, Stateful):

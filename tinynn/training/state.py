@@ -27,10 +27,11 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ..base import Model, Optimizer, Stateful
+from ..base import GradientEstimator, Model, Optimizer, Stateful
 from ..callbacks import Callback, History
+from ..saving.architecture import difference
 from ..saving.checkpoint_file import read_checkpoint, whole_count
-from ..saving.model_file import check_params
+from ..saving.model_file import check_params, describe_model
 
 __all__ = ["Parts", "Position", "Restored", "callback_keys", "learning_rate_record", "sections"]
 
@@ -40,6 +41,7 @@ class Parts(NamedTuple):
 
     model: Model
     optimizer: Optimizer
+    estimator: GradientEstimator
     rng: np.random.Generator
     history: History
     callbacks: Mapping[str, Stateful]
@@ -96,22 +98,32 @@ def learning_rate_record(optimizer: object, step: object) -> dict[str, Any]:
 
 def sections(parts: Parts, position: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The state sections of a checkpoint of ``parts`` at ``position``, and its metadata."""
-    optimizer, model = parts.optimizer, parts.model
+    optimizer = parts.optimizer
     optimizer_state = optimizer.state_dict() if isinstance(optimizer, Stateful) else {}
     state = {
         "trainer": dict(position),
         "optimizer": optimizer_state,
         "history": parts.history.state_dict(),
         "callbacks": {key: cb.state_dict() for key, cb in parts.callbacks.items()},
-        "model": model.state_dict() if isinstance(model, Stateful) else {},
+        "estimator": _state_of(parts.estimator),
     }
     meta = {
         "optimizer": {
             "class": type(optimizer).__name__,
-            **learning_rate_record(optimizer, optimizer_state.get("t")),
+            **learning_rate_record(optimizer, _step(optimizer_state, position)),
         }
     }
     return state, meta
+
+
+def _step(optimizer_state: Mapping[str, Any], position: Mapping[str, Any]) -> object:
+    """The step of the optimizer's next update: its ``t`` (the built-in optimizers' count),
+    else the updates the run has made (the same for an optimizer trained from the start)."""
+    return optimizer_state.get("t", position.get("iterations_done"))
+
+
+def _state_of(part: object) -> dict[str, Any]:
+    return part.state_dict() if isinstance(part, Stateful) else {}
 
 
 def _try_state(obj: Stateful, state: Any, what: str, where: str) -> None:
@@ -157,7 +169,7 @@ class Restored:
         iters: int,
     ) -> None:
         self.parts = parts
-        meta, state, params = read_checkpoint(path)
+        meta, state, params, model_state = read_checkpoint(path)
         where = self.where = str(path)
         position = state["trainer"]
         for name, now in (("batch_size", batch_size), ("train_size", train_size)):
@@ -177,6 +189,10 @@ class Restored:
         self.rng_state = self._generator_state(position["rng"])
         self.params = params
         check_params(parts.model.params, self.params, where)
+        saved_model = meta.get("model")
+        why = difference(saved_model, describe_model(parts.model)) if saved_model else None
+        if why is not None:
+            raise ValueError(f"{where} does not fit the model: {why}")
         history = History()
         try:
             history.load_state_dict(state["history"])
@@ -194,7 +210,8 @@ class Restored:
         self.callback_states = {key: saved[key] for key in parts.callbacks}
         for key, cb in parts.callbacks.items():
             _try_state(cb, saved[key], f"the callback {key}", where)
-        self.model_state = self._model_state(state.get("model", {}))
+        self.model_state = self._model_state(model_state or {})
+        self.estimator_state = self._estimator_state(state.get("estimator"))
         self._compare_learning_rates(meta["optimizer"])  # a warning, after every check
 
     def _model_state(self, saved: Any) -> Mapping[str, Any] | None:
@@ -206,6 +223,27 @@ class Restored:
         _try_state(model, saved, f"the model's layers ({type(model).__name__})", self.where)
         return dict(saved)
 
+    def _estimator_state(self, saved: Any) -> Mapping[str, Any] | None:
+        estimator = self.parts.estimator
+        name = type(estimator).__name__
+        if not isinstance(estimator, Stateful):
+            if saved:
+                raise ValueError(
+                    f"{self.where} holds the state of an estimator, but {name} has no "
+                    "load_state_dict: resume with the estimator of the run that wrote it"
+                )
+            return None
+        if not saved:  # a checkpoint of a stateless estimator, or of an earlier tinynn
+            warnings.warn(
+                f"{self.where} holds no state for the estimator {name}: the resumed run "
+                "will not match an uninterrupted one",
+                UserWarning,
+                stacklevel=5,
+            )
+            return None
+        _try_state(estimator, saved, f"the estimator {name}", self.where)
+        return dict(saved)
+
     def _compare_learning_rates(self, saved: Mapping[str, Any]) -> None:
         """Warn when the resumed run's learning rate would differ from the saved run's.
 
@@ -213,7 +251,7 @@ class Restored:
         the rates compared are those of the next update: the same schedule, or another
         that gives the same rates, resumes without a word.
         """
-        step = self.optimizer_state.get("t") if self.optimizer_state else None
+        step = _step(self.optimizer_state or {}, {"iterations_done": self.iterations_done})
         now = learning_rate_record(self.parts.optimizer, step)
         if saved.get("lr") == now["lr"] and saved.get("next") == now["next"]:
             return
@@ -292,6 +330,8 @@ class Restored:
             parts.optimizer.load_state_dict(self.optimizer_state)
         if self.model_state is not None and isinstance(parts.model, Stateful):
             parts.model.load_state_dict(self.model_state)
+        if self.estimator_state is not None and isinstance(parts.estimator, Stateful):
+            parts.estimator.load_state_dict(self.estimator_state)
         parts.rng.bit_generator.state = self.rng_state
         return Position(self.iterations_done, self.stop_training, self.pending)
 

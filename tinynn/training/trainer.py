@@ -26,8 +26,10 @@ from ..saving.checkpoint_file import write_checkpoint
 from ..typing import ArrayLike, FloatArray
 from ..utils.validation import as_float_input, as_generator, as_real_array, check_positive_int
 from . import divergence
-from .interruption import AllOrNothing, StopRequest, stopped_message
+from .interruption import StopRequest, stopped_message
 from .state import Parts, Restored, callback_keys, sections
+from .step import Step
+from .unsaved import watch
 
 __all__ = ["Trainer"]
 
@@ -146,7 +148,8 @@ class Trainer:
         self.pending_batch: NDArray[np.intp] | None = None
         self.batch: tuple[NDArray[Any], NDArray[Any]] | None = None
         self.train_data: tuple[object, NDArray[np.float64]] | None = None
-        self._stop, self._step = StopRequest(), AllOrNothing()
+        self._stop, self._step = StopRequest(), Step()
+        self._watch = watch(model, optimizer, self.estimator, self.callbacks)
 
     def fit(
         self,
@@ -206,12 +209,10 @@ class Trainer:
                     batch_mask, self.pending_batch = self.pending_batch, None
                 x_batch, t_batch = xa[batch_mask], ta[batch_mask]
                 self.batch = (x_batch, t_batch)
-                grads = None
-                try:
-                    grads = self.estimator.gradient(model, x_batch, t_batch)  # 2. gradient
-                    self._step.update(self.optimizer, model.params, grads)  # 3. update
+                try:  # 2. the gradient (in training mode), 3. the update: all or nothing
+                    self._step(self.estimator, model, self.optimizer, x_batch, t_batch)
                 except BaseException as exc:
-                    self.pending_batch = batch_mask  # this iteration did not happen
+                    self.pending_batch, grads = batch_mask, self._step.grads  # did not happen
                     if not self._stop.catch(exc):
                         loss_now = partial(self.model.loss, x_batch, t_batch)
                         lr = getattr(self.optimizer, "lr", None)
@@ -255,12 +256,13 @@ class Trainer:
         if self.pending_batch is not None:
             position["pending_batch"] = self.pending_batch
         state, meta = sections(self._parts(), position)
+        self._watch.warn()  # state that the file cannot hold: named, once per run
         return write_checkpoint(path, self.model, state, meta, info)
 
     def _parts(self) -> Parts:
         """The parts of this run whose state a checkpoint keeps."""
         stateful = callback_keys(self.callbacks, self.history)
-        return Parts(self.model, self.optimizer, self.rng, self.history, stateful)
+        return Parts(self.model, self.optimizer, self.estimator, self.rng, self.history, stateful)
 
     def _diverged(self, i: int, what: str) -> FloatingPointError:
         lr = getattr(self.optimizer, "lr", None)
@@ -282,6 +284,7 @@ class Trainer:
             self.iterations_done, self.stop_training, self.pending_batch = position
         self.start_iteration = self.iterations_done
         hooks.attach(self.callbacks, self)
+        self._watch = watch(self.model, self.optimizer, self.estimator, self.callbacks)
 
 
 def _checked(
