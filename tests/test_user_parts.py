@@ -380,3 +380,40 @@ def test_a_changed_schedule_is_noticed_whatever_the_step_counter_is_called(
     again = _noisy_trainer(tmp_path, FlagRecorder(), CountingSGD(_rate(0.2)))
     with pytest.warns(UserWarning, match="will not match an uninterrupted one"):
         again.fit(X, T, iters=8, resume=tmp_path / "run.npz")
+
+
+# -- 5. a layer's mode flag: the book's train_flg, keyword-only too; any other is refused --
+class KeywordDropout(FlagRecorder):
+    def forward(self, x: FloatArray, *, train_flg: bool = True) -> FloatArray:  # type: ignore[override]
+        if self.watching:
+            self.flags.append(train_flg)
+        return x
+
+
+class TrainingNamed(FlagRecorder):
+    def forward(self, x: FloatArray, training: bool = True) -> FloatArray:  # type: ignore[override]
+        return x
+
+
+def test_a_keyword_only_train_flg_is_given_by_keyword() -> None:
+    layer = KeywordDropout()
+    net = _net_with(layer)
+    layer.watching = True
+    net.predict(X[:3])
+    with net.training():
+        net.loss(X[:3], T[:3])
+    assert layer.flags == [False, True]
+
+
+def test_a_mode_flag_of_another_name_is_refused_naming_it() -> None:
+    with pytest.raises(TypeError, match=r"layers\[2\] \(TrainingNamed\).*'training'.*train_flg"):
+        _net_with(TrainingNamed())
+
+
+def test_a_forward_with_a_required_extra_argument_is_refused() -> None:
+    class Needy(FlagRecorder):
+        def forward(self, x: FloatArray, scale: float) -> FloatArray:  # type: ignore[override]
+            return x * scale
+
+    with pytest.raises(TypeError, match=r"layers\[2\] \(Needy\).*'scale'"):
+        _net_with(Needy())

@@ -4,8 +4,9 @@ Some layers behave differently while the network learns. The book's way is an ar
 ``forward(x, train_flg=True)``: :class:`~tinynn.Dropout` drops units only in training, and
 :class:`~tinynn.BatchNormalization` normalises with the batch's statistics in training and
 with its running ones in evaluation. A :class:`~tinynn.Sequential` gives ``train_flg`` to
-every layer whose ``forward`` takes it (read once, from the signature), and decides its
-value in one place, :class:`Mode`:
+every layer whose ``forward`` takes it (read once, from the signature; by keyword where it
+is keyword-only; a flag of another name, which tinynn would never set, is refused when the
+network is made), and decides its value in one place, :class:`Mode`:
 
 * evaluation (``train_flg=False``) is the default, and always the mode of ``predict`` and
   ``accuracy``;
@@ -37,15 +38,50 @@ from typing import Any
 from ..base import Layer, Stateful
 from ..typing import FloatArray
 
-__all__ = ["Mode", "takes_train_flg"]
+__all__ = ["Mode", "mode_flag", "takes_train_flg"]
 
 
 def takes_train_flg(layer: object) -> bool:
     """Whether ``layer.forward`` takes the book's ``train_flg`` argument."""
+    return mode_flag(layer) is not None
+
+
+def mode_flag(layer: object, where: str = "the layer") -> str | None:
+    """How ``layer.forward`` takes the book's ``train_flg``: ``'positional'``, ``'keyword'``
+    (keyword-only) or ``None`` (it has no mode).
+
+    Raises
+    ------
+    TypeError
+        If ``forward`` needs an argument tinynn cannot give (beyond the input), or takes a
+        flag of another name with a ``True``/``False`` default (``training=``, ``train=``):
+        tinynn would never set it, and the layer would run in one mode only.
+    """
     try:
-        return "train_flg" in inspect.signature(layer.forward).parameters  # type: ignore[attr-defined]
-    except (TypeError, ValueError):  # no signature to read
-        return False
+        parameters = list(inspect.signature(layer.forward).parameters.values())  # type: ignore[attr-defined]
+    except (TypeError, ValueError):  # no signature to read: call it plainly
+        return None
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    flag = None
+    for parameter in parameters[1:]:  # the first is the input
+        if parameter.kind in kinds:
+            continue
+        if parameter.name == "train_flg":
+            keyword = parameter.kind is inspect.Parameter.KEYWORD_ONLY
+            flag = "keyword" if keyword else "positional"
+        elif parameter.default is inspect.Parameter.empty:
+            raise TypeError(
+                f"{where}: forward needs the argument {parameter.name!r}, which tinynn cannot "
+                "give: a layer's forward takes the input, and optionally the book's train_flg"
+            )
+        elif isinstance(parameter.default, bool):
+            raise TypeError(
+                f"{where}: forward takes the flag {parameter.name!r}, which tinynn never sets: "
+                "a network tells its layers whether they train through the book's train_flg "
+                f"(forward(x, train_flg=True)); rename {parameter.name!r} to train_flg (or, if "
+                "it is a setting, move it to the layer's constructor)"
+            )
+    return flag
 
 
 class Mode:
@@ -63,7 +99,10 @@ class Mode:
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
-        self.flags = [takes_train_flg(layer) for layer in self.layers]
+        self.flags = [
+            mode_flag(layer, f"layers[{i}] ({type(layer).__name__})")
+            for i, layer in enumerate(self.layers)
+        ]
         self.stateful: list[tuple[int, Stateful]] = [
             (i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, Stateful)
         ]
@@ -106,10 +145,12 @@ class Mode:
                 self._restore(self._start)
         acts = [x]
         for layer, flag in zip(self.layers, self.flags, strict=True):
-            if flag:
+            if flag is None:
+                acts.append(layer.forward(acts[-1]))
+            elif flag == "positional":
                 acts.append(layer.forward(acts[-1], train_flg))  # type: ignore[call-arg]
             else:
-                acts.append(layer.forward(acts[-1]))
+                acts.append(layer.forward(acts[-1], train_flg=train_flg))  # type: ignore[call-arg]
         if held and self._first is None:
             self._first = self._states()
         return acts
