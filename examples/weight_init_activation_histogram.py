@@ -30,7 +30,7 @@ import argparse
 
 import numpy as np
 
-from tinynn.models.initialization import hidden_activations
+from tinynn.initialization import hidden_activations
 
 #: (figure, activation, weight_init_std), in the book's order.
 RUNS = [

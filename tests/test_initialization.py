@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinynn.models.initialization import hidden_activations, weight_scale
+from tinynn.initialization import hidden_activations, weight_scale
 
 
 def test_the_book_s_scales() -> None:

@@ -417,3 +417,56 @@ def test_a_forward_with_a_required_extra_argument_is_refused() -> None:
 
     with pytest.raises(TypeError, match=r"layers\[2\] \(Needy\).*'scale'"):
         _net_with(Needy())
+
+
+# -- 7. what a user meets first: hook signatures, 'he' for Affine, readable reprs -------------
+def test_a_hook_with_the_wrong_signature_is_refused_when_the_trainer_is_made() -> None:
+    class Early(nn.Callback):
+        def on_train_begin(self) -> None:  # type: ignore[override]
+            pass
+
+    with pytest.raises(TypeError, match=r"callbacks\[0\] \(Early\)\.on_train_begin.*"
+                       r"on_train_begin\(self, logs\)"):  # fmt: skip
+        nn.Trainer(nn.TwoLayerNet(4, 5, 3, rng=1), nn.SGD(), callbacks=[Early()])
+
+
+def test_the_hooks_signatures_are_on_the_extending_page() -> None:
+    page = Path("docs/extending.rst").read_text(encoding="utf-8")
+    for hook in ("on_train_begin(self, logs)", "on_iteration_end(self, iteration, logs)",
+                 "on_epoch_end(self, epoch, logs)", "on_train_end(self, logs)"):  # fmt: skip
+        assert hook in page
+
+
+def test_affine_random_takes_the_rules_multi_layer_net_takes() -> None:
+    he = nn.Affine.random(200, 50, rng=0, weight_init_std="he")
+    xavier = nn.Affine.random(200, 50, rng=0, weight_init_std="xavier")
+    np.testing.assert_allclose(he.W, np.sqrt(2.0) * xavier.W)
+    assert abs(float(he.W.std()) - np.sqrt(2 / 200)) < 0.005
+    with pytest.raises(ValueError, match="'he'"):
+        nn.Affine.random(2, 2, rng=0, weight_init_std="kaiming")
+
+
+def test_a_user_layer_shows_in_a_sequential_by_name_and_shapes() -> None:
+    class Scale:
+        def __init__(self) -> None:
+            self.params: Params = {"s": np.ones(6)}
+            self.grads: Params = {"s": np.zeros(6)}
+
+        def forward(self, x: FloatArray) -> FloatArray:
+            return x * self.params["s"]
+
+        def backward(self, dout: FloatArray) -> FloatArray:
+            return dout * self.params["s"]
+
+    text = repr(_net_with(Scale()))
+    assert "Scale(s: 6)" in text and "object at 0x" not in text
+
+
+def test_fit_returns_a_history_that_reads_at_the_prompt() -> None:
+    net = nn.TwoLayerNet(4, 5, 3, weight_init_std=0.5, rng=1)
+    accuracy = nn.EpochAccuracy(train=(X, T), test=(X, T))
+    history = nn.Trainer(net, nn.SGD(lr=0.5), batch_size=10, callbacks=[accuracy],
+                         rng=2).fit(X, T, iters=13)  # fmt: skip
+    text = repr(history)
+    assert text.startswith("History(13 iterations, loss ") and "3 epoch records" in text
+    assert f"test_acc {history.test_acc_list[-1]:.4g}" in text and "object at" not in text

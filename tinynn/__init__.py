@@ -53,6 +53,8 @@ from .gradient_method import gradient_descent_path as gradient_descent_path
 from .im2col import col2im as col2im
 from .im2col import conv_output_size as conv_output_size
 from .im2col import im2col as im2col
+from .initialization import hidden_activations as hidden_activations
+from .initialization import weight_scale as weight_scale
 from .layers import Affine as Affine
 from .layers import BatchNormalization as BatchNormalization
 from .layers import Convolution as Convolution
@@ -69,8 +71,6 @@ from .models import Sequential as Sequential
 from .models import SimpleConvNet as SimpleConvNet
 from .models import SimpleNet as SimpleNet
 from .models import TwoLayerNet as TwoLayerNet
-from .models.initialization import hidden_activations as hidden_activations
-from .models.initialization import weight_scale as weight_scale
 from .models.parameters import Parameters as Parameters
 from .optimizers import SGD as SGD
 from .optimizers import AdaGrad as AdaGrad

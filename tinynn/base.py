@@ -137,6 +137,12 @@ class LossLayer(Protocol):
 class Model(Protocol):
     """A trainable model: named parameters, predictions, a loss and an accuracy.
 
+    Optional: ``training()``, a context manager within which the model trains (Dropout
+    drops, Batch Normalization uses the batch's statistics, each held still within one
+    gradient estimate), as :meth:`tinynn.Sequential.training`. The
+    :class:`~tinynn.Trainer` enters it around every gradient, whatever the estimator;
+    outside it the model evaluates.
+
     Book section
     ------------
     4.5.1 (the two-layer network class)
@@ -221,12 +227,15 @@ class Optimizer(Protocol):
 
 @runtime_checkable
 class Stateful(Protocol):
-    """Something whose state can be saved and restored exactly: optimizers, callbacks.
+    """Something whose state can be saved and restored exactly: layers, optimizers, estimators,
+    callbacks.
 
-    ``state_dict()`` returns plain data only: NumPy arrays, ``int``, ``float``,
-    ``bool``, ``str``, and nested ``dict`` of these with ``str`` keys (no ``'/'``
-    in a key), so that a checkpoint can store it in an ``.npz`` file without
-    pickle. ``load_state_dict(state)`` restores it, and raises ``ValueError``
+    ``state_dict()`` returns a snapshot of plain data only (copies, not live
+    arrays): NumPy arrays, ``int``, ``float``, ``bool``, ``str``, and nested
+    ``dict`` of these with ``str`` keys (no ``'/'`` in a key), so that a
+    checkpoint can store it in an ``.npz`` file without pickle. Layers,
+    optimizers, estimators and callbacks may all be Stateful; the trainer saves
+    and restores each through this one mechanism. ``load_state_dict(state)`` restores it, and raises ``ValueError``
     for a state that does not fit (other parameter names or shapes).
 
     Book section

@@ -7,12 +7,47 @@ Book section
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .base import Callback, Logs, TrainingRun
 
-__all__ = ["attach", "call", "end_of_iteration", "in_order"]
+__all__ = ["HOOKS", "attach", "call", "check_hooks", "end_of_iteration", "in_order"]
+
+#: Every hook and the arguments the trainer gives it (after ``self``).
+HOOKS = {
+    "on_train_begin": ("logs",),
+    "on_iteration_end": ("iteration", "logs"),
+    "on_epoch_end": ("epoch", "logs"),
+    "on_train_end": ("logs",),
+}
+
+
+def check_hooks(callbacks: Sequence[Callback]) -> None:
+    """A ``TypeError`` naming the callback and the hook whose signature cannot take the
+    trainer's arguments (``on_train_begin(self)`` without ``logs``, say), before training.
+
+    Book section
+    ------------
+    4.5.3 (what happens once per epoch)
+    """
+    for i, cb in enumerate(callbacks):
+        for hook, args in HOOKS.items():
+            method = getattr(cb, hook, None)
+            try:
+                signature = inspect.signature(method)  # type: ignore[arg-type]
+            except (TypeError, ValueError):  # not introspectable: called as it is
+                continue
+            try:
+                signature.bind(*args)
+            except TypeError as exc:
+                expected = ", ".join(("self", *args))
+                raise TypeError(
+                    f"callbacks[{i}] ({type(cb).__name__}).{hook}{signature} cannot take what "
+                    f"the trainer gives it ({exc}): define {hook}({expected}); the hooks are "
+                    + ", ".join(f"{h}({', '.join(('self', *a))})" for h, a in HOOKS.items())
+                ) from None
 
 
 def in_order(callbacks: Iterable[Callback]) -> list[Callback]:

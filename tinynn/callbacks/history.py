@@ -87,6 +87,20 @@ class History(Callback):
             raise ValueError("a History state must hold 'loss'")
         self.history = record
 
+    def __repr__(self) -> str:
+        """``History(20 iterations, loss 2.302 -> 0.4101; 4 epochs, last: train_acc 0.93,
+        test_acc 0.91)``: what a learner wants to see when ``fit`` returns at the prompt."""
+        losses = self.train_loss_list
+        text = f"{len(losses)} iteration{'s' * (len(losses) != 1)}"
+        if losses:
+            text += f", loss {losses[0]:.4g} -> {losses[-1]:.4g}"
+        epochs = {k: v for k, v in self.history.items() if k not in ("loss", "iteration")}
+        count = max((len(v) for v in epochs.values()), default=0)
+        if count:
+            last = ", ".join(f"{k} {v[-1]:.4g}" for k, v in epochs.items() if v)
+            text += f"; {count} epoch record{'s' * (count != 1)}, last: {last}"
+        return f"History({text})"
+
     @property
     def train_loss_list(self) -> list[float]:
         """The mini-batch loss after every iteration (the book's name)."""

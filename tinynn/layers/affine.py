@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..initialization import WeightInit, weight_scale
 from ..typing import ArrayLike, FloatArray, Params
 from ..utils.validation import (
     as_generator,
     as_real_array,
     check_finite,
-    check_positive,
     check_positive_int,
     describe,
 )
@@ -97,7 +97,7 @@ class Affine:
         out_size: int,
         *,
         rng: np.random.Generator | int,
-        weight_init_std: float = 0.01,
+        weight_init_std: WeightInit = 0.01,
         bias: bool = True,
     ) -> Affine:
         """A layer with Gaussian weights scaled by ``weight_init_std`` and zero bias, as the book.
@@ -108,7 +108,11 @@ class Affine:
             Shape of ``W``.
         rng : numpy.random.Generator or int
             The source of randomness (an int is a seed).
-        weight_init_std : float, default 0.01
+        weight_init_std : float or str, default 0.01
+            The standard deviation, or a rule of section 6.2 as ``MultiLayerNet`` takes it:
+            ``'he'`` (or ``'relu'``) for :math:`\\sqrt{2/n}`, ``'xavier'`` (or ``'sigmoid'``)
+            for :math:`\\sqrt{1/n}`, with :math:`n` = ``in_size`` (see
+            :func:`~tinynn.weight_scale`).
         bias : bool, default True
 
         Returns
@@ -121,18 +125,24 @@ class Affine:
             If a size is not an int (``True`` is not), ``rng`` is not a generator or seed,
             or ``bias`` is not a bool.
         ValueError
-            If a size is < 1 or ``weight_init_std`` is not a finite number > 0.
+            If a size is < 1, or ``weight_init_std`` is neither a finite number > 0 nor a
+            rule's name.
 
         Book section
         ------------
-        4.5.1 (``weight_init_std * np.random.randn(...)``, zero bias)
+        4.5.1 (``weight_init_std * np.random.randn(...)``, zero bias), 6.2 (He, Xavier)
+
+        Examples
+        --------
+        >>> Affine.random(50, 10, rng=0, weight_init_std="he").W.std().round(2)
+        np.float64(0.2)
         """
         check_positive_int(in_size, "in_size")
         check_positive_int(out_size, "out_size")
-        check_positive(weight_init_std, "weight_init_std")
+        std = weight_scale(weight_init_std, in_size)
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be a bool, got {bias!r}")
-        W = weight_init_std * as_generator(rng).standard_normal((in_size, out_size))
+        W = std * as_generator(rng).standard_normal((in_size, out_size))
         return cls(W, np.zeros(out_size) if bias else None)
 
     @property

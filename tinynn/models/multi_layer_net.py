@@ -13,10 +13,10 @@ from typing import Any, Literal
 import numpy as np
 
 from ..calculus import numerical_gradient
+from ..initialization import WeightInit, weight_scale
 from ..layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from ..typing import ArrayLike, Params
 from ..utils.validation import as_generator, check_positive_int
-from .initialization import WeightInit, weight_scale
 from .sequential import Sequential
 
 __all__ = ["MultiLayerNet", "MultiLayerNetExtend"]

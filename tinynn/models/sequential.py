@@ -274,8 +274,8 @@ class Sequential:
         return view, xb, targets
 
     def __repr__(self) -> str:
-        inner = ", ".join(repr(layer) for layer in self.layers)
-        return f"{type(self).__name__}([{inner}], loss={self.loss_layer!r})"
+        inner = ", ".join(_shown(layer) for layer in self.layers)
+        return f"{type(self).__name__}([{inner}], loss={_shown(self.loss_layer)})"
 
 
 def _numbered(
@@ -294,6 +294,16 @@ def _numbered(
     if len(set(names)) != len(names):
         raise ValueError(f"parameter names collide: {names}")
     return slots
+
+
+def _shown(layer: object) -> str:
+    """``repr(layer)``, or for a class without its own ``__repr__`` its name and parameter
+    shapes: ``Tanh()``, ``MyAffine(W: 4x5, b: 5)``, not ``<module.MyAffine object at 0x...>``."""
+    if type(layer).__repr__ is not object.__repr__:
+        return repr(layer)
+    params = getattr(layer, "params", {})
+    shapes = ", ".join(f"{k}: {'x'.join(map(str, np.shape(v)))}" for k, v in params.items())
+    return f"{type(layer).__name__}({shapes})"
 
 
 def _takes_input_grad(layer: Layer) -> bool:

@@ -65,7 +65,7 @@ def activation_histogram_figure(
 
     Examples
     --------
-    >>> from tinynn.models.initialization import hidden_activations
+    >>> from tinynn.initialization import hidden_activations
     >>> fig = activation_histogram_figure(hidden_activations("sigmoid", 0.01, rng=0))
     >>> [ax.get_title() for ax in fig.axes]
     ['1-layer', '2-layer', '3-layer', '4-layer', '5-layer']

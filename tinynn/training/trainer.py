@@ -341,3 +341,4 @@ def _check_parts(
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+    hooks.check_hooks(callbacks)

@@ -13,9 +13,9 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 
-from ..functions import relu, sigmoid
-from ..typing import FloatArray
-from ..utils.validation import as_generator, check_positive, check_positive_int
+from .functions import relu, sigmoid
+from .typing import FloatArray
+from .utils.validation import as_generator, check_positive, check_positive_int
 
 __all__ = ["WeightInit", "hidden_activations", "weight_scale"]
 
