@@ -233,10 +233,11 @@ class Stateful(Protocol):
     ``state_dict()`` returns a snapshot of plain data only (copies, not live
     arrays): NumPy arrays, ``int``, ``float``, ``bool``, ``str``, and nested
     ``dict`` of these with ``str`` keys (no ``'/'`` in a key), so that a
-    checkpoint can store it in an ``.npz`` file without pickle. Layers,
+    checkpoint can store it in an ``.npz`` file without pickle.
+    ``load_state_dict(state)`` restores it, and raises ``ValueError`` for a state
+    that does not fit (other parameter names or shapes), changing nothing. Layers,
     optimizers, estimators and callbacks may all be Stateful; the trainer saves
-    and restores each through this one mechanism. ``load_state_dict(state)`` restores it, and raises ``ValueError``
-    for a state that does not fit (other parameter names or shapes).
+    and restores each through this one mechanism.
 
     Book section
     ------------
