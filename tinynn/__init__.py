@@ -65,6 +65,7 @@ from .layers import Sigmoid as Sigmoid
 from .layers import SoftmaxWithLoss as SoftmaxWithLoss
 from .losses import cross_entropy_error as cross_entropy_error
 from .losses import sum_squared_error as sum_squared_error
+from .models import DeepConvNet as DeepConvNet
 from .models import MultiLayerNet as MultiLayerNet
 from .models import MultiLayerNetExtend as MultiLayerNetExtend
 from .models import Sequential as Sequential
@@ -108,6 +109,7 @@ __all__ = [
     "ComplexStep",
     "Convolution",
     "CosineDecay",
+    "DeepConvNet",
     "DifferentiableModel",
     "Dropout",
     "EarlyStopping",

@@ -11,48 +11,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..im2col import output_positions
 from ..layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
-from ..typing import ArrayLike, FloatArray
-from ..utils.validation import (
-    as_generator,
-    check_nonnegative_int,
-    check_positive,
-    check_positive_int,
-)
-from .sequential import Sequential
+from ..utils.validation import as_generator, check_positive, check_positive_int
+from .images import EVAL_BATCH, ImageNetwork, image_dim, pooled_side
+from .images import conv_param as checked_conv_param
 
-__all__ = ["SimpleConvNet"]
-
-#: Images per forward pass in ``predict`` and ``accuracy`` (the book's ``accuracy`` takes 100 at
-#: a time): the layers' arrays take about 0.39 MB per MNIST image (tracemalloc: 39 MB for 100
-#: images, 390 MB for 1,000), so the 10,000 test images at once would take about 4 GB.
-EVAL_BATCH = 100
+__all__ = ["EVAL_BATCH", "SimpleConvNet"]
 
 #: The book's ``conv_param``.
 DEFAULT_CONV_PARAM: Mapping[str, int] = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
 
 
-def _conv_param(conv_param: Mapping[str, int]) -> dict[str, int]:
-    if not isinstance(conv_param, Mapping):
-        raise TypeError(
-            "conv_param must be a dict with keys 'filter_num', 'filter_size', 'pad' and "
-            f"'stride', got {type(conv_param).__name__}"
-        )
-    missing = sorted(set(DEFAULT_CONV_PARAM) - set(conv_param))
-    unknown = sorted(set(conv_param) - set(DEFAULT_CONV_PARAM), key=str)
-    if missing or unknown:
-        raise ValueError(
-            f"conv_param must have exactly the keys {sorted(DEFAULT_CONV_PARAM)}; missing "
-            f"{missing}, unknown {unknown}"
-        )
-    for key in ("filter_num", "filter_size", "stride"):
-        check_positive_int(conv_param[key], f"conv_param['{key}']")
-    check_nonnegative_int(conv_param["pad"], "conv_param['pad']")
-    return {key: int(conv_param[key]) for key in DEFAULT_CONV_PARAM}
-
-
-class SimpleConvNet(Sequential):
+class SimpleConvNet(ImageNetwork):
     """The book's convolutional network for MNIST.
 
     ``Convolution - ReLU - Pooling(2x2, stride 2) - Affine - ReLU - Affine - Softmax``,
@@ -119,32 +89,15 @@ class SimpleConvNet(Sequential):
         *,
         rng: np.random.Generator | int | None = None,
     ) -> None:
-        if not isinstance(input_dim, (tuple, list)) or len(input_dim) != 3:
-            raise ValueError(f"input_dim must be 3 sizes (C, H, W), got {input_dim!r}")
-        for name, size in zip(("C", "H", "W"), input_dim, strict=True):
-            check_positive_int(size, f"input_dim's {name}")
-        channels, height, width = (int(s) for s in input_dim)
-        param = _conv_param(conv_param)
+        channels, height, width = image_dim(input_dim)
+        param = checked_conv_param(conv_param)
         check_positive_int(hidden_size, "hidden_size")
         check_positive_int(output_size, "output_size")
         check_positive(weight_init_std, "weight_init_std")
         gen = as_generator(rng)
         fn, fs, pad, stride = (param[k] for k in ("filter_num", "filter_size", "pad", "stride"))
-        sides = []
-        for axis, size in (("height", height), ("width", width)):
-            try:
-                side = output_positions(size, fs, stride, pad, True, axis[0].upper())
-            except ValueError as exc:
-                raise ValueError(
-                    f"SimpleConvNet: conv_param does not fit the image {axis}: {exc}"
-                ) from None
-            if side % 2:
-                raise ValueError(
-                    f"SimpleConvNet: the convolution's output {axis} is {side} = ({size} + 2*{pad} "
-                    f"- {fs}) / {stride} + 1, which 2x2 pooling with stride 2 cannot tile: choose "
-                    "input_dim and conv_param so that it is even"
-                )
-            sides.append(side // 2)
+        sides = [pooled_side(size, param, "SimpleConvNet", axis, "conv_param")
+                 for axis, size in (("height", height), ("width", width))]  # fmt: skip
         pool_output_size = fn * sides[0] * sides[1]
         W1 = weight_init_std * gen.standard_normal((fn, channels, fs, fs))
         W2 = weight_init_std * gen.standard_normal((pool_output_size, hidden_size))
@@ -165,32 +118,3 @@ class SimpleConvNet(Sequential):
         self.conv_param: dict[str, int] = param
         self.hidden_size = hidden_size
         self.output_size = output_size
-
-    def predict(self, x: ArrayLike) -> FloatArray:
-        """The softmax probabilities for a batch ``(N, C, H, W)`` or one image ``(C, H, W)``,
-        computed 100 images at a time."""
-        xb, single = self._checks.batch(self, x)
-        if single:
-            one: FloatArray = Sequential.predict(self, xb)[0]
-            return one
-        parts = [Sequential.predict(self, xb[i : i + EVAL_BATCH])
-                 for i in range(0, len(xb), EVAL_BATCH)]  # fmt: skip
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    def accuracy(self, x: ArrayLike, t: ArrayLike, batch_size: int = EVAL_BATCH) -> float:
-        """The fraction of images classified as ``t`` says, ``batch_size`` images at a time.
-
-        Book section
-        ------------
-        7.5 (``SimpleConvNet.accuracy(x, t, batch_size=100)``)
-        """
-        check_positive_int(batch_size, "batch_size")
-        xb, single = self._checks.batch(self, x)
-        if single or len(xb) <= batch_size:
-            return Sequential.accuracy(self, xb[0] if single else xb, t)
-        targets = self._checks.targets(t, np.empty((len(xb), self.output_size)), False)
-        correct = 0
-        for i in range(0, len(xb), batch_size):
-            n = len(xb[i : i + batch_size])
-            correct += round(Sequential.accuracy(self, xb[i : i + n], targets[i : i + n]) * n)
-        return correct / float(len(xb))

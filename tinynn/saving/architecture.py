@@ -27,6 +27,7 @@ from ..layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLos
 from ..layers.batch_normalization import BatchNormalization
 from ..layers.dropout import Dropout
 from ..models import (
+    DeepConvNet,
     MultiLayerNet,
     MultiLayerNetExtend,
     Sequential,
@@ -100,6 +101,8 @@ FORMATS: dict[type, LayerFormat] = {
 ARGUMENTS: dict[type, tuple[str, ...]] = {
     TwoLayerNet: ("input_size", "hidden_size", "output_size"),
     SimpleConvNet: ("input_dim", "conv_param", "hidden_size", "output_size"),
+    DeepConvNet: ("input_dim", "conv_param_1", "conv_param_2", "conv_param_3", "conv_param_4",
+                  "conv_param_5", "conv_param_6", "hidden_size", "output_size", "dropout_ratio"),
     MultiLayerNet: ("input_size", "hidden_size_list", "output_size", "activation",
                     "weight_decay_lambda"),
     MultiLayerNetExtend: ("input_size", "hidden_size_list", "output_size", "activation",
