@@ -7,6 +7,7 @@ Book section
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -100,6 +101,27 @@ class History(Callback):
             last = ", ".join(f"{k} {v[-1]:.4g}" for k, v in epochs.items() if v)
             text += f"; {count} epoch record{'s' * (count != 1)}, last: {last}"
         return f"History({text})"
+
+    def _repr_html_(self) -> str:
+        """The record as a Jupyter notebook shows it: the loss, then a table of the epochs."""
+        losses = self.train_loss_list
+        head = f"<p><b>History</b>: {len(losses)} iteration{'s' * (len(losses) != 1)}"
+        if losses:
+            head += f", loss {losses[0]:.4g} &rarr; {losses[-1]:.4g}"
+        keys = [k for k in self.history if k != "loss"]
+        count = max((len(self.history[k]) for k in keys), default=0)
+        if not count:
+            return head + "</p>"
+        cells = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+        body = "".join(
+            f"<tr><td>{e}</td>" + "".join(
+                f"<td>{self.history[k][e]:.4g}</td>" if e < len(self.history[k]) else "<td></td>"
+                for k in keys
+            ) + "</tr>"
+            for e in range(count)
+        )  # fmt: skip
+        return (f"{head}</p><table><thead><tr><th>epoch</th>{cells}</tr></thead>"
+                f"<tbody>{body}</tbody></table>")  # fmt: skip
 
     @property
     def train_loss_list(self) -> list[float]:

@@ -22,11 +22,12 @@ from ..utils.validation import check_nonnegative
 from .checks import Checked, Trusted, check_layers
 from .mode import Mode
 from .parameters import Parameters
+from .summary import Summarized
 
 __all__ = ["Sequential"]
 
 
-class Sequential:
+class Sequential(Summarized):
     """A network made of any list of layers followed by a loss layer.
 
     Parameters
@@ -273,9 +274,6 @@ class Sequential:
         view._checks = Trusted()
         return view, xb, targets
 
-    def __repr__(self) -> str:
-        inner = ", ".join(_shown(layer) for layer in self.layers)
-        return f"{type(self).__name__}([{inner}], loss={_shown(self.loss_layer)})"
 
 
 def _numbered(
@@ -294,16 +292,6 @@ def _numbered(
     if len(set(names)) != len(names):
         raise ValueError(f"parameter names collide: {names}")
     return slots
-
-
-def _shown(layer: object) -> str:
-    """``repr(layer)``, or for a class without its own ``__repr__`` its name and parameter
-    shapes: ``Tanh()``, ``MyAffine(W: 4x5, b: 5)``, not ``<module.MyAffine object at 0x...>``."""
-    if type(layer).__repr__ is not object.__repr__:
-        return repr(layer)
-    params = getattr(layer, "params", {})
-    shapes = ", ".join(f"{k}: {'x'.join(map(str, np.shape(v)))}" for k, v in params.items())
-    return f"{type(layer).__name__}({shapes})"
 
 
 def _takes_input_grad(layer: Layer) -> bool:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +20,38 @@ if TYPE_CHECKING:
 Function2 = Callable[[NDArray[Any]], float]
 
 
+_FIGURE_CLASS: list[type[Figure]] = []
+
+
+def figure_class() -> type[Figure]:
+    """The class of tinynn's figures: a matplotlib ``Figure`` that shows itself in a notebook.
+
+    Jupyter shows an object through its ``_repr_png_``; a plain ``Figure`` made without
+    ``pyplot`` has none unless ``%matplotlib inline`` registered one, so evaluating it
+    would print ``<Figure size ... with 2 Axes>``. This one draws itself as a PNG (at its
+    own size and dpi, trimmed as ``savefig(bbox_inches="tight")`` does), with no magic.
+    """
+    if not _FIGURE_CLASS:
+        try:
+            from matplotlib.figure import Figure
+        except ImportError as exc:
+            raise ImportError('tinynn.plot needs matplotlib: pip install "tinynn[plot]"') from exc
+
+        class BookFigure(Figure):
+            """A matplotlib ``Figure`` that Jupyter shows as a picture when evaluated."""
+
+            def _repr_png_(self) -> bytes:
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                return buffer.getvalue()
+
+        _FIGURE_CLASS.append(BookFigure)
+    return _FIGURE_CLASS[0]
+
+
 def new_figure(figsize: tuple[float, float] | None = None) -> Figure:
-    """A new ``Figure`` with constrained layout; matplotlib imported here."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError('tinynn.plot needs matplotlib: pip install "tinynn[plot]"') from exc
-    return Figure(figsize=figsize, layout="constrained")
+    """A new figure (:func:`figure_class`) with constrained layout; matplotlib imported here."""
+    return figure_class()(figsize=figsize, layout="constrained")
 
 
 def figure_axes(ax: Axes | None, projection: str | None = None) -> tuple[Figure, Axes]:
