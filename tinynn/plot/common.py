@@ -31,11 +31,11 @@ def figure_class() -> type[Figure]:
     would print ``<Figure size ... with 2 Axes>``. This one draws itself as a PNG (at its
     own size and dpi, trimmed as ``savefig(bbox_inches="tight")`` does), with no magic.
     """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError('tinynn.plot needs matplotlib: pip install "tinynn[plot]"') from exc
     if not _FIGURE_CLASS:
-        try:
-            from matplotlib.figure import Figure
-        except ImportError as exc:
-            raise ImportError('tinynn.plot needs matplotlib: pip install "tinynn[plot]"') from exc
 
         class BookFigure(Figure):
             """A matplotlib ``Figure`` that Jupyter shows as a picture when evaluated."""
