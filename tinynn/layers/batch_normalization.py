@@ -49,8 +49,20 @@ class BatchNormalization:
     :math:`\\mu, \\sigma^2` replace the batch's. Image-shaped input ``(N, C, H, W)``
     is normalised as the book does it: flattened to ``(N, C*H*W)``, one unit per
     value (so ``gamma`` has ``C*H*W`` entries). ``backward`` is the book's chain of
-    its computational graph. The running statistics are the layer's state
-    (``state_dict``), kept by checkpoints and model files.
+    its computational graph; after an evaluation ``forward`` it is the derivative of
+    the running statistics' affine map,
+
+    .. math::
+        \\frac{\\partial L}{\\partial x} = \\frac{\\gamma}{\\sqrt{\\sigma^2 + \\epsilon}}
+        \\frac{\\partial L}{\\partial y}, \\qquad
+        \\frac{\\partial L}{\\partial \\gamma} = \\sum \\frac{\\partial L}{\\partial y} \\hat x,
+        \\qquad \\frac{\\partial L}{\\partial \\beta} = \\sum \\frac{\\partial L}{\\partial y}
+
+    (never the chain of an earlier training batch). A training ``forward`` needs two
+    samples or more: with one, :math:`x - \\mu_B = 0` for every unit, so the output is
+    :math:`\\beta` whatever the input and every gradient before the layer is exactly 0;
+    it is refused with a ``ValueError`` (train with ``batch_size >= 2``). The running
+    statistics are the layer's state (``state_dict``), kept by checkpoints and model files.
 
     Book section
     ------------
@@ -94,6 +106,7 @@ class BatchNormalization:
         self.input_shape: tuple[int, ...] = ()
         self.batch_size = 0
         self.xc = self.xn = self.std = np.empty(0)
+        self._trained: bool | None = None  # the mode of the last forward (None: no forward)
 
     @property
     def params(self) -> Params:
@@ -116,29 +129,43 @@ class BatchNormalization:
             )
         gamma, beta = self._params["gamma"], self._params["beta"]
         if train_flg:
+            if x2.shape[0] < 2:
+                raise ValueError(
+                    f"BatchNormalization cannot train on a batch of {x2.shape[0]} sample: it "
+                    "normalises each unit over the mini-batch, and with one sample x - mean is "
+                    "0, so the output is beta whatever the input and every gradient before "
+                    "this layer is exactly 0; train with batch_size >= 2 (evaluation, on the "
+                    "running statistics, takes any batch)"
+                )
             mu = x2.mean(axis=0)
             xc = x2 - mu
             var = np.mean(xc**2, axis=0)
             std = np.sqrt(var + EPS)
             xn = xc / std
-            self.batch_size, self.xc, self.xn, self.std = x2.shape[0], xc, xn, std
             self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
             self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
         else:
             xc = x2 - self.running_mean
-            xn = xc / np.sqrt(self.running_var + EPS)
+            std = np.sqrt(self.running_var + EPS)
+            xn = xc / std
+        self.batch_size, self.xc, self.xn, self.std = x2.shape[0], xc, xn, std
+        self._trained = bool(train_flg)
         out: FloatArray = gamma * xn + beta
         return out.reshape(self.input_shape)
 
     def backward(self, dout: FloatArray) -> FloatArray:
-        """The book's backward pass through the normalisation; fills ``grads``."""
-        if self.batch_size == 0:
-            raise RuntimeError("BatchNormalization.backward called before a training forward")
+        """The book's backward pass through the normalisation (after an evaluation forward,
+        through the running statistics' affine map); fills ``grads``."""
+        if self._trained is None:
+            raise RuntimeError("BatchNormalization.backward called before forward")
         d = dout.reshape(dout.shape[0], -1)
         dbeta = d.sum(axis=0)
         dgamma = np.sum(self.xn * d, axis=0)
         dxn = self._params["gamma"] * d
         dxc = dxn / self.std
+        if not self._trained:  # y = gamma (x - running_mean) / std + beta: std is a constant
+            self._grads["gamma"], self._grads["beta"] = dgamma, dbeta
+            return dxc.reshape(self.input_shape)
         dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
         dvar = 0.5 * dstd / self.std
         dxc += (2.0 / self.batch_size) * self.xc * dvar
