@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..typing import ArrayLike, FloatArray, Params
-from ..utils.validation import as_real_array, check_finite, describe
+from ..utils.validation import as_real_array, check_finite, describe, is_number
 
 __all__ = ["BatchNormalization"]
 
@@ -91,7 +91,7 @@ class BatchNormalization:
         g = _vector(gamma, "gamma")
         shape = g.shape
         self._params: Params = {"gamma": g, "beta": _vector(beta, "beta", shape)}
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+        if not is_number(momentum):
             raise TypeError(f"momentum must be a number in [0, 1), got {momentum!r}")
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
@@ -100,8 +100,7 @@ class BatchNormalization:
         mean, var = running_mean, running_var
         self.running_mean = zeros if mean is None else _vector(mean, "running_mean", shape)
         self.running_var = zeros.copy() if var is None else _vector(var, "running_var", shape)
-        if np.any(self.running_var < 0):
-            raise ValueError("running_var must be >= 0")
+        _check_variance(self.running_var)
         self._grads: Params = {}
         self.input_shape: tuple[int, ...] = ()
         self.batch_size = 0
@@ -185,8 +184,7 @@ class BatchNormalization:
         shape = self._params["gamma"].shape
         mean = _vector(state["running_mean"], "running_mean", shape)
         var = _vector(state["running_var"], "running_var", shape)
-        if np.any(var < 0):
-            raise ValueError("running_var must be >= 0")
+        _check_variance(var)
         self.running_mean, self.running_var = mean.copy(), var.copy()
 
     def __repr__(self) -> str:
@@ -200,3 +198,10 @@ def _vector(value: ArrayLike, name: str, shape: tuple[int, ...] | None = None) -
         raise ValueError(f"{name} must be {want}, got {describe(a)}")
     check_finite(a, name)
     return a
+
+
+def _check_variance(var: FloatArray) -> None:
+    """Raise ``ValueError`` naming the first negative entry of a running variance."""
+    if np.any(var < 0):
+        i = int(np.argmax(var < 0))
+        raise ValueError(f"running_var must be >= 0, got {float(var[i])!r} at index {i}")
