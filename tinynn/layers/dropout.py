@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from ..typing import FloatArray, Params
 from ..utils.generators import check_generator_state, generator_state
-from ..utils.validation import as_generator, is_number
+from ..utils.validation import as_generator, check_fraction
 
 __all__ = ["Dropout"]
 
@@ -71,10 +71,7 @@ class Dropout:
     def __init__(
         self, dropout_ratio: float = 0.5, *, rng: np.random.Generator | int | None = None
     ) -> None:
-        if not is_number(dropout_ratio):
-            raise TypeError(f"dropout_ratio must be a number in [0, 1), got {dropout_ratio!r}")
-        if not 0 <= dropout_ratio < 1:
-            raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
+        check_fraction(dropout_ratio, "dropout_ratio")
         self.dropout_ratio = float(dropout_ratio)
         self.rng = as_generator(rng)
         #: The mask of the last forward pass in training; ``None`` after an evaluation one.

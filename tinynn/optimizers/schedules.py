@@ -13,8 +13,9 @@ own schedule is a function::
 
 The optimizer refuses at construction what cannot be a schedule (the class
 ``StepDecay`` where an instance is meant, a function that takes no step), and checks every
-value it gets (a finite number > 0), naming the schedule and the step when one is not. The classes here are frozen dataclasses, so two equal schedules
-compare equal and print the same, which is how a resumed run knows it has the same one.
+value it gets (a finite number > 0), naming the schedule and the step when one is not.
+The classes here are frozen dataclasses, so two equal schedules compare equal and print
+the same, which is how a resumed run knows it has the same one.
 
 Book section
 ------------

@@ -5,7 +5,10 @@ shapes and, for a built-in layer, its options (``Dropout``'s ratio, ``Affine``'s
 bias, ...); then its loss layer, and for the book's networks the arguments they
 were built with. Loading into a model compares the two records and refuses, naming
 the first difference, a model of another architecture; loading without a model
-rebuilds it from the record. What this module needs to know about each built-in
+rebuilds it from the record: a book network from its arguments, its layers then given
+their recorded options (a Dropout's ratio changed after construction comes back as
+saved), and a plain :class:`~tinynn.Sequential` of the recorded layers when the
+arguments do not give them. What this module needs to know about each built-in
 layer lives here, in a table keyed by the layer's exact class (:data:`FORMATS`),
 not in the layers, as the estimators keep their own rules.
 
@@ -214,7 +217,24 @@ def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
     if cls in book and isinstance(saved.get("arguments"), dict):
         net: Sequential = book[cls](**saved["arguments"], rng=0)
         net.loss_layer = loss
-        return net
+        if len(net.layers) == len(built):
+            for layer, made in zip(net.layers, built, strict=True):
+                _take_options(layer, made)
+        if difference(saved, record(net)) is None:
+            return net
+        # the arguments do not give the recorded layers: the file's layers are the model
     if cls == "SimpleNet":
         return SimpleNet(built[0].params["W"], delta=getattr(loss, "delta", 0.0))
     return Sequential(built, loss, weight_decay_lambda=float(saved.get("weight_decay_lambda", 0)))
+
+
+def _take_options(layer: object, made: object) -> None:
+    """Give ``layer`` the options of ``made`` (built, and so checked, from the file's record):
+    an option changed after construction (a Dropout's ratio) is saved in the layer's record
+    and comes back, not the constructor's value."""
+    fmt = FORMATS.get(type(layer))
+    if fmt is None or type(made) is not type(layer):
+        return
+    for key, value in fmt.options(made).items():
+        if value != fmt.options(layer).get(key) and hasattr(made, key):
+            setattr(layer, key, getattr(made, key))
