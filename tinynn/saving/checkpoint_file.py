@@ -1,10 +1,11 @@
 """The checkpoint file: a model file plus one named section of state per part of a run.
 
 A checkpoint is a tinynn archive (:mod:`tinynn.saving.archive`) of kind
-``'checkpoint'``: the model's parameters under ``params/`` (so that
-:func:`~tinynn.load_model` reads it too) and, under ``state/``, one section per part
-of the run, each plain data (:class:`~tinynn.Stateful`): the trainer's position, the
-optimizer, the history, the callbacks, the model's layers. The metadata may also
+``'checkpoint'``: the model as a model file keeps it (its parameters under ``params/``,
+its layers' state, its architecture: :func:`~tinynn.load_model` reads a checkpoint as a
+model file) and, under ``state/``, one section per other part of the run, each plain
+data (:class:`~tinynn.Stateful`): the trainer's position, the optimizer, the estimator,
+the history, the callbacks. The metadata may also
 hold ``info``: plain JSON given by whoever runs the trainer (the command line keeps
 the run's options there). This module knows the file, not the trainer:
 :mod:`tinynn.training.state` decides what goes into the sections.
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 
 from ..base import Model
 from .archive import flatten_state, read_archive, unflatten_state, write_archive
-from .model_file import PARAMS, describe_model
+from .model_file import PARAMS, STATE, model_contents
 
 __all__ = [
     "CheckpointFile",
@@ -68,10 +69,10 @@ def write_checkpoint(
 
     ``meta`` is more JSON for the metadata (the optimizer's learning rate, say).
     """
-    arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in model.params.items()}
+    contents, arrays = model_contents(model)
     record: dict[str, Any] = {
         "kind": "checkpoint",
-        "model": describe_model(model),
+        **contents,
         **meta,
         "state": flatten_state(sections, "state", arrays),
     }

@@ -21,7 +21,7 @@ from ..utils.validation import check_finite
 from .architecture import difference, rebuild, record
 from .archive import flatten_state, read_archive, unflatten_state, write_archive
 
-__all__ = ["load_model", "save_model"]
+__all__ = ["load_model", "model_contents", "save_model"]
 
 PARAMS = "params/"
 STATE = "model_state"
@@ -63,6 +63,19 @@ def assign_params(
     check_params(target, saved, source)
     for name, value in saved.items():
         np.copyto(target[name], value)
+
+
+def model_contents(model: Model) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a file keeps of ``model``: its metadata (the architecture record, the layers'
+    state) and its arrays (the parameters under ``params/``, the state's arrays).
+
+    The same for model files and checkpoints, so that :func:`load_model` reads both alike.
+    """
+    arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in model.params.items()}
+    meta: dict[str, Any] = {"model": describe_model(model)}
+    if isinstance(model, Stateful):  # the layers' state: running statistics, generators
+        meta[STATE] = flatten_state(model.state_dict(), STATE, arrays)
+    return meta, arrays
 
 
 def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
@@ -115,11 +128,8 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> Path:
     """
     if not isinstance(model, Model):
         raise TypeError(f"model is a {type(model).__name__}, which lacks the Model methods")
-    arrays: dict[str, Any] = {PARAMS + k: np.asarray(v) for k, v in model.params.items()}
-    meta: dict[str, Any] = {"kind": "model", "model": describe_model(model)}
-    if isinstance(model, Stateful):  # the layers' state: running statistics, generators
-        meta[STATE] = flatten_state(model.state_dict(), STATE, arrays)
-    return write_archive(path, meta, arrays)
+    meta, arrays = model_contents(model)
+    return write_archive(path, {"kind": "model", **meta}, arrays)
 
 
 @overload
