@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from ..base import Model
 from .archive import flatten_state, read_archive, unflatten_state, write_archive
-from .model_file import PARAMS, STATE, model_contents
+from .model_file import PARAMS, model_contents
 
 __all__ = [
     "CheckpointFile",
