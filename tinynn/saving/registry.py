@@ -25,17 +25,17 @@ import numpy as np
 
 __all__ = ["layer_options", "register_layer", "registered_class", "registered_name"]
 
-T = TypeVar("T", bound=type)
+R = TypeVar("R", bound=type)  # the class registered (named as the estimators name theirs)
 
 _BY_NAME: dict[str, type] = {}
 _BY_CLASS: dict[type, str] = {}
 
 
 @overload
-def register_layer(cls: T, /) -> T: ...
+def register_layer(cls: R, /) -> R: ...
 @overload
-def register_layer(*, name: str | None = None) -> Callable[[T], T]: ...
-def register_layer(cls: T | None = None, /, *, name: str | None = None) -> T | Callable[[T], T]:
+def register_layer(*, name: str | None = None) -> Callable[[R], R]: ...
+def register_layer(cls: R | None = None, /, *, name: str | None = None) -> R | Callable[[R], R]:
     """Register a layer class of your own so that :func:`~tinynn.load_model` rebuilds it.
 
     Use it as a decorator, ``@tinynn.register_layer`` (or
@@ -105,7 +105,7 @@ def register_layer(cls: T | None = None, /, *, name: str | None = None) -> T | C
     ('Scale', 2.0)
     """
 
-    def register(c: T) -> T:
+    def register(c: R) -> R:
         _check_class(c)
         key = f"{c.__module__}.{c.__qualname__}" if name is None else name
         if not isinstance(key, str) or not key:
