@@ -109,5 +109,59 @@ def test_bad_arguments() -> None:
         BatchNormalization(np.ones((2, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="has 2 units, got input of shape"):
         BatchNormalization(np.ones(2), np.zeros(2)).forward(np.ones((4, 3)))
-    with pytest.raises(RuntimeError, match="before a training forward"):
+    with pytest.raises(RuntimeError, match="backward called before forward"):
         BatchNormalization(np.ones(2), np.zeros(2)).backward(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 2, 2)])
+def test_backward_after_an_evaluation_forward_is_the_running_statistics_affine_map(
+    shape: tuple[int, ...],
+) -> None:
+    """An evaluation forward is y = gamma (x - running_mean) / sqrt(running_var + eps) + beta;
+    its backward is that map's derivative (checked numerically), not the last training
+    batch's chain."""
+    rng = np.random.default_rng(3)
+    d = int(np.prod(shape[1:]))
+    layer = BatchNormalization(rng.random(d) + 0.5, rng.standard_normal(d), momentum=0.5)
+    layer.forward(rng.standard_normal((7, *shape[1:])) * 3 + 1)  # running statistics, a batch
+    x, dout = rng.standard_normal(shape), rng.standard_normal(shape)
+    state = layer.state_dict()
+
+    def loss(_: object) -> float:
+        return float(np.sum(layer.forward(x, train_flg=False) * dout))
+
+    layer.forward(x, train_flg=False)
+    dx = layer.backward(dout)
+    grads = dict(layer.grads)
+    np.testing.assert_allclose(dx, numerical_gradient(loss, x), atol=1e-7)
+    for key in ("gamma", "beta"):
+        np.testing.assert_allclose(grads[key], numerical_gradient(loss, layer.params[key]),
+                                   atol=1e-7)  # fmt: skip
+    scale = layer.params["gamma"] / np.sqrt(layer.running_var + EPS)
+    np.testing.assert_allclose(dx.reshape(shape[0], -1), scale * dout.reshape(shape[0], -1))
+    assert all(np.array_equal(v, state[k]) for k, v in layer.state_dict().items())
+
+
+def test_a_training_forward_on_one_sample_is_refused_saying_why() -> None:
+    """With one sample x - mean is 0: the output is beta whatever x, and every gradient
+    before the layer exactly 0. Refused, naming what to do; evaluation takes one sample."""
+    layer = BatchNormalization(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r"batch of 1 sample.*x - mean.*batch_size >= 2"):
+        layer.forward(np.ones((1, 3)))
+    assert not layer.running_mean.any() and not layer.running_var.any()  # nothing moved
+    assert layer.forward(np.ones((1, 3)), train_flg=False).shape == (1, 3)
+
+
+def test_a_trainer_with_batch_size_1_on_batch_normalization_stops_before_any_update() -> None:
+    """Trainer(batch_size=1) used to train with dL/dW1 exactly 0 (W1 never moved)."""
+    from tinynn import SGD, MultiLayerNetExtend, Trainer
+
+    net = MultiLayerNetExtend(4, [5], 3, use_batchnorm=True, rng=0)
+    before = {k: v.copy() for k, v in net.params.items()}
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((20, 4)), rng.integers(0, 3, 20)
+    trainer = Trainer(net, SGD(lr=0.1), batch_size=1, rng=0)
+    with pytest.raises(ValueError, match=r"BatchNormalization.*batch_size >= 2"):
+        trainer.fit(x, t, iters=5)
+    assert all(np.array_equal(v, before[k]) for k, v in net.params.items())
+    assert trainer.iterations_done == 0

@@ -124,11 +124,12 @@ def test_missing_run_and_missing_data_exit_1(tmp_path: Path, env: dict[str, str]
 def test_gradcheck_on_random_data_needs_no_mnist(tmp_path: Path, env: dict[str, str]) -> None:
     out = tinynn("gradcheck", "--random-data", "--hidden", "4", "--batch", "2",
                  cwd=tmp_path, env=env).stdout  # fmt: skip
-    cells = r"\s+(\S+)" * 5
+    cells = r"\s+(\S+)" * 6
     rows = re.findall(rf"^(W1|b1|W2|b2){cells}\s+(ok|FAIL)$", out, re.M)
     assert [r[0] for r in rows] == ["W1", "b1", "W2", "b2"]
     assert [r[1] for r in rows] == ["784x4", "4", "4x10", "10"]
-    for _, _, mean_abs, max_abs, max_grad, ratio, verdict in rows:
+    for _, _, mean_abs, max_abs, max_grad, ratio, kinks, verdict in rows:
+        assert kinks == "0"  # a sigmoid network has no kink
         assert float(mean_abs) <= float(max_abs) < float(max_grad)
         assert float(ratio) == pytest.approx(float(max_abs) / float(max_grad), rel=1e-2)
         assert float(ratio) < 1e-5 and verdict == "ok"

@@ -72,8 +72,25 @@ def test_bad_ratio(ratio: object, error: type[Exception]) -> None:
         Dropout(ratio)  # type: ignore[arg-type]
 
 
-def test_backward_before_a_training_forward_is_an_error() -> None:
-    layer = Dropout()
-    layer.forward(np.ones((1, 2)), train_flg=False)
-    with pytest.raises(RuntimeError, match="before a training forward"):
-        layer.backward(np.ones((1, 2)))
+def test_backward_after_an_evaluation_forward_is_the_evaluation_s_derivative() -> None:
+    """After a training forward, an evaluation forward's backward is (1 - r) dout (the
+    derivative of y = (1 - r) x, checked numerically), not the old training mask's."""
+    from tinynn.calculus import numerical_gradient
+
+    rng = np.random.default_rng(5)
+    layer = Dropout(0.3, rng=1)
+    layer.forward(np.ones((3, 4)))  # a training mask, which must not be used below
+    x, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    layer.forward(x, train_flg=False)
+    dx = layer.backward(dout)
+    numerical = numerical_gradient(lambda _: float(np.sum(layer.forward(x, False) * dout)), x)
+    np.testing.assert_allclose(dx, numerical, atol=1e-8)
+    np.testing.assert_array_equal(dx, 0.7 * dout)
+    layer.forward(x)  # and a training forward's backward is its own mask again
+    assert layer.mask is not None
+    np.testing.assert_array_equal(layer.backward(dout), dout * layer.mask)
+
+
+def test_backward_before_any_forward_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match=r"Dropout\.backward called before forward"):
+        Dropout().backward(np.ones((1, 2)))

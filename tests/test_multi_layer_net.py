@@ -69,7 +69,7 @@ def test_each_dropout_layer_has_its_own_generator_from_the_seed() -> None:
         ({"weight_init_std": "glorot"}, ValueError, "one of 'relu', 'he'"),
         ({"weight_decay_lambda": float("nan")}, ValueError, "weight_decay_lambda"),
         ({"use_dropout": 1}, TypeError, "use_dropout must be a bool"),
-        ({"use_dropout": True, "dropout_ratio": 1.0}, ValueError, "dropout_ratio must be in"),
+        ({"use_dropout": True, "dropout_ratio": 1.0}, ValueError, "dropout_ratio must be a number"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, object], error: type[Exception], match: str) -> None:

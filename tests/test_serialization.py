@@ -118,7 +118,8 @@ def test_user_layers_load_into_a_model_built_by_the_user(tmp_path: Path) -> None
     model = _user_model(0)
     model.params["s1"] = np.array([0.5, 2.0, -1.0])
     path = save_model(model, tmp_path / "u.npz")
-    with pytest.raises(ValueError, match=r"a layer of your own \(Square\).*model=net"):
+    unregistered = r"layers\[1\] is 'Square', a layer of your own.*register_layer.*model=net"
+    with pytest.raises(ValueError, match=unregistered):
         load_model(path)
     target = _user_model(1)
     arrays_before = {k: v for k, v in target.params.items()}

@@ -86,6 +86,7 @@ from .optimizers.schedules import Schedule as Schedule
 from .optimizers.schedules import StepDecay as StepDecay
 from .saving.model_file import load_model as load_model
 from .saving.model_file import save_model as save_model
+from .saving.registry import register_layer as register_layer
 from .step_size import StepSizeStudy as StepSizeStudy
 from .step_size import step_size_study as step_size_study
 from .training.trainer import Trainer as Trainer
@@ -168,6 +169,7 @@ __all__ = [
     "numerical_gradient",
     "preprocess_digit",
     "read_digit",
+    "register_layer",
     "relu",
     "relu_grad",
     "save_model",

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 from numpy.typing import NDArray
 
 from ..base import GradientEstimator, Model, Optimizer
+from ..utils.validation import check_nonnegative
 
 __all__ = ["Callback", "Logs", "Monitor", "TrainingRun"]
 
@@ -188,10 +189,7 @@ class Monitor:
             )
         if mode not in ("max", "min"):
             raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)):
-            raise TypeError(f"min_delta must be a number >= 0, got {min_delta!r}")
-        if not math.isfinite(min_delta) or min_delta < 0:
-            raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+        check_nonnegative(min_delta, "min_delta")  # a NumPy scalar is a number too
         self.monitor = monitor
         self.mode = mode
         self.min_delta = float(min_delta)

@@ -4,8 +4,12 @@ Any saved model: a network with Dropout or Batch Normalization evaluates (the
 running statistics, no dropout: the same numbers every time), a convolutional
 one gets the test images as ``(N, 1, 28, 28)``.
 
-Writes ``confusion_matrix.png``, ``misclassified.png`` and ``evaluation.json``
-into the run folder (or beside the model file).
+Writes ``evaluation.json``, ``confusion_matrix.png`` and ``misclassified.png`` into
+the run folder for the run's model (``RUN`` or ``RUN/model.npz``). Any other file is
+evaluated into files named after it, beside it: ``RUN/checkpoint.npz`` gives
+``checkpoint.evaluation.json``, ``checkpoint.confusion_matrix.png`` and
+``checkpoint.misclassified.png``, so the report of the run's model is never overwritten
+by another model's.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 
 from ..evaluation import class_scores, confusion_matrix
 from .common import (
+    MODEL,
     add_data_options,
     display,
     load_data,
@@ -25,6 +30,7 @@ from .common import (
     new_figure,
     positive_int,
     probabilities,
+    run_model_path,
     save_figure,
     write_json,
 )
@@ -34,7 +40,10 @@ HELP = "test accuracy, per-class precision and recall, confusion matrix and mist
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("evaluate", help=HELP, description=HELP + ".")
-    p.add_argument("run", metavar="RUN", help="a run folder of tinynn train (or a model .npz)")
+    p.add_argument("run", metavar="RUN",
+                   help="a run folder of tinynn train, or a model or checkpoint .npz (a file "
+                   "other than a run's model.npz is reported in files named after it: "
+                   "NAME.evaluation.json, ...)")  # fmt: skip
     p.add_argument("--show", type=positive_int, default=40, metavar="N",
                    help="misclassified digits in the grid (40)")  # fmt: skip
     add_data_options(p)
@@ -43,6 +52,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     model, out = load_run_model(args.run)
+    path = run_model_path(args.run)  # the run's model.npz, or another file: named after it
+    prefix = "" if path.name == MODEL else f"{path.stem}."
     _, (x_test, t_test) = load_data(args, one_hot=False)
     y = np.argmax(probabilities(model, model_input(model, x_test)), axis=1)
     matrix = confusion_matrix(t_test, y, num_classes=10)
@@ -60,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
               f"{scores.support[k]:>7}  {mistaken}")  # fmt: skip
     wrong = np.flatnonzero(y != t_test)
     print(f"\n{len(wrong)} test images misclassified")
-    write_json(out / "evaluation.json", {
+    write_json(out / f"{prefix}evaluation.json", {
         "test_accuracy": accuracy,
         "confusion_matrix": matrix.tolist(),
         "precision": [None if np.isnan(v) else float(v) for v in scores.precision],
@@ -68,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         "support": scores.support.tolist(),
         "misclassified_indices": wrong.tolist(),
     })  # fmt: skip
-    written = ["evaluation.json"]
+    written = [f"{prefix}evaluation.json"]
     fig = new_figure((6.4, 5.6))
     if fig is not None:
         from ..plot import confusion_matrix_figure, misclassified_figure
@@ -76,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
         ax = fig.add_subplot()
         confusion_matrix_figure(matrix, ax=ax)
         ax.set_title(f"confusion matrix on the test set (accuracy {accuracy:.4f})")
-        save_figure(fig, out / "confusion_matrix.png")
-        written.append("confusion_matrix.png")
+        save_figure(fig, out / f"{prefix}confusion_matrix.png")
+        written.append(f"{prefix}confusion_matrix.png")
         if len(wrong):
             shown = wrong[: args.show]
             grid = new_figure((10, 1.25 * -(-len(shown) // 10) + 0.6))
@@ -86,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             misclassified_figure(x_test[shown], t_test[shown], y[shown], columns=10, ax=ax)
             ax.set_title(f"the first {len(shown)} of {len(wrong)} misclassified test digits "
                          "(true -> predicted)")  # fmt: skip
-            save_figure(grid, out / "misclassified.png", dpi=110)
-            written.append("misclassified.png")
+            save_figure(grid, out / f"{prefix}misclassified.png", dpi=110)
+            written.append(f"{prefix}misclassified.png")
     print(f"wrote {', '.join(written)} to {display(out)}")
     return 0

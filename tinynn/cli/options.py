@@ -42,7 +42,7 @@ from .values import (
     whole_number,
 )
 
-__all__ = ["RunOptions"]
+__all__ = ["RunOptions", "warmup_note"]
 
 MODELS = ("two-layer", "multi-layer", "convnet")
 ACTIVATIONS = ("relu", "sigmoid")
@@ -111,7 +111,9 @@ class RunOptions:
         :class:`~tinynn.StepDecay`, :class:`~tinynn.ExponentialDecay` or
         :class:`~tinynn.CosineDecay` from ``lr``, written out in full (``step:100:0.1``).
     warmup : int
-        Updates of :class:`~tinynn.LinearWarmup` before the rate (or schedule).
+        Updates of :class:`~tinynn.LinearWarmup` before the rate (or schedule). Longer than
+        ``iters`` is allowed (a run may be continued with more), with a warning
+        (:func:`warmup_note`).
 
     Raises
     ------
@@ -202,7 +204,8 @@ class RunOptions:
                                   "(half a cosine down to ALPHA x lr, 0, over STEPS updates)")
     warmup: int = option(0, group=OPTIMIZER, parse=whole_number(1), check=whole(0), metavar="N",
                          omit_default=True, help="raise the rate linearly over the first N "
-                         "updates first")
+                         "updates first (longer than --iters: a warning, as a run continued "
+                         "with more --iters may want it)")
     # fmt: on
 
     @classmethod
@@ -222,7 +225,7 @@ class RunOptions:
             value = spec_of(field).checked(field.name, getattr(self, field.name))
             object.__setattr__(self, field.name, value)  # (the fields are frozen)
         self._check_model()
-        self._check_schedule()
+        _check_together(self)
 
     def _check_model(self) -> None:
         """The options that apply to the model, and a convnet's filters that fit 28x28."""
@@ -265,18 +268,6 @@ class RunOptions:
                     "28x28 images, which 2x2 pooling cannot tile: choose an odd size up to 27 "
                     "(3, 5, 7, ...)"
                 )
-
-    def _check_schedule(self) -> None:
-        """A cosine decay to 0 must not reach 0 before the run ends (no update rule takes 0)."""
-        if self.schedule is None or not self.schedule.startswith("cosine:"):
-            return
-        _, steps, alpha = self.schedule.split(":")
-        if float(alpha) == 0 and int(steps) < self.iters:
-            raise ValueError(
-                f"--schedule {self.schedule} brings the learning rate to 0 at update {steps}, "
-                f"before the run's {self.iters} iterations end: give STEPS >= {self.iters} "
-                f"(--iters) or a final fraction ALPHA > 0 (e.g. cosine:{steps}:0.01)"
-            )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> RunOptions:
@@ -325,6 +316,50 @@ class RunOptions:
         """Mini-batches per pass over the training images (MNIST's 60,000, or ``train_size``)."""
         images = min(self.train_size or MNIST_TRAIN, MNIST_TRAIN)
         return max(images // self.batch_size, 1)
+
+
+def _check_together(o: RunOptions) -> None:
+    """Options that only make sense with another: the estimator's method, Batch
+    Normalization's batch, a cosine decay to 0 (no update rule takes a rate of 0)."""
+    if o.numerical_method != "auto" and o.estimator != "numerical":
+        raise ValueError(
+            f"--numerical-method {o.numerical_method} applies to --estimator numerical only "
+            f"(this run's gradients come from --estimator {o.estimator}): add --estimator "
+            "numerical, or leave --numerical-method out"
+        )
+    if o.batchnorm and o.batch_size < 2:
+        raise ValueError(
+            f"--batchnorm needs --batch-size 2 or more: Batch Normalization normalises each unit "
+            f"over the mini-batch, and with --batch-size {o.batch_size} x - mean is 0, so "
+            "every gradient before it would be 0"
+        )
+    if o.schedule is None or not o.schedule.startswith("cosine:"):
+        return
+    _, steps, alpha = o.schedule.split(":")
+    if float(alpha) == 0 and int(steps) < o.iters:
+        raise ValueError(
+            f"--schedule {o.schedule} brings the learning rate to 0 at update {steps}, "
+            f"before the run's {o.iters} iterations end: give STEPS >= {o.iters} "
+            f"(--iters) or a final fraction ALPHA > 0 (e.g. cosine:{steps}:0.01)"
+        )
+
+
+def warmup_note(o: RunOptions) -> str | None:
+    """A warning when the warm-up outlasts the run (``None`` otherwise).
+
+    Not an error: a run may be continued with more ``--iters`` (``tinynn train --resume``),
+    and then a warm-up longer than its first part is what was meant. But a run that ends
+    within its warm-up never trains at its learning rate, and says so.
+    """
+    if o.warmup <= o.iters:
+        return None
+    return (
+        f"warning: --warmup {o.warmup} is longer than the run (--iters {o.iters}): the learning "
+        f"rate rises linearly and reaches only {o.iters}/{o.warmup} of its value (--lr {o.lr:g}"
+        f"{', or the schedule' if o.schedule else ''}) at the last update; the full rate comes "
+        f"at update {o.warmup}. Continue the run with --iters {o.warmup} or more, or give "
+        "--warmup below --iters"
+    )
 
 
 def _shown(value: object) -> str:

@@ -59,7 +59,7 @@ from .common import (
     write_json,
 )
 from .flags import add_run_options, given_options
-from .options import RunOptions
+from .options import RunOptions, warmup_note
 from .values import whole_number
 
 HELP = "train a network on MNIST, in a run folder of its own"
@@ -207,9 +207,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"run folder: {display(folder)} (results.json when training ends)", flush=True)
         else:
             print(_continuing(plan, folder), flush=True)
-        note = book.numerical_note()
-        if note:
-            print(note, file=sys.stderr, flush=True)
+        for note in (warmup_note(options), book.numerical_note()):
+            if note:
+                print(note, file=sys.stderr, flush=True)
         try:
             book.fit(resume)
         except (OSError, ValueError) as exc:

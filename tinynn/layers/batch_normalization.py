@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..typing import ArrayLike, FloatArray, Params
-from ..utils.validation import as_real_array, check_finite, describe
+from ..utils.validation import as_real_array, check_finite, describe, is_number
 
 __all__ = ["BatchNormalization"]
 
@@ -49,8 +49,20 @@ class BatchNormalization:
     :math:`\\mu, \\sigma^2` replace the batch's. Image-shaped input ``(N, C, H, W)``
     is normalised as the book does it: flattened to ``(N, C*H*W)``, one unit per
     value (so ``gamma`` has ``C*H*W`` entries). ``backward`` is the book's chain of
-    its computational graph. The running statistics are the layer's state
-    (``state_dict``), kept by checkpoints and model files.
+    its computational graph; after an evaluation ``forward`` it is the derivative of
+    the running statistics' affine map,
+
+    .. math::
+        \\frac{\\partial L}{\\partial x} = \\frac{\\gamma}{\\sqrt{\\sigma^2 + \\epsilon}}
+        \\frac{\\partial L}{\\partial y}, \\qquad
+        \\frac{\\partial L}{\\partial \\gamma} = \\sum \\frac{\\partial L}{\\partial y} \\hat x,
+        \\qquad \\frac{\\partial L}{\\partial \\beta} = \\sum \\frac{\\partial L}{\\partial y}
+
+    (never the chain of an earlier training batch). A training ``forward`` needs two
+    samples or more: with one, :math:`x - \\mu_B = 0` for every unit, so the output is
+    :math:`\\beta` whatever the input and every gradient before the layer is exactly 0;
+    it is refused with a ``ValueError`` (train with ``batch_size >= 2``). The running
+    statistics are the layer's state (``state_dict``), kept by checkpoints and model files.
 
     Book section
     ------------
@@ -79,7 +91,7 @@ class BatchNormalization:
         g = _vector(gamma, "gamma")
         shape = g.shape
         self._params: Params = {"gamma": g, "beta": _vector(beta, "beta", shape)}
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+        if not is_number(momentum):
             raise TypeError(f"momentum must be a number in [0, 1), got {momentum!r}")
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
@@ -88,12 +100,12 @@ class BatchNormalization:
         mean, var = running_mean, running_var
         self.running_mean = zeros if mean is None else _vector(mean, "running_mean", shape)
         self.running_var = zeros.copy() if var is None else _vector(var, "running_var", shape)
-        if np.any(self.running_var < 0):
-            raise ValueError("running_var must be >= 0")
+        _check_variance(self.running_var)
         self._grads: Params = {}
         self.input_shape: tuple[int, ...] = ()
         self.batch_size = 0
         self.xc = self.xn = self.std = np.empty(0)
+        self._trained: bool | None = None  # the mode of the last forward (None: no forward)
 
     @property
     def params(self) -> Params:
@@ -116,29 +128,43 @@ class BatchNormalization:
             )
         gamma, beta = self._params["gamma"], self._params["beta"]
         if train_flg:
+            if x2.shape[0] < 2:
+                raise ValueError(
+                    f"BatchNormalization cannot train on a batch of {x2.shape[0]} sample: it "
+                    "normalises each unit over the mini-batch, and with one sample x - mean is "
+                    "0, so the output is beta whatever the input and every gradient before "
+                    "this layer is exactly 0; train with batch_size >= 2 (evaluation, on the "
+                    "running statistics, takes any batch)"
+                )
             mu = x2.mean(axis=0)
             xc = x2 - mu
             var = np.mean(xc**2, axis=0)
             std = np.sqrt(var + EPS)
             xn = xc / std
-            self.batch_size, self.xc, self.xn, self.std = x2.shape[0], xc, xn, std
             self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
             self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
         else:
             xc = x2 - self.running_mean
-            xn = xc / np.sqrt(self.running_var + EPS)
+            std = np.sqrt(self.running_var + EPS)
+            xn = xc / std
+        self.batch_size, self.xc, self.xn, self.std = x2.shape[0], xc, xn, std
+        self._trained = bool(train_flg)
         out: FloatArray = gamma * xn + beta
         return out.reshape(self.input_shape)
 
     def backward(self, dout: FloatArray) -> FloatArray:
-        """The book's backward pass through the normalisation; fills ``grads``."""
-        if self.batch_size == 0:
-            raise RuntimeError("BatchNormalization.backward called before a training forward")
+        """The book's backward pass through the normalisation (after an evaluation forward,
+        through the running statistics' affine map); fills ``grads``."""
+        if self._trained is None:
+            raise RuntimeError("BatchNormalization.backward called before forward")
         d = dout.reshape(dout.shape[0], -1)
         dbeta = d.sum(axis=0)
         dgamma = np.sum(self.xn * d, axis=0)
         dxn = self._params["gamma"] * d
         dxc = dxn / self.std
+        if not self._trained:  # y = gamma (x - running_mean) / std + beta: std is a constant
+            self._grads["gamma"], self._grads["beta"] = dgamma, dbeta
+            return dxc.reshape(self.input_shape)
         dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
         dvar = 0.5 * dstd / self.std
         dxc += (2.0 / self.batch_size) * self.xc * dvar
@@ -158,8 +184,7 @@ class BatchNormalization:
         shape = self._params["gamma"].shape
         mean = _vector(state["running_mean"], "running_mean", shape)
         var = _vector(state["running_var"], "running_var", shape)
-        if np.any(var < 0):
-            raise ValueError("running_var must be >= 0")
+        _check_variance(var)
         self.running_mean, self.running_var = mean.copy(), var.copy()
 
     def __repr__(self) -> str:
@@ -173,3 +198,10 @@ def _vector(value: ArrayLike, name: str, shape: tuple[int, ...] | None = None) -
         raise ValueError(f"{name} must be {want}, got {describe(a)}")
     check_finite(a, name)
     return a
+
+
+def _check_variance(var: FloatArray) -> None:
+    """Raise ``ValueError`` naming the first negative entry of a running variance."""
+    if np.any(var < 0):
+        i = int(np.argmax(var < 0))
+        raise ValueError(f"running_var must be >= 0, got {float(var[i])!r} at index {i}")

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from ..typing import FloatArray, Params
 from ..utils.generators import check_generator_state, generator_state
-from ..utils.validation import as_generator
+from ..utils.validation import as_generator, check_fraction
 
 __all__ = ["Dropout"]
 
@@ -41,11 +41,17 @@ class Dropout:
         y = x \\odot m \\ \\text{(training)}, \\qquad y = (1 - r)\\, x
         \\ \\text{(evaluation)}, \\qquad
         \\frac{\\partial L}{\\partial x} = \\frac{\\partial L}{\\partial y} \\odot m
+        \\ \\text{(training)}, \\qquad
+        \\frac{\\partial L}{\\partial x} = (1 - r) \\frac{\\partial L}{\\partial y}
+        \\ \\text{(evaluation)}
 
     The book draws the mask with ``np.random.rand(*x.shape) > dropout_ratio``;
     here it comes from the layer's own generator, the same way.
     :class:`~tinynn.Sequential` calls ``forward(x, train_flg)`` with the model's
-    mode, and holds the mask fixed within one gradient estimate.
+    mode, and holds the mask fixed within one gradient estimate. ``backward`` is the
+    derivative of the last ``forward``, in its mode: after an evaluation forward it
+    scales by :math:`1 - r` (``mask`` is then ``None``: nothing was dropped), never by
+    an earlier training batch's mask.
 
     Book section
     ------------
@@ -65,13 +71,12 @@ class Dropout:
     def __init__(
         self, dropout_ratio: float = 0.5, *, rng: np.random.Generator | int | None = None
     ) -> None:
-        if isinstance(dropout_ratio, bool) or not isinstance(dropout_ratio, (int, float)):
-            raise TypeError(f"dropout_ratio must be a number in [0, 1), got {dropout_ratio!r}")
-        if not 0 <= dropout_ratio < 1:
-            raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
+        check_fraction(dropout_ratio, "dropout_ratio")
         self.dropout_ratio = float(dropout_ratio)
         self.rng = as_generator(rng)
+        #: The mask of the last forward pass in training; ``None`` after an evaluation one.
         self.mask: NDArray[np.bool_] | None = None
+        self._forwarded = False  # whether backward has a forward pass to differentiate
         self._empty: Params = {}
 
     @property
@@ -86,15 +91,20 @@ class Dropout:
 
     def forward(self, x: FloatArray, train_flg: bool = True) -> FloatArray:
         """``x * mask`` with a new mask in training; ``x * (1 - dropout_ratio)`` otherwise."""
+        self._forwarded = True
         if train_flg:
             self.mask = self.rng.random(x.shape) > self.dropout_ratio
             return x * self.mask
+        self.mask = None
         return x * (1.0 - self.dropout_ratio)
 
     def backward(self, dout: FloatArray) -> FloatArray:
-        """``dout * mask``: no gradient through a dropped unit."""
+        """``dout * mask`` after a training forward (no gradient through a dropped unit);
+        ``dout * (1 - dropout_ratio)`` after an evaluation one."""
+        if not self._forwarded:
+            raise RuntimeError("Dropout.backward called before forward")
         if self.mask is None:
-            raise RuntimeError("Dropout.backward called before a training forward")
+            return dout * (1.0 - self.dropout_ratio)
         return dout * self.mask
 
     def state_dict(self) -> dict[str, Any]:

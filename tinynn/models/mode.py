@@ -187,7 +187,10 @@ class Mode:
         before = self._states()
         try:
             for i, layer in self.stateful:
-                layer.load_state_dict(state[str(i)])
+                try:
+                    layer.load_state_dict(state[str(i)])
+                except ValueError as exc:  # which layer refused: the message names it
+                    raise ValueError(f"layers[{i}] ({type(layer).__name__}): {exc}") from exc
         except BaseException:
             self._restore(before)
             raise

@@ -16,7 +16,7 @@ from ..calculus import numerical_gradient
 from ..initialization import WeightInit, weight_scale
 from ..layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from ..typing import ArrayLike, Params
-from ..utils.validation import as_generator, check_positive_int
+from ..utils.validation import as_generator, check_fraction, check_positive_int
 from .sequential import Sequential
 
 __all__ = ["MultiLayerNet", "MultiLayerNetExtend"]
@@ -127,7 +127,8 @@ weight_decay_lambda
     use_dropout : bool, default False
         A :class:`~tinynn.Dropout` after each hidden activation.
     dropout_ratio : float, default 0.5
-        Its ratio (the book spells the argument ``dropout_ration``, which is accepted too).
+        Its ratio, in ``[0, 1)``, checked even with ``use_dropout=False`` (the book spells
+        the argument ``dropout_ration``, which is accepted too).
     use_batchnorm : bool, default False
         A :class:`~tinynn.BatchNormalization` between each hidden Affine and its
         activation (``gamma`` starting at 1, ``beta`` at 0).
@@ -172,6 +173,8 @@ weight_decay_lambda
         **book_spelling: Any,
     ) -> None:
         dropout_ratio = _dropout_ratio(dropout_ratio, book_spelling)
+        check_fraction(dropout_ratio, "dropout_ratio")  # checked even with dropout off
+        dropout_ratio = float(dropout_ratio)
         for value, name in ((use_dropout, "use_dropout"), (use_batchnorm, "use_batchnorm")):
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {value!r}")

@@ -11,9 +11,11 @@ own schedule is a function::
 
     opt = SGD(lr=halving)
 
-The optimizer checks every value it gets (a finite number > 0) and names the schedule and
-the step when one is not. The classes here are frozen dataclasses, so two equal schedules
-compare equal and print the same, which is how a resumed run knows it has the same one.
+The optimizer refuses at construction what cannot be a schedule (the class
+``StepDecay`` where an instance is meant, a function that takes no step), and checks every
+value it gets (a finite number > 0), naming the schedule and the step when one is not.
+The classes here are frozen dataclasses, so two equal schedules compare equal and print
+the same, which is how a resumed run knows it has the same one.
 
 Book section
 ------------
@@ -22,13 +24,12 @@ Book section
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-import numpy as np
-
-from ..utils.validation import check_fraction, check_positive, check_positive_int
+from ..utils.validation import check_fraction, check_positive, check_positive_int, is_number
 
 __all__ = [
     "CosineDecay",
@@ -37,6 +38,7 @@ __all__ = [
     "Schedule",
     "StepDecay",
     "check_learning_rate",
+    "check_schedule",
 ]
 
 
@@ -226,7 +228,9 @@ class LinearWarmup:
     warmup_steps: int
 
     def __post_init__(self) -> None:
-        if not callable(self.after):
+        if callable(self.after):
+            check_schedule(self.after, "after")
+        else:
             check_positive(self.after, "after")
         check_positive_int(self.warmup_steps, "warmup_steps")
 
@@ -244,12 +248,60 @@ def _check_factor(value: float, name: str) -> None:
         raise ValueError(f"{name} must be in (0, 1] (a decay), got {value!r}")
 
 
-def check_learning_rate(lr: object) -> None:
-    """Raise unless ``lr`` is a finite number > 0 or a schedule (a callable ``step -> lr``)."""
-    if callable(lr):
+#: What an instance of each schedule class looks like, for a message that got the class.
+_EXAMPLES = {
+    "StepDecay": "StepDecay(0.1, 100)",
+    "ExponentialDecay": "ExponentialDecay(0.1, 1000, 0.5)",
+    "CosineDecay": "CosineDecay(0.1, 10000)",
+    "LinearWarmup": "LinearWarmup(0.1, 500)",
+}
+
+
+def check_schedule(schedule: object, name: str = "lr") -> None:
+    """Raise ``TypeError`` unless ``schedule`` can be called as ``schedule(step)``.
+
+    A class (``SGD(lr=StepDecay)``) is refused with an example of an instance; a
+    callable whose signature cannot take one positional ``int`` (``lambda: 0.1``) is
+    refused showing its signature. A callable without a signature to read (a NumPy
+    ufunc) is taken. The schedule is not called here: a function of yours may count its
+    calls or print, so it is called at the updates only, where every value it gives is
+    checked (a finite number > 0), naming it and the step.
+
+    Book section
+    ------------
+    6.1 (the learning rate of the update rules)
+    """
+    if isinstance(schedule, type):
+        example = _EXAMPLES.get(schedule.__name__, f"{schedule.__name__}(...)")
+        raise TypeError(
+            f"{name} is the class {schedule.__name__}, not a schedule: give an instance, e.g. "
+            f"{example} (a schedule is called as schedule(step) -> lr)"
+        )
+    try:
+        signature = inspect.signature(schedule)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # no signature to read (a builtin, a ufunc): trusted
         return
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
+    try:
+        signature.bind(0)
+    except TypeError:
+        empty = inspect.Parameter.empty  # the names are what a reader needs, not the types
+        bare = [p.replace(annotation=empty) for p in signature.parameters.values()]
+        shown = signature.replace(parameters=bare, return_annotation=empty)
+        raise TypeError(
+            f"{name} is a callable that cannot be called with one int step: its signature is "
+            f"{shown}, and a schedule is called as schedule(step) -> lr, with step the "
+            "number of updates made before this one (0 for the first)"
+        ) from None
+
+
+def check_learning_rate(lr: object) -> None:
+    """Raise unless ``lr`` is a finite number > 0 or a schedule (a callable ``step -> lr``,
+    see :func:`check_schedule`)."""
+    if callable(lr):
+        check_schedule(lr, "lr")
+        return
+    if not is_number(lr):
         raise TypeError(
             f"lr must be a number > 0 or a schedule (a callable step -> lr), got {lr!r}"
         )
-    check_positive(float(lr), "lr")
+    check_positive(float(lr), "lr")  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..utils.validation import is_whole_number
 from .common import accuracy_curve, figure_axes, new_figure
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def batch_norm_grid_figure(
             "weight_scales, bn_acc and plain_acc must have the same length (>= 1), got "
             f"{len(weight_scales)}, {len(bn_acc)} and {len(plain_acc)}"
         )
-    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+    if not is_whole_number(columns) or columns < 1:
         raise ValueError(f"columns must be an int >= 1, got {columns!r}")
     n = len(weight_scales)
     rows = -(-n // columns)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..typing import ArrayLike, FloatArray
-from ..utils.validation import check_positive_int
+from ..utils.validation import check_positive_int, is_whole_number
 from .common import figure_axes
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def filters_figure(
         raise ValueError(f"W must have shape (FN, C, FH, FW) with FN >= 1, got {w.shape}")
     if not np.isfinite(w).all():
         raise ValueError("W holds NaN or infinity")
-    if isinstance(channel, bool) or not isinstance(channel, int) or not 0 <= channel < w.shape[1]:
+    if not is_whole_number(channel) or not 0 <= channel < w.shape[1]:
         raise ValueError(f"channel must be an int in [0, {w.shape[1]}), got {channel!r}")
     check_positive_int(columns, "columns")
     fig, axes = figure_axes(ax)

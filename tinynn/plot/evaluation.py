@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..typing import ArrayLike
+from ..utils.validation import is_whole_number
 from .common import figure_axes
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def misclassified_figure(
         raise ValueError(f"images must be n >= 1 square images, got shape {pics.shape}")
     if not len(true) == len(pred) == n:
         raise ValueError(f"got {n} images, {len(true)} labels and {len(pred)} predictions")
-    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+    if not is_whole_number(columns) or columns < 1:
         raise ValueError(f"columns must be an int >= 1, got {columns!r}")
     fig, axes = figure_axes(ax)
     cols = min(columns, n)

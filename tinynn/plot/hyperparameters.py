@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..utils.validation import is_whole_number
 from .common import accuracy_curve, new_figure
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def hyperparameter_search_figure(
             f"{sorted(set(results_val) ^ set(results_train))[:3]}"
         )
     for value, name in ((best, "best"), (columns, "columns")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not is_whole_number(value) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
     runs = {
         key: (accuracy_curve(val, f"results_val[{key!r}]"),

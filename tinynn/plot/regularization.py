@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..utils.validation import is_whole_number
 from .common import accuracy_curve, figure_axes
 from .training import AccuracyRecord
 
@@ -75,7 +76,7 @@ def overfitting_figure(
             f"train_acc_list and test_acc_list must have the same length, got {len(train)} "
             f"and {len(test)}"
         )
-    if isinstance(markevery, bool) or not isinstance(markevery, int) or markevery < 1:
+    if not is_whole_number(markevery) or markevery < 1:
         raise ValueError(f"markevery must be an int >= 1, got {markevery!r}")
     fig, axes = figure_axes(ax)
     x = np.arange(len(train))

@@ -5,7 +5,10 @@ shapes and, for a built-in layer, its options (``Dropout``'s ratio, ``Affine``'s
 bias, ...); then its loss layer, and for the book's networks the arguments they
 were built with. Loading into a model compares the two records and refuses, naming
 the first difference, a model of another architecture; loading without a model
-rebuilds it from the record. What this module needs to know about each built-in
+rebuilds it from the record: a book network from its arguments, its layers then given
+their recorded options (a Dropout's ratio changed after construction comes back as
+saved), and a plain :class:`~tinynn.Sequential` of the recorded layers when the
+arguments do not give them. What this module needs to know about each built-in
 layer lives here, in a table keyed by the layer's exact class (:data:`FORMATS`),
 not in the layers, as the estimators keep their own rules.
 
@@ -35,6 +38,7 @@ from ..models import (
     SimpleNet,
     TwoLayerNet,
 )
+from .registry import layer_options, registered_class, registered_name
 
 __all__ = ["FORMATS", "LayerFormat", "difference", "rebuild", "record"]
 
@@ -113,11 +117,15 @@ ARGUMENTS: dict[type, tuple[str, ...]] = {
 def _layer(layer: object) -> dict[str, Any]:
     params = getattr(layer, "params", {}) or {}
     fmt = FORMATS.get(type(layer))
-    return {
+    out: dict[str, Any] = {
         "class": type(layer).__name__,
         "params": {key: list(np.shape(value)) for key, value in params.items()},
         "options": None if fmt is None else fmt.options(layer),
     }
+    name = None if fmt is not None else registered_name(type(layer))
+    if name is not None:  # a layer of your own, registered: rebuilt as cls(**options)
+        out["registered"], out["options"] = name, layer_options(layer)
+    return out
 
 
 def record(model: object) -> dict[str, Any]:
@@ -178,12 +186,43 @@ def difference(saved: Mapping[str, Any], model: Mapping[str, Any]) -> str | None
     return None
 
 
-def _build(rec: Mapping[str, Any]) -> Any:
+class _Unregistered(LookupError):
+    """A layer class the file names that this process cannot build; args: the message."""
+
+
+def _build(rec: Mapping[str, Any], where: str) -> Any:
+    name, options = rec.get("registered"), rec.get("options")
+    if name is not None:
+        return _build_registered(str(name), options, where)
     fmt = next((f for cls, f in FORMATS.items() if cls.__name__ == rec.get("class")), None)
-    if fmt is None or rec.get("options") is None:
-        raise LookupError(rec.get("class"))
+    if fmt is None or options is None:
+        raise _Unregistered(
+            f"{where} is {rec.get('class')!r}, a layer of your own that was not registered when "
+            "the file was saved, so the file does not say how to build it: register its class "
+            "with @tinynn.register_layer where it is defined and save the model again, or "
+            "build the model yourself and call load_model(path, model=net)"
+        )
     shapes = {key: tuple(int(n) for n in shape) for key, shape in rec["params"].items()}
-    return fmt.build(rec["options"], shapes)
+    return fmt.build(options, shapes)
+
+
+def _build_registered(name: str, options: Any, where: str) -> Any:
+    cls = registered_class(name)
+    if cls is None:
+        raise _Unregistered(
+            f"{where} is the layer {name!r}, registered with tinynn.register_layer when the "
+            "file was saved but not in this process: import the module that defines and "
+            "registers it, then load the file (tinynn never imports a module because a file "
+            "names it)"
+        )
+    if not isinstance(options, dict):
+        raise ValueError(f"{where} ({name}) has options {options!r:.80}, expected a dict")
+    try:
+        return cls(**options)
+    except Exception as exc:
+        raise ValueError(
+            f"{where} could not be rebuilt as {cls.__name__}(**{options!r:.200}): {exc!r}"
+        ) from exc
 
 
 def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
@@ -203,21 +242,38 @@ def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
             "rebuilt from the file: build the model and call load_model(path, model=net)"
         )
     try:
-        built: list[Layer] = [_build(rec) for rec in layers]
-        loss: LossLayer = _build(saved["loss"])
-    except LookupError as exc:
-        raise ValueError(
-            f"{source} holds a {cls!r} model with a layer of your own ({exc.args[0]}), which "
-            "cannot be rebuilt from the file: build the model and call "
-            "load_model(path, model=net)"
-        ) from None
-    except (KeyError, TypeError, ValueError) as exc:
+        built: list[Layer] = [_build(rec, f"layers[{i}]") for i, rec in enumerate(layers)]
+        loss: LossLayer = _build(saved["loss"], "its loss layer")
+    except _Unregistered as exc:
+        raise ValueError(f"{source} holds a {cls!r} model whose {exc.args[0]}") from None
+    except ValueError as exc:
+        if str(exc).startswith(("layers[", "its loss layer")):
+            raise ValueError(f"{source}: {exc}") from exc
+        raise ValueError(f"{source} has a model record that cannot be rebuilt: {exc!r}") from exc
+    except (KeyError, TypeError) as exc:
         raise ValueError(f"{source} has a model record that cannot be rebuilt: {exc!r}") from exc
     book = {c.__name__: c for c in ARGUMENTS}
     if cls in book and isinstance(saved.get("arguments"), dict):
         net: Sequential = book[cls](**saved["arguments"], rng=0)
         net.loss_layer = loss
-        return net
+        if len(net.layers) == len(built):
+            for layer, made in zip(net.layers, built, strict=True):
+                _take_options(layer, made)
+        if difference(saved, record(net)) is None:
+            return net
+        # the arguments do not give the recorded layers: the file's layers are the model
     if cls == "SimpleNet":
         return SimpleNet(built[0].params["W"], delta=getattr(loss, "delta", 0.0))
     return Sequential(built, loss, weight_decay_lambda=float(saved.get("weight_decay_lambda", 0)))
+
+
+def _take_options(layer: object, made: object) -> None:
+    """Give ``layer`` the options of ``made`` (built, and so checked, from the file's record):
+    an option changed after construction (a Dropout's ratio) is saved in the layer's record
+    and comes back, not the constructor's value."""
+    fmt = FORMATS.get(type(layer))
+    if fmt is None or type(made) is not type(layer):
+        return
+    for key, value in fmt.options(made).items():
+        if value != fmt.options(layer).get(key) and hasattr(made, key):
+            setattr(layer, key, getattr(made, key))

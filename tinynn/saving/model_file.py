@@ -214,7 +214,9 @@ def load_model(path: str | os.PathLike[str], model: Model | None = None) -> Mode
         assign_params(target.params, params, str(file))
         if state is not None and isinstance(target, Stateful):
             target.load_state_dict(state)
-    except BaseException:
+    except BaseException as exc:
         assign_params(target.params, before, str(file))  # a state that did not fit
+        if isinstance(exc, ValueError):
+            raise ValueError(f"{file}: {exc}") from exc
         raise
     return target

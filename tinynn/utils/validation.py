@@ -150,9 +150,21 @@ def check_finite(a: NDArray[Any], name: str) -> None:
         raise ValueError(f"{name} contains {problem}")
 
 
+def is_number(value: object) -> bool:
+    """Whether ``value`` is a real number: a Python or NumPy int or float, not a bool."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(
+        value, (int, float, np.integer, np.floating)
+    )
+
+
+def is_whole_number(value: object) -> bool:
+    """Whether ``value`` is a Python or NumPy int, not a bool."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
+
+
 def check_positive(value: float, name: str) -> None:
     """Raise ``ValueError`` unless ``value`` is a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name} must be a positive number, got {value!r}")
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
@@ -160,7 +172,7 @@ def check_positive(value: float, name: str) -> None:
 
 def check_fraction(value: float, name: str) -> None:
     """Raise unless ``value`` is a number in ``[0, 1)`` (a decay rate, a momentum)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
@@ -168,7 +180,7 @@ def check_fraction(value: float, name: str) -> None:
 
 def check_positive_int(value: int, name: str) -> None:
     """Raise unless ``value`` is an ``int`` >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_whole_number(value):
         raise TypeError(f"{name} must be an int >= 1, got {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {value!r}")
@@ -176,7 +188,7 @@ def check_positive_int(value: int, name: str) -> None:
 
 def check_nonnegative_int(value: int, name: str) -> None:
     """Raise unless ``value`` is an ``int`` >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_whole_number(value):
         raise TypeError(f"{name} must be an int >= 0, got {value!r}")
     if value < 0:
         raise ValueError(f"{name} must be an int >= 0, got {value!r}")
@@ -195,7 +207,7 @@ def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
 
 def check_nonnegative(value: float, name: str) -> None:
     """Raise unless ``value`` is a finite number >= 0 (a weight decay, a ratio)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name} must be a number >= 0, got {value!r}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
