@@ -80,7 +80,7 @@ def modules_of(package: str) -> list[str]:
 @pytest.mark.parametrize("module", modules_of("tinynn.layers") + modules_of("tinynn.models"))
 def test_layers_and_models_import_nothing_from_the_estimators(module: str) -> None:
     reached = reachable(module)
-    assert module in reached and len(reached) > 1
+    assert module in reached  # (test_the_walk_sees_an_estimator_import: the walk follows)
     estimators = sorted(m for m in reached if m.split(".")[:2] == ["tinynn", "estimators"])
     assert not estimators, f"{module} imports {estimators}"
 
