@@ -184,7 +184,7 @@ def test_the_public_check_refuses_a_wrong_rule_naming_it_and_the_layer(case: str
         assert f"{estimator.__name__}.check_rule(layer, x)" in message
         assert f"@{estimator.__name__}.rule_for({cls.__name__}, replace=True)" in message
     if case == "imaginary part dropped":
-        assert "its imaginary part is 0: does the rule drop it" in message
+        assert "Its imaginary part is 0: does it drop it, with .real" in message
 
 
 @pytest.mark.parametrize("how", ["gradient", "gradient_check"])
@@ -221,10 +221,10 @@ def test_a_loss_rule_off_is_refused_by_the_check_and_at_first_use() -> None:
 
     scores = np.random.default_rng(1).standard_normal((5, 3))
     with pytest.raises(RuleError, match=r"^Scaled, the NumericalDiff rule of Loss, disagrees.*"
-                                        r"losses of a change of scores column"):  # fmt: skip
+                                        r"for a change of scores column \d, its losses are"):
         NumericalDiff.check_rule(Loss(), scores, T)
     with pytest.raises(RuleError, match=r"^scaled_complex, the ComplexStep rule of Loss, "
-                                        r"disagrees.*its loss at real scores"):  # fmt: skip
+                                        r"disagrees.*at real scores, its loss is"):
         ComplexStep.check_rule(Loss(), scores, T)
     r = np.random.default_rng(2)
     net = Sequential([Affine.random(4, 3, rng=r)], Loss())

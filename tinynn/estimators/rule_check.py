@@ -188,15 +188,14 @@ class Subject:
         )
 
     def disagrees(
-        self, what: str, error: float, scale: float, ratio: float, hint: str = ""
+        self, what: str, error: float, scale: float, ratio: float, against: str, hint: str = ""
     ) -> RuleError:
         """The error for a rule whose ``what`` is ``error`` away from the layer's own."""
         return RuleError(
-            f"{self}, disagrees with {self.layer_name}.forward: {what} is up to {error:.3g} "
-            f"away from what the layer computes, {ratio:.3g} of the change the layer makes "
-            f"({scale:.3g}, or a small fraction of its output where that is more){hint}; a rule "
-            f"must agree to within {RULE_TOLERANCE:g} of it, or the gradients it gives are "
-            f"wrong. {self.how_to_check()}."
+            f"{self}, disagrees with {self.layer_name}.forward: {what} up to {error:.3g} away "
+            f"from the layer's, {ratio:.3g} times {against} ({scale:.3g}); a rule must agree "
+            f"to within {RULE_TOLERANCE:g} times that, or the gradients it gives are wrong."
+            f"{hint} {self.how_to_check()}."
         )
 
     def failed(self, method: str, what: str, error: Exception) -> RuleError:
@@ -222,7 +221,12 @@ class Subject:
         (``hint``, if any, follows what disagreed)."""
         error, scale, ratio = compare(got, want, base, floor)
         if not ratio <= RULE_TOLERANCE:  # NaN too
-            raise self.disagrees(what, error, scale, ratio, hint)
+            changed = float(np.max(np.abs(np.subtract(want, base)), initial=0.0))
+            against = (
+                "the change the layer makes" if changed >= scale
+                else f"{floor:g} of the layer's largest output"
+            )  # fmt: skip
+            raise self.disagrees(what, error, scale, ratio, against, hint)
         return ratio
 
 

@@ -59,7 +59,7 @@ VALUE_FLOOR = 1e-4
 #: The imaginary step of the check (``ComplexStep``'s default).
 H = 1e-20
 
-_DROPPED = " (its imaginary part is 0: does the rule drop it, with .real, abs or float()?)"
+_DROPPED = " Its imaginary part is 0: does it drop it, with .real, abs or float()?"
 
 
 def checked_output(value: object, subject: Subject, shape: tuple[int, ...]) -> ComplexArray:
@@ -111,7 +111,7 @@ def check_complex_rule(
         params = {key: p.astype(np.complex128) for key, p in copy.params.items()}
         xc = x.astype(np.complex128)
         value = checked_output(rule(copy, xc, params), subject, out.shape)
-        worst = subject.check("its value at real input", value, out, out, VALUE_FLOOR)
+        worst = subject.check("at real input, its value is", value, out, out, VALUE_FLOOR)
         v = rng.uniform(-1, 1, x.shape)
         delta = step_size(x, STEP)
         z = checked_output(rule(copy, xc + 1j * H * v, params), subject, out.shape)
@@ -151,8 +151,8 @@ def _derivative(
     """The rule's derivative (``Im z / h``) times ``delta`` against the layer's ``change``."""
     got = out + delta * (np.imag(z) / H)
     hint = _DROPPED if not np.any(np.imag(z)) else ""
-    what = (f"its derivative along a direction of {along} (its imaginary part over h, times a "
-            f"step of {delta:.2g})")  # fmt: skip
+    what = (f"along a direction of {along}, its derivative (imaginary part over h) times a "
+            f"step of {delta:.2g} is")  # fmt: skip
     return subject.check(what, got, out + change, out, FLOOR, hint)
 
 
@@ -172,7 +172,7 @@ def check_complex_loss_rule(
         copy = probe.layer
         xc = x.astype(np.complex128)
         value = checked_loss(rule(copy, xc, t), subject)
-        worst = subject.check("its loss at real scores", np.asarray(value), np.asarray(loss),
+        worst = subject.check("at real scores, its loss is", np.asarray(value), np.asarray(loss),
                               loss, VALUE_FLOOR)  # fmt: skip
         v = rng.uniform(-1, 1, x.shape)
         delta = step_size(x, STEP)

@@ -56,10 +56,12 @@ __all__ = [
 
 #: The kinds of change a rule may return (every member of ``Change``).
 _KINDS: tuple[type, ...] = get_args(Change)
-#: The size of a perturbation, relative to the largest input (or parameter) value.
-STEP = 1e-3
+#: The size of a perturbation, relative to the largest input (or parameter) value: about
+#: what the engine's step ``h = 1e-4`` makes of an activation, so that a rule is checked on
+#: changes of the size it is used on (and rounding stays far below the tolerance).
+STEP = 1e-4
 #: The smallest change measured against, relative to the largest output value.
-FLOOR = 1e-4
+FLOOR = 1e-5
 #: Perturbations per kind of change.
 COUNT = 2
 
@@ -210,7 +212,8 @@ def check_layer_rule(
                 raise subject.failed("propagate", what, error) from error
             result = checked_change(propagated, subject, "propagate", change.count, out.shape)
             want = np.stack([probe.forward(v) for v in change.dense().values])
-            worst = max(worst, subject.check(f"propagate of {what}", result.dense().values,
+            worst = max(worst, subject.check(f"for {what}, its propagate gives outputs",
+                                             result.dense().values,
                                              want, out, FLOOR))  # fmt: skip
         for key, p in probe.layer.params.items():
             for entries in _groups(instance, subject, key, p.size):
@@ -239,7 +242,8 @@ def _check_perturb(
                 want.append(probe.forward(x))
             finally:
                 p[index] = old
-    what = f"perturb of {key} (entries {entries.tolist()} of {p.size}, moved by +-{delta:.2g})"
+    what = (f"for entries {entries.tolist()} of {key} moved by about {delta:.2g}, its perturb "
+            "gives outputs")  # fmt: skip
     return subject.check(what, result.dense().values, np.stack(want), out, FLOOR)
 
 
@@ -260,7 +264,7 @@ def check_loss_rule(
         base = np.asarray(instance.loss)
         if base.shape != () or base.dtype.kind not in "fiu":
             raise subject.returned("loss", f"{describe_value(instance.loss)}; expected a float")
-        worst = subject.check("its loss of the unperturbed scores", base, np.asarray(loss),
+        worst = subject.check("for the unperturbed scores, its loss is", base, np.asarray(loss),
                               loss, FLOOR)  # fmt: skip
         sparse = bool(getattr(instance, "sparse_changes", False))
         for what, change in input_changes(x, rng, sparse, "scores"):
@@ -270,7 +274,8 @@ def check_loss_rule(
                 raise subject.failed("losses", what, error) from error
             got = checked_losses(losses, subject, change.count)
             want = np.array([probe.loss(v, t) for v in change.dense().values])
-            worst = max(worst, subject.check(f"losses of {what}", got, want, loss, FLOOR))
+            what = f"for {what}, its losses are"
+            worst = max(worst, subject.check(what, got, want, loss, FLOOR))
     return worst
 
 
