@@ -506,8 +506,12 @@ def test_the_public_check_says_what_it_needs() -> None:
     with pytest.raises(TypeError, match=r"SoftmaxWithLoss has a NumericalDiff loss rule: check it "
                                         r"with its scores and targets"):  # fmt: skip
         NumericalDiff.check_rule(SoftmaxWithLoss(), np.ones((5, 3)))
-    with pytest.raises(TypeError, match=r"Sigmoid has a layer rule: check it without t"):
+    with pytest.raises(TypeError, match=r"Sigmoid has a ComplexStep layer rule, not a loss rule: "
+                                        r"check it without targets"):  # fmt: skip
         ComplexStep.check_rule(Sigmoid(), np.ones((5, 3)), T)
+    with pytest.raises(TypeError, match=r"Tanh has no NumericalDiff loss rule to check; register "
+                                        r"one with @NumericalDiff.loss_rule_for\(Tanh\)"):
+        NumericalDiff.check_rule(Tanh(), np.ones((5, 3)), T)
     with pytest.raises(TypeError, match=r"takes a layer \(such as Tanh\(\)\), got the class "
                                         r"Sigmoid"):  # fmt: skip
         NumericalDiff.check_rule(Sigmoid, batch())

@@ -271,11 +271,15 @@ def find_rule(
             )
         return rule
     rule = loss_rules.get(type(layer))
-    if rule is None:
-        has = "a layer rule: check it without t," if type(layer) in layer_rules else "no loss rule"
+    if rule is None and type(layer) in layer_rules:
         raise TypeError(
-            f"{name} has {has} ({estimator}.check_rule(layer, x)); targets t are for a loss "
-            f"layer's rule, registered with @{estimator}.loss_rule_for"
+            f"{name} has a {estimator} layer rule, not a loss rule: check it without targets, "
+            f"{estimator}.check_rule(layer, x)"
+        )
+    if rule is None:
+        raise TypeError(
+            f"{name} has no {estimator} loss rule to check; register one with "
+            f"@{estimator}.loss_rule_for({name}) (see 'Extending tinynn')"
         )
     return rule
 
