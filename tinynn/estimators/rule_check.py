@@ -217,8 +217,8 @@ class Subject:
         self, what: str, got: NDArray[Any] | float, want: NDArray[Any] | float,
         base: NDArray[Any] | float, floor: float, hint: str = "",
     ) -> float:  # fmt: skip
-        """``compare(got, want, base, floor)``'s ratio; a :class:`RuleError` above tolerance
-        (``hint``, if any, follows what disagreed)."""
+        """``compare(got, want, base, floor)``'s ratio; above :data:`RULE_TOLERANCE`, a
+        :class:`~tinynn.RuleError` (``hint``, if any, follows what disagreed)."""
         error, scale, ratio = compare(got, want, base, floor)
         if not ratio <= RULE_TOLERANCE:  # NaN too
             changed = float(np.max(np.abs(np.subtract(want, base)), initial=0.0))
