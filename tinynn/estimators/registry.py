@@ -42,8 +42,9 @@ class RuleError(ValueError):
 
     Raised by :meth:`~tinynn.NumericalDiff.check_rule` and
     :meth:`~tinynn.ComplexStep.check_rule`, and by the estimators themselves: the first
-    time a rule is used in a process it is checked against its layer (on the layer's
-    input in that gradient), and every result it returns is checked for its shape. The
+    time a rule is used in a process it is checked against its layer (on a few samples of
+    the layer's input in that gradient), and every result it returns is checked for its
+    shape. The
     message names the rule, the layer class, what disagreed and by how much, and how to
     check the rule by hand.
 

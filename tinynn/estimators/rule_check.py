@@ -34,12 +34,14 @@ from ..utils.validation import as_float_input, describe
 from .registry import RuleError
 
 __all__ = [
+    "CHECK_SAMPLES",
     "RULE_TOLERANCE",
     "LayerProbe",
     "Subject",
     "as_check_input",
     "as_check_targets",
     "compare",
+    "few_samples",
     "find_rule",
     "finite",
     "not_finite",
@@ -51,6 +53,10 @@ __all__ = [
 #: layer's own forward makes (or, where that is tiny, to a small fraction of its output):
 #: the built-in rules stay below about 1e-10, a rule 1% off is far above.
 RULE_TOLERANCE = 1e-6
+#: How many samples of a layer's input in a gradient the check at a rule's first use takes
+#: (evenly spread over the batch): the loop on a small input, a few dozen forward passes
+#: of one layer on a few samples, not on the whole batch.
+CHECK_SAMPLES = 8
 
 
 class LayerProbe:
@@ -118,6 +124,16 @@ def compare(
     if error == 0.0 or np.isnan(error):
         return error, scale, error
     return error, scale, (error / scale if scale > 0 else float("inf"))
+
+
+def few_samples(x: FloatArray, t: NDArray[Any] | None = None) -> tuple[FloatArray, Any]:
+    """At most :data:`CHECK_SAMPLES` samples of ``x`` (and their targets ``t``), evenly spread
+    over the batch: what a rule's first use is checked on."""
+    n = int(x.shape[0])
+    if n <= CHECK_SAMPLES:
+        return x, t
+    rows = np.linspace(0, n - 1, CHECK_SAMPLES).round().astype(np.intp)
+    return x[rows], (None if t is None else t[rows])
 
 
 def finite(*arrays: NDArray[Any] | float) -> bool:

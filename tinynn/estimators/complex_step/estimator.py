@@ -193,7 +193,8 @@ class ComplexStep:
         ``layer.forward`` gives it. With targets ``t``, the loss rule against
         ``layer.forward(scores, t)``. A few forward passes of the layer, on a copy: its
         caches and state are left as they were. :meth:`gradient` runs this check itself
-        the first time it uses a rule in a process.
+        the first time it uses a rule in a process, on a few samples of the layer's input
+        in that gradient.
 
         Parameters
         ----------

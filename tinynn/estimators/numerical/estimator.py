@@ -249,7 +249,8 @@ class NumericalDiff:
         ``forward`` (and restored). With targets ``t``, the loss rule: ``loss`` and
         ``losses`` against ``layer.forward(scores, t)``. A few dozen forward passes of the
         layer, on a copy: its caches and state (``state_dict``) are left as they were.
-        :meth:`gradient` runs this check itself the first time it uses a rule in a process.
+        :meth:`gradient` runs this check itself the first time it uses a rule in a process,
+        on a few samples of the layer's input in that gradient.
 
         Parameters
         ----------

@@ -36,6 +36,7 @@ from ..rule_check import (
     Subject,
     as_check_input,
     as_check_targets,
+    few_samples,
     find_rule,
     finite,
     not_finite,
@@ -283,17 +284,21 @@ def check_new_rules(
     layers: Sequence[object], acts: Sequence[FloatArray], loss_layer: object, t: NDArray[Any]
 ) -> None:
     """Check every rule of ``layers`` and of ``loss_layer`` not yet checked in this process,
-    on its layer's input in this gradient (``acts``, as ``model.activations`` gives them)."""
+    on its layer's input in this gradient (``acts``, as ``model.activations`` gives them; a
+    few of its samples, :func:`~tinynn.estimators.rule_check.few_samples`)."""
     for i, layer in enumerate(layers):
         if LAYER_RULES.unchecked(layer):
             rule = LAYER_RULES.get(layer)
             rng = np.random.default_rng(0)
-            if check_layer_rule(layer, acts[i], rule, rng=rng, where=f"layer {i}") is not None:
+            x, _ = few_samples(acts[i])
+            if check_layer_rule(layer, x, rule, rng=rng, where=f"layer {i}") is not None:
                 LAYER_RULES.mark_checked(type(layer), rule)
     if LOSS_RULES.unchecked(loss_layer):
         rule = LOSS_RULES.get(loss_layer)
         rng = np.random.default_rng(0)
-        worst = check_loss_rule(loss_layer, acts[-1], t, rule, rng=rng, where="the loss layer")
+        scores, targets = few_samples(acts[-1], t)
+        worst = check_loss_rule(loss_layer, scores, targets, rule, rng=rng,
+                                where="the loss layer")  # fmt: skip
         if worst is not None:
             LOSS_RULES.mark_checked(type(loss_layer), rule)
 
