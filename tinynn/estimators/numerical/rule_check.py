@@ -10,9 +10,10 @@ loss rule's ``loss`` and ``losses`` with the loss layer's ``forward(x, t)``. Eac
 few dozen forward passes of one layer.
 
 :class:`~tinynn.NumericalDiff` runs them the first time a rule is used in a process
-(:func:`check_new_rules`), on the layer's input in that gradient, and checks the kind and
-shape of everything a rule returns, at every call (:func:`checked_change`,
-:func:`checked_losses`); :meth:`~tinynn.NumericalDiff.check_rule` runs them by hand.
+(:func:`check_new_rules`), on a few samples of the layer's input in that gradient, and
+checks the kind and shape of everything a rule returns, at every call
+(:func:`checked_change`, :func:`checked_losses`); :meth:`~tinynn.NumericalDiff.check_rule`
+runs them by hand.
 
 Book section
 ------------
