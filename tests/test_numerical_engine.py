@@ -371,7 +371,8 @@ def test_a_rule_without_sparse_changes_gets_full_ones() -> None:
 
         def propagate(self, change: Any) -> Any:
             assert getattr(change, "samples", None) is None
-            self.layer.shapes.append(change.values.shape)
+            sizes = change.d if isinstance(change, RankOneChange) else change.values
+            self.layer.shapes.append(sizes.shape)
             if isinstance(change, ColumnChange):
                 return ColumnChange(self.out, change.column, change.values**3)
             return DenseChange(change.dense().values ** 3)

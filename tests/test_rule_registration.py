@@ -19,6 +19,7 @@ from tinynn import (
     ComplexStep,
     NumericalDiff,
     PerformanceWarning,
+    RuleError,
     Sequential,
     SoftmaxWithLoss,
     TwoLayerNet,
@@ -160,8 +161,9 @@ def test_a_users_tanh_with_an_elementwise_rule_takes_the_structured_path() -> No
         assert max_diff(fast, loop) <= 1e-9 and max_diff(auto, fast) == 0.0
 
 
-def test_a_wrong_rule_is_caught_by_the_loop() -> None:
-    """What ``test_rules.py`` relies on: a rule that mirrors forward wrongly shows."""
+def test_a_wrong_rule_is_refused_at_its_first_use() -> None:
+    """A rule 0.1% off its layer is not trusted: its first gradient checks it and refuses it
+    (tests/test_rule_checks.py has the rest)."""
     Tanh = make_tanh()
 
     @NumericalDiff.rule_for(Tanh)
@@ -170,7 +172,10 @@ def test_a_wrong_rule_is_caught_by_the_loop() -> None:
             return np.tanh(1.001 * values)
 
     net, x, t = around(Tanh())
-    assert max_diff(NumericalDiff().gradient(net, x, t), LOOP.gradient(net, x, t)) > 1e-6
+    with pytest.raises(RuleError, match=r"^Wrong, the NumericalDiff rule of layer 1 \(Tanh\), "
+                                        r"disagrees with Tanh.forward"):  # fmt: skip
+        NumericalDiff().gradient(net, x, t)
+    assert max_diff(LOOP.gradient(net, x, t), net.gradient(x, t)) < 1e-6  # the loop is right
 
 
 def test_a_layer_with_parameters_needs_a_rule_that_perturbs_them() -> None:

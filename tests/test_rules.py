@@ -4,7 +4,8 @@ The cases come from the tables themselves (``NumericalDiff.rules`` and ``loss_ru
 ``ComplexStep.rules`` and ``loss_rules``): a rule registered for a layer of tinynn is
 tested here without being listed. Each runs on a small network containing its layer:
 NumericalDiff's structured path against the book's loop (within 1e-9), the complex step
-against backpropagation (to rounding). A new layer needs one example network below; the
+against backpropagation (to rounding); and each passes its estimator's ``check_rule`` against
+its layer by a wide margin. A new layer needs one example network below; the
 test says so until it has one. (Rules that tests register for their own layers are tested
 where they are registered: ``test_rule_registration.py``.)
 """
@@ -29,6 +30,7 @@ from tinynn import (
     Sigmoid,
     SoftmaxWithLoss,
 )
+from tinynn.estimators.rule_check import RULE_TOLERANCE
 from tinynn.typing import FloatArray, Params
 
 
@@ -134,3 +136,26 @@ def test_every_rule_gives_its_references_numbers(
         for name, g in exact.items():
             tolerance = 1e-13 * float(np.max(np.abs(g))) + 1e-14
             assert float(np.max(np.abs(complex_step[name] - g))) <= tolerance, name
+
+
+@pytest.mark.parametrize(("sparse", "targets"), [(True, "class"), (False, "soft")])
+@pytest.mark.parametrize(
+    ("estimator", "kind", "cls"), CASES, ids=[f"{e.__name__}-{k}-{c.__name__}" for e, k, c in CASES]
+)
+def test_every_rule_passes_the_public_check_by_a_wide_margin(
+    estimator: Any, kind: str, cls: type, sparse: bool, targets: str
+) -> None:
+    """``check_rule`` on the layer's own input in its example network: float64 rounding,
+    far below the tolerance (a rule 1% off is far above it: tests/test_rule_checks.py)."""
+    rng = np.random.default_rng(1)
+    net, features = _network(kind, cls, rng)
+    x = _batch(rng, features, sparse)
+    t = _targets(rng, int(net.forward(x).shape[1]), targets)
+    with net.training():  # the training network, as the estimators see it
+        acts = net.activations(x)
+    if kind == "loss":
+        worst = estimator.check_rule(net.loss_layer, acts[-1], t)
+    else:
+        i = next(i for i, layer in enumerate(net.layers) if type(layer) is cls and i > 0)
+        worst = estimator.check_rule(net.layers[i], acts[i])
+    assert 0.0 <= worst <= 1e-4 * RULE_TOLERANCE

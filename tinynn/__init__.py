@@ -37,6 +37,7 @@ from .estimators import ComplexStep as ComplexStep
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
 from .estimators import PerformanceWarning as PerformanceWarning
+from .estimators import RuleError as RuleError
 from .estimators import gradient_check as gradient_check
 from .evaluation import ClassScores as ClassScores
 from .evaluation import class_scores as class_scores
@@ -139,6 +140,7 @@ __all__ = [
     "ProgressPrinter",
     "RMSprop",
     "Relu",
+    "RuleError",
     "Schedule",
     "Sequential",
     "Sigmoid",

@@ -17,6 +17,7 @@ from .check import gradient_check as gradient_check
 from .complex_step import ComplexStep as ComplexStep
 from .numerical import NumericalDiff as NumericalDiff
 from .numerical import PerformanceWarning as PerformanceWarning
+from .registry import RuleError as RuleError
 from .spsa import SPSA as SPSA
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "GradientDifference",
     "NumericalDiff",
     "PerformanceWarning",
+    "RuleError",
     "gradient_check",
 ]

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ..utils.validation import describe_value
 
-__all__ = ["RuleTable", "named"]
+__all__ = ["RuleError", "RuleTable", "named"]
 
 R = TypeVar("R")
 
@@ -35,6 +35,23 @@ def named(obj: object) -> str:
     if obj is None or isinstance(obj, (str, bytes, int, float, complex)):
         return describe_value(obj)
     return f"an instance of {type(obj).__name__}"
+
+
+class RuleError(ValueError):
+    """A rule disagrees with its layer, or returned something of the wrong kind or shape.
+
+    Raised by :meth:`~tinynn.NumericalDiff.check_rule` and
+    :meth:`~tinynn.ComplexStep.check_rule`, and by the estimators themselves: the first
+    time a rule is used in a process it is checked against its layer (on a few samples of
+    the layer's input in that gradient), and every result it returns is checked for its
+    shape. The
+    message names the rule, the layer class, what disagreed and by how much, and how to
+    check the rule by hand.
+
+    Book section
+    ------------
+    4.4.2 (the gradient of a network: a rule must compute what its layer computes)
+    """
 
 
 class RuleTable:
@@ -56,12 +73,23 @@ class RuleTable:
         self.register_as = register_as
         self._check = check
         self._rules: dict[type, Any] = {}
+        self._checked: dict[type, Any] = {}  # layer class: its rule, checked in this process
         #: A read-only live view of the table: ``{layer class: rule}``.
         self.view: Mapping[type, Any] = MappingProxyType(self._rules)
 
     def get(self, layer: object) -> Any:
         """The rule for ``type(layer)`` exactly, or ``None``."""
         return self._rules.get(type(layer))
+
+    def unchecked(self, layer: object) -> bool:
+        """Whether the rule of ``type(layer)`` has not been checked against its layer yet."""
+        rule = self._rules.get(type(layer))
+        return rule is not None and self._checked.get(type(layer)) is not rule
+
+    def mark_checked(self, layer_type: type, rule: object) -> None:
+        """Remember that ``rule``, the rule of ``layer_type``, passed its check."""
+        if self._rules.get(layer_type) is rule:
+            self._checked[layer_type] = rule
 
     def register(self, layer_type: type, *, replace: bool = False) -> Callable[[R], R]:
         """A decorator that registers its argument as the rule for ``layer_type``.
@@ -91,6 +119,7 @@ class RuleTable:
             if problem is not None:
                 raise TypeError(f"{call}: {problem}")
             self._rules[layer_type] = rule
+            self._checked.pop(layer_type, None)  # registered again: checked again
             return rule
 
         return decorate

@@ -17,7 +17,9 @@ from ...base import Model
 from ...typing import ArrayLike, Params
 from ...utils.validation import check_positive
 from ..model import training
-from .rules import LAYER_RULES, LOSS_RULES, bind_complex_loss
+from .interpreter import bind_complex_loss
+from .rule_check import check_rule
+from .rules import LAYER_RULES, LOSS_RULES
 
 __all__ = ["COMPLEX_STEP_H", "ComplexStep"]
 
@@ -176,3 +178,46 @@ class ComplexStep:
         caching nothing. Raises as :meth:`rule_for`.
         """
         return LOSS_RULES.register(loss_type, replace=replace)
+
+    @staticmethod
+    def check_rule(
+        layer: object, x: ArrayLike, t: ArrayLike | None = None, *,
+        rng: np.random.Generator | int | None = 0,
+    ) -> float:  # fmt: skip
+        """Check the complex-step rule of ``type(layer)`` against the layer, on a small input.
+
+        Two things: at real input ``x`` and the layer's parameters, the rule's value must
+        be ``layer.forward(x)`` (imaginary part 0); and its imaginary part over ``h``, for
+        an imaginary step along a random direction of the input and of each parameter,
+        must be the layer's derivative along it, as a central difference of
+        ``layer.forward`` gives it. With targets ``t``, the loss rule against
+        ``layer.forward(scores, t)``. A few forward passes of the layer, on a copy: its
+        caches and state are left as they were. :meth:`gradient` runs this check itself
+        the first time it uses a rule in a process, on a few samples of the layer's input
+        in that gradient.
+
+        Parameters
+        ----------
+        layer : Layer or LossLayer
+        x : array_like
+            An input as the layer takes it in a network, ``(N, ...)``; for a loss layer,
+            its scores.
+        t : array_like, optional
+            Targets, to check a loss layer's rule.
+        rng : Generator or int, default 0
+            Where the directions come from.
+
+        Returns
+        -------
+        float
+            The largest disagreement, relative to the change the layer's forward made;
+            at most :data:`~tinynn.estimators.rule_check.RULE_TOLERANCE`.
+
+        Raises
+        ------
+        RuleError
+            If the rule disagrees with the layer, or returns the wrong shape.
+        TypeError
+            If ``type(layer)`` has no rule (of the kind ``t`` asks for).
+        """
+        return check_rule(layer, x, t, rng=rng)

@@ -13,6 +13,9 @@ is here, not in the layers:
 * :mod:`~tinynn.estimators.numerical.changes`: the changes rules pass on;
 * ``engine``: the engine that runs the rules
   (:func:`~tinynn.estimators.numerical.engine.structured_gradient`);
+* :mod:`~tinynn.estimators.numerical.rule_check`: a rule against its layer, at a rule's
+  first use and by :meth:`~tinynn.NumericalDiff.check_rule`, and the kind and shape of
+  what a rule returns, at every call;
 * :mod:`~tinynn.estimators.numerical.series`: the cross-entropy of perturbed scores;
 * the built-in rules, one module per layer module: ``affine`` (:class:`AffineRule`,
   ``SPARSE_FRACTION``), ``activations`` (:class:`SigmoidRule`, :class:`ReluRule`) and

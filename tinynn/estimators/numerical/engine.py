@@ -33,7 +33,9 @@ from numpy.typing import NDArray
 
 from ...typing import FloatArray, IntArray, Params
 from ..model import Stack
+from ..rule_check import Subject
 from .changes import Change, DenseChange
+from .rule_check import check_new_rules, checked_change, checked_losses
 from .rules import LAYER_RULES, LOSS_RULES, LayerRule, LossRule, ParameterRule
 
 __all__ = ["CHUNK_BUDGET", "MEMORY_LIMIT", "default_workers", "structured_gradient"]
@@ -120,11 +122,18 @@ def structured_gradient(
     """
     layers = list(model.layers)
     acts = model.activations(x)  # the one forward pass, through the model
+    check_new_rules(layers, acts, model.loss_layer, t)  # a rule's first use: against its layer
     rules: list[LayerRule] = [
         LAYER_RULES.get(layer)(layer, acts[i], acts[i + 1]) for i, layer in enumerate(layers)
     ]
+    # what every call of a rule returns is checked (kind and shape), naming the rule
+    subjects = [Subject(LAYER_RULES.get(layer), layer, "NumericalDiff", "rule_for", f"layer {i}")
+                for i, layer in enumerate(layers)]  # fmt: skip
+    shapes = [a.shape for a in acts]
     sparse = [bool(getattr(rule, "sparse_changes", False)) for rule in rules]
     loss_rule: LossRule = LOSS_RULES.get(model.loss_layer)(model.loss_layer, acts[-1], t)
+    loss_subject = Subject(LOSS_RULES.get(model.loss_layer), model.loss_layer, "NumericalDiff",
+                           "loss_rule_for", "the loss layer")  # fmt: skip
     loss_sparse = bool(getattr(loss_rule, "sparse_changes", False))
     base_loss = float(loss_rule.loss)
     signs = _signs(scheme)
@@ -132,7 +141,9 @@ def structured_gradient(
 
     def carry(k: int, change: Change, widest: int = 0) -> tuple[Change, int]:
         for j in range(k + 1, len(rules)):
-            change = rules[j].propagate(change if sparse[j] else change.spread())
+            count = change.count
+            change = checked_change(rules[j].propagate(change if sparse[j] else change.spread()),
+                                    subjects[j], "propagate", count, shapes[j + 1])  # fmt: skip
             widest = _dense_width(change, widest)
         return change, widest
 
@@ -147,6 +158,8 @@ def structured_gradient(
         # probe one entry to see how wide the arrays along this path get
         first = next(iter(rule.groups(key, 1)))
         probe = rule.perturb(key, first, np.full((len(signs), 1), h))
+        probe = checked_change(probe, subjects[k], f"perturb({key!r}, ...)", len(signs),
+                               shapes[k + 1])  # fmt: skip
         _, width = carry(k, probe, _dense_width(probe, 1))
         max_entries = max(1, budget // (len(signs) * n * width))
         grads[name] = np.zeros(layer.params[key].shape)
@@ -155,15 +168,26 @@ def structured_gradient(
 
     def jobs() -> Iterator[tuple[FloatArray, int, str, IntArray, bool]]:
         for grad, k, key, max_entries, decays in plans:
+            covered = 0
             for entries in cast(ParameterRule, rules[k]).groups(key, max_entries):
+                covered += len(entries)
                 yield grad, k, key, entries, decays
+            if covered != grad.size:  # an entry left out would keep a gradient of 0
+                raise subjects[k].returned(
+                    f"groups({key!r}, {max_entries})", f"groups of {covered} entries in all; "
+                    f"{key} has {grad.size}, each of which must be in exactly one group"
+                )  # fmt: skip
 
     def run(job: tuple[FloatArray, int, str, IntArray, bool]) -> int:
         grad, k, key, entries, decays = job
         p = layers[k].params[key].reshape(-1)[entries]
         steps = np.stack([(p + s * h) - p for s in signs])
-        change, _ = carry(k, cast(ParameterRule, rules[k]).perturb(key, entries, steps))
-        losses = loss_rule.losses(change if loss_sparse else change.spread())
+        perturbed = cast(ParameterRule, rules[k]).perturb(key, entries, steps)
+        perturbed = checked_change(perturbed, subjects[k], f"perturb({key!r}, ...)", steps.size,
+                                   shapes[k + 1])  # fmt: skip
+        change, _ = carry(k, perturbed)
+        losses = checked_losses(loss_rule.losses(change if loss_sparse else change.spread()),
+                                loss_subject, change.count)  # fmt: skip
         if decays:  # the decay term of each perturbed entry, step-major as the losses
             losses = losses + (0.5 * lam * ((p + steps) ** 2 - p**2)).reshape(-1)
         m = len(entries)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeVar, cast
 
+import numpy as np
+
 from ...base import BindsLoss, Model
 from ...calculus import DEFAULT_H, numerical_gradient
 from ...typing import ArrayLike, Params
@@ -19,6 +21,7 @@ from ...utils.finite import check_params_finite
 from ...utils.validation import check_positive, check_positive_int
 from ..model import Stack, loss_value, training
 from .engine import default_workers, structured_gradient
+from .rule_check import check_rule
 from .rules import LAYER_RULES, LOSS_RULES, missing_rule
 
 __all__ = ["NumericalDiff", "PerformanceWarning"]
@@ -156,7 +159,7 @@ class NumericalDiff:
                 )
             if classes and not _warned.issuperset(classes):
                 _warned.update(classes)
-                warnings.warn(self._slow_down(model, reason, classes), PerformanceWarning,
+                warnings.warn(_slow_down(self.scheme, model, reason, classes), PerformanceWarning,
                               stacklevel=3)  # fmt: skip
         return _loop(model, x, t, self.h, self.scheme, self.progress)
 
@@ -232,27 +235,72 @@ class NumericalDiff:
         """
         return LOSS_RULES.register(loss_type, replace=replace)
 
-    def _slow_down(self, model: Model, reason: str, classes: list[type]) -> str:
-        """The warning: which layers, how slow, and how to register a rule."""
-        entries = sum(int(p.size) for p in model.params.values())
-        passes = 2 * entries if self.scheme == "central" else entries + 1
-        stack = cast(Stack, model)
-        how = [
-            f"@NumericalDiff.{'loss_rule_for' if c is type(stack.loss_layer) else 'rule_for'}"
-            f"({c.__name__})"
-            for c in classes
-        ]
-        return (
-            f"NumericalDiff uses the book's loop for this {type(model).__name__}: {reason}. "
-            f"The loop runs the network forward {passes:,} times per gradient (twice per "
-            "parameter entry); the structured path is hundreds of times faster on the book's "
-            "784-50-10 network (the performance page of the documentation gives the figures). "
-            f"To take it, register a rule with {', '.join(how)} "
-            "(an element-wise layer needs one method: subclass "
-            "tinynn.estimators.numerical.ElementwiseRule and define apply(values)); see "
-            "'Extending tinynn' in the documentation (docs/extending.rst). "
-            "NumericalDiff(method='loop') takes the loop without this warning."
-        )
+    @staticmethod
+    def check_rule(
+        layer: object, x: ArrayLike, t: ArrayLike | None = None, *,
+        rng: np.random.Generator | int | None = 0,
+    ) -> float:  # fmt: skip
+        """Check the rule of ``type(layer)`` against the layer itself, on a small input ``x``.
+
+        The book's loop on a small input: a few perturbed versions of ``x`` (a changed
+        column, a rank-1 change, sparse ones if the rule takes them, a change of every
+        value), each through the rule's ``propagate`` and through ``layer.forward``; for a
+        layer with parameters, a few entries moved by ``perturb`` and moved in place for
+        ``forward`` (and restored). With targets ``t``, the loss rule: ``loss`` and
+        ``losses`` against ``layer.forward(scores, t)``. A few dozen forward passes of the
+        layer, on a copy: its caches and state (``state_dict``) are left as they were.
+        :meth:`gradient` runs this check itself the first time it uses a rule in a process,
+        on a few samples of the layer's input in that gradient.
+
+        Parameters
+        ----------
+        layer : Layer or LossLayer
+        x : array_like
+            An input as the layer takes it in a network, ``(N, ...)``; for a loss layer,
+            its scores.
+        t : array_like, optional
+            Targets, to check a loss layer's rule.
+        rng : Generator or int, default 0
+            Where the perturbations come from.
+
+        Returns
+        -------
+        float
+            The largest disagreement, relative to the change the layer's forward made;
+            at most :data:`~tinynn.estimators.rule_check.RULE_TOLERANCE`.
+
+        Raises
+        ------
+        RuleError
+            If the rule disagrees with the layer, or returns the wrong kind or shape: the
+            message names the rule, the layer and what differed by how much.
+        TypeError
+            If ``type(layer)`` has no rule (of the kind ``t`` asks for).
+        """
+        return check_rule(layer, x, t, rng=rng)
+
+
+def _slow_down(scheme: str, model: Model, reason: str, classes: list[type]) -> str:
+    """The warning: which layers, how slow, and how to register a rule."""
+    entries = sum(int(p.size) for p in model.params.values())
+    passes = 2 * entries if scheme == "central" else entries + 1
+    stack = cast(Stack, model)
+    how = [
+        f"@NumericalDiff.{'loss_rule_for' if c is type(stack.loss_layer) else 'rule_for'}"
+        f"({c.__name__})"
+        for c in classes
+    ]
+    return (
+        f"NumericalDiff uses the book's loop for this {type(model).__name__}: {reason}. "
+        f"The loop runs the network forward {passes:,} times per gradient (twice per "
+        "parameter entry); the structured path is hundreds of times faster on the book's "
+        "784-50-10 network (the performance page of the documentation gives the figures). "
+        f"To take it, register a rule with {', '.join(how)} "
+        "(an element-wise layer needs one method: subclass "
+        "tinynn.estimators.numerical.ElementwiseRule and define apply(values)); see "
+        "'Extending tinynn' in the documentation (docs/extending.rst). "
+        "NumericalDiff(method='loop') takes the loop without this warning."
+    )
 
 
 def _loop(
