@@ -77,12 +77,14 @@ class LayerProbe:
         self.original = layer
         self.state = layer.state_dict() if isinstance(layer, Stateful) else None
         self.layer: Any = copy.copy(layer)
-        self.train_flg = takes_train_flg(layer)
+        self.train_flg: bool | None = None  # read at the first forward (a loss layer takes t)
 
     def forward(self, x: FloatArray) -> FloatArray:
         """The layer's output for ``x``, from the state the layer had (training mode)."""
         if self.state is not None:
             self.layer.load_state_dict(self.state)
+        if self.train_flg is None:
+            self.train_flg = takes_train_flg(self.original)
         out = self.layer.forward(x, train_flg=True) if self.train_flg else self.layer.forward(x)
         return np.asarray(out)
 
