@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..im2col import check_fit, columns, fold
+from ..im2col import check_fit, columns, floating, fold
 from ..typing import ArrayLike, FloatArray, Params
 from ..utils.validation import (
     as_real_array,
@@ -19,7 +19,29 @@ from ..utils.validation import (
     describe,
 )
 
-__all__ = ["Convolution"]
+__all__ = ["Convolution", "convolve"]
+
+
+def convolve(
+    x: FloatArray, W: FloatArray, b: FloatArray, stride: int, pad: int
+) -> tuple[FloatArray, FloatArray]:
+    """``(out, cols)``: the convolution of a checked ``x`` (N, C, H, W), and its windows.
+
+    ``cols`` is im2col per sample with a row of ones (``columns(..., ones=True)``), so
+    that ``[W | b] @ cols`` is the output, bias included, in one product per sample
+    (no second pass over the output to add ``b``); the backward pass reuses it. Both
+    are of the dtype NumPy gives ``x`` and ``W`` together (float32 stays float32).
+    """
+    fn, _, fh, fw = W.shape
+    dtype = np.result_type(x, W, b)
+    cols = columns(x, fh, fw, stride, pad, ones=True, dtype=dtype)  # (N, C*FH*FW + 1, OH*OW)
+    wb = np.empty((fn, cols.shape[1]), dtype=dtype)
+    wb[:, :-1] = W.reshape(fn, -1)
+    wb[:, -1] = b
+    out: FloatArray = wb @ cols  # (N, FN, OH*OW)
+    n, _, h, w = x.shape
+    oh, ow = (h + 2 * pad - fh) // stride + 1, (w + 2 * pad - fw) // stride + 1
+    return out.reshape(n, fn, oh, ow), cols
 
 
 class Convolution:
@@ -107,6 +129,7 @@ class Convolution:
         self._cols: FloatArray | None = None
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._fitted: tuple[object, tuple[int, int, int, int]] = (None, (0, 0, 0, 0))
 
     @property
     def params(self) -> Params:
@@ -135,18 +158,24 @@ class Convolution:
             )
         return int(input_shape[0]), fn, oh, ow
 
+    def _fit(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """:meth:`output_shape`, checked once per input and filter shape (a training run
+        feeds the same shapes every time: a tuple comparison, not the checks, per call)."""
+        key = (shape, self._params["W"].shape)
+        if key != self._fitted[0]:
+            self._fitted = (key, self.output_shape(shape))
+        return self._fitted[1]
+
     def forward(self, x: FloatArray) -> FloatArray:
         """The convolution of ``x`` (N, C, H, W) with every filter, plus its bias."""
-        x = np.asarray(x, dtype=np.float64)
-        n, fn, oh, ow = self.output_shape(x.shape)
-        fh, fw = self._params["W"].shape[2:]
-        cols = columns(x, fh, fw, self.stride, self.pad)  # (N, C*FH*FW, OH*OW)
-        out: FloatArray = self._params["W"].reshape(fn, -1) @ cols  # (N, FN, OH*OW)
-        out += self._params["b"][:, np.newaxis]
+        x = floating(x)
+        self._fit(x.shape)
+        out, cols = convolve(x, self._params["W"], self._params["b"], self.stride, self.pad)
         self._cols = cols
-        self._x_shape = (n, int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
-        self._out_shape = (n, fn, oh, ow)
-        return out.reshape(self._out_shape)
+        self._x_shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
+        self._out_shape = (int(out.shape[0]), int(out.shape[1]), int(out.shape[2]),
+                           int(out.shape[3]))  # fmt: skip
+        return out
 
     def backward(self, dout: FloatArray, *, input_grad: bool = True) -> FloatArray:
         """Fill ``grads`` and return ``dL/dx`` (col2im of ``W^T dout``) in the input's shape.
@@ -166,11 +195,14 @@ class Convolution:
                 f"{self._out_shape}, got {dout.shape}"
             )
         delta = dout.reshape(n, fn, oh * ow)
-        # one product per sample, summed: no transposed copy of dout or of the windows
-        self._grads["W"] = (delta @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(W.shape)
-        self._grads["b"] = delta.sum(axis=(0, 2))
+        k = c * fh * fw
+        # one product per sample, summed: no transposed copy of dout or of the windows; the
+        # windows' row of ones gives db as the last column
+        dwb = (delta @ cols.transpose(0, 2, 1)).sum(axis=0)  # (FN, C*FH*FW + 1)
+        self._grads["W"] = np.ascontiguousarray(dwb[:, :k]).reshape(W.shape)
+        self._grads["b"] = np.ascontiguousarray(dwb[:, k])
         if not input_grad:
-            return np.empty(0)
+            return np.empty(0, dtype=dwb.dtype)
         dcols = W.reshape(fn, -1).T @ delta  # (N, C*FH*FW, OH*OW)
         patches = dcols.reshape(n, c, fh, fw, oh, ow)
         return fold(patches, self._x_shape, self.stride, self.pad)
