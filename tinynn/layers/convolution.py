@@ -80,7 +80,12 @@ class Convolution:
     them by the filters in one product, and ``backward`` is two products and
     col2im (see :func:`~tinynn.im2col`, :func:`~tinynn.col2im`). The windows
     are laid out per sample, ``(N, C*FH*FW, OH*OW)``, so that the product
-    comes out in the ``(N, FN, OH, OW)`` order itself (the book transposes it).
+    comes out in the ``(N, FN, OH, OW)`` order itself (the book transposes it),
+    with a row of ones under them, so that the bias is one more column of the
+    filters: the product adds it, and the gradient's product gives ``db`` (see
+    ``convolve``). The output and the gradients have the dtype NumPy gives
+    the input and the filters together (float32 stays float32). An input shape
+    is checked the first time it comes (see below), not at every call.
 
     ``forward`` raises ``ValueError`` for input that does not fit, naming what
     it got: input that is not 4-D, a channel count other than ``W``'s ``C``, a

@@ -85,12 +85,20 @@ def _tiled_backward(
     """``dout`` to the first maximum of each ``k x k`` tile: the first row holding the
     tile's maximum (from ``rows``), then the first column of that row holding it."""
     drows = np.empty(rows.shape, dtype=dtype)  # dout, sent to the winning row of each tile
-    for p, won in enumerate(_first_largest([rows[:, :, p::k] for p in range(k)])):
-        np.multiply(dout, won, out=drows[:, :, p::k])
+    _route(dout, [rows[:, :, p::k] for p in range(k)], [drows[:, :, p::k] for p in range(k)])
     dx = np.empty(x.shape, dtype=dtype)
-    for q, won in enumerate(_first_largest([x[..., q::k] for q in range(k)])):
-        np.multiply(drows, won, out=dx[..., q::k])
+    _route(drows, [x[..., q::k] for q in range(k)], [dx[..., q::k] for q in range(k)])
     return dx
+
+
+def _route(grad: FloatArray, views: list[FloatArray], targets: list[FloatArray]) -> None:
+    """``targets[j] = grad`` where ``views[j]`` holds the first maximum, else 0."""
+    if len(views) == 2:  # the second where it is larger, the first the rest: exactly
+        np.multiply(grad, np.greater(views[1], views[0]), out=targets[1])
+        np.subtract(grad, targets[1], out=targets[0])
+        return
+    for won, target in zip(_first_largest(views), targets, strict=True):
+        np.multiply(grad, won, out=target)
 
 
 def _strided_backward(
@@ -148,16 +156,20 @@ class Pooling:
     The gradient of a window's output goes to the input it took its value from,
     and the window's other inputs get none; when several inputs tie for the
     largest value the first one (row by row) takes it, as the book's ``np.argmax``
-    does. (A NaN or infinity in the incoming gradient reaches every input of its
-    window as NaN, since ``0 * inf`` is NaN: the gradient is lost either way.)
+    does. (A NaN or infinity in the incoming gradient makes its window's gradient
+    NaN or infinite, since ``0 * inf`` is NaN: the gradient is lost either way.)
     Padding is zeros, as in the book, so a padded window of negative values
-    outputs 0. The layer has no parameters.
+    outputs 0. The layer has no parameters; the output has the input's dtype.
 
-    ``forward`` takes the maximum over the ``PH * PW`` strided views of the
-    input, one vectorized ``np.maximum`` each, and keeps no index; ``backward``
-    finds where the maxima were, so evaluation (forward only) never pays for it.
-    This is faster than the book's im2col followed by ``np.argmax`` and ``np.max``
-    along rows of 4 (see ``benchmarks/bench_convnet.py``).
+    No index is kept: ``backward`` finds where the maxima were, so evaluation
+    (forward only) never pays for it. Windows that tile the input (``stride ==
+    pool_h == pool_w``, as the book's 2x2 pooling with stride 2) are reduced along
+    their rows first, then across the rows, which are whole rows of memory (see
+    ``max_pool``); ``backward`` sends the gradient to the first row holding the
+    maximum, then within it to the first column, each by one vectorized operation
+    per position. Other windows take the ``PH * PW`` strided views of the input,
+    one ``np.maximum`` each. Both are much faster than the book's im2col followed
+    by ``np.argmax`` and ``np.max`` along rows of 4 (``benchmarks/bench_iteration.py``).
 
     ``forward`` raises ``ValueError`` for input that is not 4-D, a window
     larger than the padded input, or a stride that does not divide
