@@ -2,8 +2,8 @@
 
 Any network ``tinynn train`` trains: the book's two-layer network by default, Chapter 6's
 multi-layer network with its options (Dropout's masks held fixed within the check, Batch
-Normalization on the batch's statistics), Chapter 7's convnet (on small images with
-``--image-size``: the numerical gradient runs the book's loop over every weight).
+Normalization on the batch's statistics), Chapter 7's convnet (its numerical gradient by
+the structured path, in seconds; ``--image-size`` for smaller images).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ class PoolingRule:
     Pooling takes the maximum of each window of each channel on its own, so a change
     of one input channel (a :class:`~tinynn.estimators.numerical.ColumnChange` of the
     image-shaped input) changes only that channel of the output, which is the perturbed
-    channel pooled, with the layer's own function (:func:`tinynn.layers.pooling.max_pool`:
+    channel pooled, with the layer's own function (``tinynn.layers.pooling.max_pool``:
     the same numbers as ``forward``). Any other change is pooled in full.
 
     Book section
