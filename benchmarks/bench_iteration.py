@@ -23,8 +23,9 @@ Implementations, each a column:
 
 Every implementation runs on **one thread** (threadpoolctl limits the BLAS libraries;
 ``torch.set_num_threads(1)``), all in this process, in alternated rounds (each round times
-``--number`` iterations of each), and the table gives the median **CPU time** per iteration
-and ratios. Absolute times vary by up to 3x between sessions on shared machines; the ratios,
+``--number`` iterations of each, in an order drawn anew for each round, so that no place in
+the round is favoured), and the table gives the median **CPU time** per iteration and
+ratios. Absolute times vary by up to 3x between sessions on shared machines; the ratios,
 measured in the same run, are what to compare. The header prints the load average (at the
 start and the end): a busy machine slows everything, memory-bound work the most.
 
@@ -270,12 +271,14 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {name: [] for name in steps}
         for fn in steps.values():
             fn()  # warm-up
+        order = np.random.default_rng(0)  # each round in its own order: no place is favoured
         for _ in range(rounds):
-            for name, fn in steps.items():
+            for name in order.permutation(list(steps)):
+                fn = steps[str(name)]
                 start = time.process_time()
                 for _ in range(number):
                     fn()
-                times[name].append((time.process_time() - start) / number)
+                times[str(name)].append((time.process_time() - start) / number)
         table[network] = {name: statistics.median(v) for name, v in times.items()}
         print(f"\n{TITLES[network]} ({'; '.join(notes)}: relative to the largest entry)")
         for name, median in table[network].items():
