@@ -280,3 +280,6 @@ def test_shapes_are_checked_once_per_shape_and_what_does_not_fit_is_still_refuse
     with pytest.raises(ValueError, match=r"has 3 channel\(s\), but the filters W \(2, 1, 3, 3\)"):
         conv.forward(np.ones((1, 3, 5, 5)))
     assert conv.forward(np.ones((1, 1, 5, 5))).shape == (1, 2, 3, 3)
+    conv.stride = 3  # a changed stride too
+    with pytest.raises(ValueError, match=r"the stride 3 does not divide H \+ 2P - FH = 5 \+ "):
+        conv.forward(np.ones((1, 1, 5, 5)))

@@ -197,3 +197,6 @@ def test_shapes_are_checked_once_per_shape_and_what_does_not_fit_is_still_refuse
     with pytest.raises(ValueError, match=r"the stride 2 does not divide H \+ 2P - FH = 5"):
         pool.forward(np.ones((1, 1, 5, 4)))
     assert pool.forward(np.ones((2, 1, 6, 6))).shape == (2, 1, 3, 3)
+    pool.stride = 3  # a changed window: the same input shape is checked anew
+    with pytest.raises(ValueError, match=r"the stride 3 does not divide H \+ 2P - FH = 6 \+ "):
+        pool.forward(np.ones((2, 1, 6, 6)))

@@ -164,9 +164,9 @@ class Convolution:
         return int(input_shape[0]), fn, oh, ow
 
     def _fit(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-        """:meth:`output_shape`, checked once per input and filter shape (a training run
-        feeds the same shapes every time: a tuple comparison, not the checks, per call)."""
-        key = (shape, self._params["W"].shape)
+        """:meth:`output_shape`, checked once per input shape, filter shape, stride and pad
+        (a training run feeds the same shapes every time: a tuple comparison per call)."""
+        key = (shape, self._params["W"].shape, self.stride, self.pad)
         if key != self._fitted[0]:
             self._fitted = (key, self.output_shape(shape))
         return self._fitted[1]

@@ -33,9 +33,6 @@ def _first_largest(views: list[FloatArray]) -> list[NDArray[np.bool_]]:
     """For each of ``views``, where it holds the largest value and no earlier view does."""
     if len(views) == 1:
         return [np.ones(views[0].shape, dtype=np.bool_)]
-    if len(views) == 2:
-        second: NDArray[np.bool_] = np.greater(views[1], views[0])
-        return [np.logical_not(second), second]
     best, won = views[0].copy(), np.zeros(views[0].shape, dtype=np.uint8)
     for j, view in enumerate(views[1:], 1):
         won[view > best] = j
@@ -207,7 +204,7 @@ class Pooling:
         self._x: FloatArray | None = None  # the padded input of the last forward
         self._out: FloatArray | None = None
         self._rows: FloatArray | None = None  # each window row's maximum, for tiling windows
-        self._fitted: tuple[tuple[int, ...], tuple[int, int, int, int]] = ((), (0, 0, 0, 0))
+        self._fitted: tuple[object, tuple[int, int, int, int]] = (None, (0, 0, 0, 0))
 
     @property
     def params(self) -> Params:
@@ -227,9 +224,10 @@ class Pooling:
         return int(shape[0]), int(shape[1]), oh, ow
 
     def _fit(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-        """:meth:`output_shape`, checked once per input shape."""
-        if shape != self._fitted[0]:
-            self._fitted = (shape, self.output_shape(shape))
+        """:meth:`output_shape`, checked once per input shape and window."""
+        key = (shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        if key != self._fitted[0]:
+            self._fitted = (key, self.output_shape(shape))
         return self._fitted[1]
 
     def forward(self, x: FloatArray) -> FloatArray:
