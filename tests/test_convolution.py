@@ -268,15 +268,14 @@ def test_float32_filters_and_input_stay_float32() -> None:
     assert conv.backward(dout.astype(np.float32), input_grad=False).dtype == np.float32
 
 
-def test_shapes_are_checked_once_per_shape_and_what_does_not_fit_is_still_refused() -> None:
-    """forward checks an input shape the first time it sees it (with the filters' shape), and
-    refuses a new shape that does not fit after one that did."""
+def test_what_does_not_fit_is_refused_after_what_fits() -> None:
+    """forward checks every input against the filters, stride and pad as they are now."""
     conv = Convolution(np.ones((2, 3, 3, 3)), np.zeros(2))
     assert conv.forward(np.ones((1, 3, 5, 5))).shape == (1, 2, 3, 3)
     assert conv.forward(np.ones((1, 3, 5, 5))).shape == (1, 2, 3, 3)
     with pytest.raises(ValueError, match=r"has 1 channel\(s\), but the filters W"):
         conv.forward(np.ones((1, 1, 5, 5)))
-    conv.params["W"] = np.ones((2, 1, 3, 3))  # new filters: the same input shape is checked anew
+    conv.params["W"] = np.ones((2, 1, 3, 3))  # new filters
     with pytest.raises(ValueError, match=r"has 3 channel\(s\), but the filters W \(2, 1, 3, 3\)"):
         conv.forward(np.ones((1, 3, 5, 5)))
     assert conv.forward(np.ones((1, 1, 5, 5))).shape == (1, 2, 3, 3)

@@ -190,13 +190,13 @@ def test_float32_input_stays_float32(case: tuple[int, ...]) -> None:
     np.testing.assert_allclose(dx, dx_expected, rtol=1e-6, atol=1e-6)  # overlaps add in float32
 
 
-def test_shapes_are_checked_once_per_shape_and_what_does_not_fit_is_still_refused() -> None:
+def test_what_does_not_fit_is_refused_after_what_fits() -> None:
     pool = Pooling(2, 2, stride=2)
     assert pool.forward(np.ones((1, 1, 4, 4))).shape == (1, 1, 2, 2)
     assert pool.forward(np.ones((1, 1, 4, 4))).shape == (1, 1, 2, 2)
     with pytest.raises(ValueError, match=r"the stride 2 does not divide H \+ 2P - FH = 5"):
         pool.forward(np.ones((1, 1, 5, 4)))
     assert pool.forward(np.ones((2, 1, 6, 6))).shape == (2, 1, 3, 3)
-    pool.stride = 3  # a changed window: the same input shape is checked anew
+    pool.stride = 3  # a changed window
     with pytest.raises(ValueError, match=r"the stride 3 does not divide H \+ 2P - FH = 6 \+ "):
         pool.forward(np.ones((2, 1, 6, 6)))

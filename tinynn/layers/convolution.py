@@ -84,8 +84,7 @@ class Convolution:
     with a row of ones under them, so that the bias is one more column of the
     filters: the product adds it, and the gradient's product gives ``db`` (see
     ``convolve``). The output and the gradients have the dtype NumPy gives
-    the input and the filters together (float32 stays float32). An input shape
-    is checked the first time it comes (see below), not at every call.
+    the input and the filters together (float32 stays float32).
 
     ``forward`` raises ``ValueError`` for input that does not fit, naming what
     it got: input that is not 4-D, a channel count other than ``W``'s ``C``, a
@@ -134,7 +133,6 @@ class Convolution:
         self._cols: FloatArray | None = None
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
-        self._fitted: tuple[object, tuple[int, int, int, int]] = (None, (0, 0, 0, 0))
 
     @property
     def params(self) -> Params:
@@ -163,18 +161,10 @@ class Convolution:
             )
         return int(input_shape[0]), fn, oh, ow
 
-    def _fit(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-        """:meth:`output_shape`, checked once per input shape, filter shape, stride and pad
-        (a training run feeds the same shapes every time: a tuple comparison per call)."""
-        key = (shape, self._params["W"].shape, self.stride, self.pad)
-        if key != self._fitted[0]:
-            self._fitted = (key, self.output_shape(shape))
-        return self._fitted[1]
-
     def forward(self, x: FloatArray) -> FloatArray:
         """The convolution of ``x`` (N, C, H, W) with every filter, plus its bias."""
         x = floating(x)
-        self._fit(x.shape)
+        self.output_shape(x.shape)  # (a check of the shapes: under a microsecond)
         out, cols = convolve(x, self._params["W"], self._params["b"], self.stride, self.pad)
         self._cols = cols
         self._x_shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
