@@ -164,7 +164,7 @@ class Convolution:
     def forward(self, x: FloatArray) -> FloatArray:
         """The convolution of ``x`` (N, C, H, W) with every filter, plus its bias."""
         x = floating(x)
-        self.output_shape(x.shape)  # (a check of the shapes: under a microsecond)
+        self.output_shape(x.shape)  # a few comparisons of sizes
         out, cols = convolve(x, self._params["W"], self._params["b"], self.stride, self.pad)
         self._cols = cols
         self._x_shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))

@@ -225,7 +225,7 @@ class Pooling:
     def forward(self, x: FloatArray) -> FloatArray:
         """The maximum of every window, shape ``(N, C, OH, OW)``."""
         x = floating(x)
-        self.output_shape(x.shape)  # (a check of the shapes: under a microsecond)
+        self.output_shape(x.shape)  # a few comparisons of sizes
         out, x, rows = max_pool(x, self.pool_h, self.pool_w, self.stride, self.pad)
         self._x, self._out, self._rows = x, out, rows
         return out
