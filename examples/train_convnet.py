@@ -41,6 +41,7 @@ import numpy as np
 
 from tinynn import Adam, Callback, Checkpoint, EpochAccuracy, SimpleConvNet, Trainer, save_model
 from tinynn.callbacks import Logs
+from tinynn.cli.threads import choose, limited
 
 #: The short schedule the documentation's gallery runs (docs/_ext/gallery_helpers.py).
 DOCS_OPTIONS = ["--epochs", "1", "--train-size", "3000", "--test-size", "2000"]
@@ -181,18 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     trainer = Trainer(net, Adam(lr=args.lr), batch_size=args.batch_size, callbacks=callbacks,
                       rng=np.random.default_rng(batch_seed))  # fmt: skip
     per_epoch = max(len(x_train) // args.batch_size, 1)
+    threads = choose(net.layers, x_train.shape[1:], args.batch_size)  # one for this network
     print(
         f"SimpleConvNet conv 30x5x5 - relu - pool 2x2 - affine 100 - relu - affine 10, Adam lr "
         f"{args.lr:g}, batch {args.batch_size}, {args.epochs} epoch(s) of {per_epoch} "
         f"iterations, {len(x_train)} training images, {len(x_test)} test images, seed "
-        f"{args.seed}",
+        f"{args.seed}, {threads.describe()}",
         flush=True,
     )
     if args.resume is not None:
         print(f"resuming from {args.resume}", flush=True)
     start = time.perf_counter()
     try:
-        trainer.fit(x_train, t_train, epochs=args.epochs, resume=args.resume)
+        with limited(threads):  # the BLAS threads for this run only
+            trainer.fit(x_train, t_train, epochs=args.epochs, resume=args.resume)
     except (OSError, ValueError) as exc:  # a checkpoint that is missing or does not fit
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -5,7 +5,9 @@ These follow the order of operations of the book's ``common/functions.py``,
 transposed softmax, the argmax cross-entropy, ``sigmoid_grad(a1) * da1``), so
 that tinynn can be tested to give the same numbers *bit for bit*; and the
 book's ``im2col`` and ``col2im`` (``common/util.py``, section 7.4.3) as printed,
-with their loops over the filter, for the tests and the convolution benchmark.
+with their loops over the filter, and the layers and ``SimpleConvNet`` of
+``common/layers.py`` and ``ch07`` built on them, for the tests and the convolution
+benchmark.
 Not part of the package.
 """
 
@@ -219,3 +221,141 @@ def col2im(col: Any, input_shape: Any, filter_h: int, filter_w: int, stride: int
             x_max = x + stride * out_w
             img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
     return img[:, :, pad : H + pad, pad : W + pad]
+
+
+# -- common/layers.py (5.5, 5.6, 7.4.3, 7.4.4) and ch07/simple_convnet.py (7.5), as printed -----
+class BookRelu:
+    def forward(self, x: Any) -> Any:
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout: Any) -> Any:
+        dout[self.mask] = 0
+        return dout
+
+
+class BookAffine:
+    def __init__(self, W: Any, b: Any) -> None:
+        self.W, self.b = W, b
+
+    def forward(self, x: Any) -> Any:
+        self.original_x_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        self.x = x
+        return np.dot(self.x, self.W) + self.b
+
+    def backward(self, dout: Any) -> Any:
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return dx.reshape(*self.original_x_shape)
+
+
+class BookSoftmaxWithLoss:
+    """``common/layers.py``'s ``SoftmaxWithLoss`` (with ``common/functions.py``'s 2-D
+    softmax along the last axis, as ``ch07`` uses it)."""
+
+    def forward(self, x: Any, t: Any) -> Any:
+        self.t = t
+        x = x - np.max(x, axis=-1, keepdims=True)
+        self.y = np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
+        return cross_entropy_error(self.y, self.t)
+
+    def backward(self, dout: Any = 1) -> Any:
+        batch_size = self.t.shape[0]
+        if self.t.size == self.y.size:
+            return (self.y - self.t) / batch_size
+        dx = self.y.copy()
+        dx[np.arange(batch_size), self.t] -= 1
+        return dx / batch_size
+
+
+class BookConvolution:
+    def __init__(self, W: Any, b: Any, stride: int = 1, pad: int = 0) -> None:
+        self.W, self.b, self.stride, self.pad = W, b, stride, pad
+
+    def forward(self, x: Any) -> Any:
+        FN, C, FH, FW = self.W.shape
+        N, C, H, W = x.shape  # noqa: RUF059 (as printed)
+        out_h = 1 + int((H + 2 * self.pad - FH) / self.stride)
+        out_w = 1 + int((W + 2 * self.pad - FW) / self.stride)
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        col_W = self.W.reshape(FN, -1).T
+        out = np.dot(col, col_W) + self.b
+        out = out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
+        self.x, self.col, self.col_W = x, col, col_W
+        return out
+
+    def backward(self, dout: Any) -> Any:
+        FN, C, FH, FW = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+        self.db = np.sum(dout, axis=0)
+        self.dW = np.dot(self.col.T, dout)
+        self.dW = self.dW.transpose(1, 0).reshape(FN, C, FH, FW)
+        dcol = np.dot(dout, self.col_W.T)
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
+
+
+class BookPooling:
+    def __init__(self, pool_h: int, pool_w: int, stride: int = 1, pad: int = 0) -> None:
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+
+    def forward(self, x: Any) -> Any:
+        N, C, H, W = x.shape
+        out_h = int(1 + (H - self.pool_h) / self.stride)
+        out_w = int(1 + (W - self.pool_w) / self.stride)
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        col = col.reshape(-1, self.pool_h * self.pool_w)
+        arg_max = np.argmax(col, axis=1)
+        out = np.max(col, axis=1)
+        out = out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        self.x, self.arg_max = x, arg_max
+        return out
+
+    def backward(self, dout: Any) -> Any:
+        dout = dout.transpose(0, 2, 3, 1)
+        pool_size = self.pool_h * self.pool_w
+        dmax = np.zeros((dout.size, pool_size))
+        dmax[np.arange(self.arg_max.size), self.arg_max.flatten()] = dout.flatten()
+        dmax = dmax.reshape(dout.shape + (pool_size,))  # noqa: RUF005 (as printed)
+        dcol = dmax.reshape(dmax.shape[0] * dmax.shape[1] * dmax.shape[2], -1)
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
+
+
+class BookSimpleConvNet:
+    """``ch07/simple_convnet.py`` with the weights given (copied) instead of drawn, and the
+    convolution's ``stride`` and ``pad`` (the book's ``conv_param``)."""
+
+    def __init__(self, params: dict[str, Any], stride: int = 1, pad: int = 0) -> None:
+        self.params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+        p = self.params
+        self.layers: dict[str, Any] = {
+            "Conv1": BookConvolution(p["W1"], p["b1"], stride, pad),
+            "Relu1": BookRelu(),
+            "Pool1": BookPooling(pool_h=2, pool_w=2, stride=2),
+            "Affine1": BookAffine(p["W2"], p["b2"]),
+            "Relu2": BookRelu(),
+            "Affine2": BookAffine(p["W3"], p["b3"]),
+        }
+        self.last_layer = BookSoftmaxWithLoss()
+
+    def predict(self, x: Any) -> Any:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x: Any, t: Any) -> Any:
+        return self.last_layer.forward(self.predict(x), t)
+
+    def gradient(self, x: Any, t: Any) -> dict[str, Any]:
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        grads["W1"], grads["b1"] = self.layers["Conv1"].dW, self.layers["Conv1"].db
+        grads["W2"], grads["b2"] = self.layers["Affine1"].dW, self.layers["Affine1"].db
+        grads["W3"], grads["b3"] = self.layers["Affine2"].dW, self.layers["Affine2"].db
+        return grads

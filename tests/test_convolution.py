@@ -244,3 +244,41 @@ def test_backward_errors() -> None:
     with pytest.raises(ValueError, match=r"dout must have the shape of the last output "
                        r"\(1, 2, 2, 2\), got \(1, 2, 4\)"):  # fmt: skip
         conv.backward(np.ones((1, 2, 4)))
+
+
+def test_float32_filters_and_input_stay_float32() -> None:
+    """Nothing in forward or backward turns float32 into float64 (the filters set to float32
+    through ``params``); the results are float64's to float32's precision."""
+    x, W, b, s, p = _case(CASES[1])
+    exact = Convolution(W, b, stride=s, pad=p)
+    conv = Convolution(W, b, stride=s, pad=p)
+    conv.params["W"] = W.astype(np.float32)
+    conv.params["b"] = b.astype(np.float32)
+    out = conv.forward(x.astype(np.float32))
+    expected = exact.forward(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+    dout = np.random.default_rng(4).standard_normal(out.shape)
+    dx = conv.backward(dout.astype(np.float32))
+    assert dx.dtype == np.float32
+    np.testing.assert_allclose(dx, exact.backward(dout), rtol=1e-5, atol=1e-5)
+    for key in ("W", "b"):
+        assert conv.grads[key].dtype == np.float32, key
+        np.testing.assert_allclose(conv.grads[key], exact.grads[key], rtol=1e-4, atol=1e-4)
+    assert conv.backward(dout.astype(np.float32), input_grad=False).dtype == np.float32
+
+
+def test_what_does_not_fit_is_refused_after_what_fits() -> None:
+    """forward checks every input against the filters, stride and pad as they are now."""
+    conv = Convolution(np.ones((2, 3, 3, 3)), np.zeros(2))
+    assert conv.forward(np.ones((1, 3, 5, 5))).shape == (1, 2, 3, 3)
+    assert conv.forward(np.ones((1, 3, 5, 5))).shape == (1, 2, 3, 3)
+    with pytest.raises(ValueError, match=r"has 1 channel\(s\), but the filters W"):
+        conv.forward(np.ones((1, 1, 5, 5)))
+    conv.params["W"] = np.ones((2, 1, 3, 3))  # new filters
+    with pytest.raises(ValueError, match=r"has 3 channel\(s\), but the filters W \(2, 1, 3, 3\)"):
+        conv.forward(np.ones((1, 3, 5, 5)))
+    assert conv.forward(np.ones((1, 1, 5, 5))).shape == (1, 2, 3, 3)
+    conv.stride = 3  # a changed stride too
+    with pytest.raises(ValueError, match=r"the stride 3 does not divide H \+ 2P - FH = 5 \+ "):
+        conv.forward(np.ones((1, 1, 5, 5)))

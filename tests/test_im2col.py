@@ -68,6 +68,16 @@ def test_im2col_pads_with_zeros_and_returns_float64() -> None:
     np.testing.assert_array_equal(col[4], [1, 1, 1, 1])  # the centre window: the image
 
 
+def test_float32_stays_float32() -> None:
+    x = np.arange(2 * 3 * 5 * 5, dtype=np.float32).reshape(2, 3, 5, 5)
+    col = im2col(x, 3, 3, stride=2, pad=1)
+    assert col.dtype == np.float32
+    np.testing.assert_array_equal(col, book_im2col(x.astype(np.float64), 3, 3, 2, 1))
+    back = col2im(col, x.shape, 3, 3, stride=2, pad=1)
+    assert back.dtype == np.float32
+    np.testing.assert_array_equal(back, book_col2im(col.astype(np.float64), x.shape, 3, 3, 2, 1))
+
+
 def test_col2im_counts_how_many_windows_read_each_pixel() -> None:
     ones = np.ones((4, 4))  # the four 2x2 windows of a 3x3 image
     counts = col2im(ones, (1, 1, 3, 3), 2, 2)

@@ -172,3 +172,31 @@ def test_backward_errors() -> None:
     with pytest.raises(ValueError, match=r"dout must have the shape of the last output "
                        r"\(1, 1, 2, 2\), got \(1, 4\)"):  # fmt: skip
         pool.backward(np.ones((1, 4)))
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[5]])  # tiling 2x2, overlapping, 3x3
+def test_float32_input_stays_float32(case: tuple[int, ...]) -> None:
+    n, c, h, w, ph, pw, s, p = case
+    rng = np.random.default_rng(sum(case))
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    pool = Pooling(ph, pw, stride=s, pad=p)
+    out = pool.forward(x)
+    dout = rng.standard_normal(out.shape).astype(np.float32)
+    expected, dx_expected = pool_loop(x.astype(np.float64), ph, pw, s, p, dout.astype(np.float64))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)  # the maximum of float32 values is exact
+    dx = pool.backward(dout)
+    assert dx.dtype == np.float32
+    np.testing.assert_allclose(dx, dx_expected, rtol=1e-6, atol=1e-6)  # overlaps add in float32
+
+
+def test_what_does_not_fit_is_refused_after_what_fits() -> None:
+    pool = Pooling(2, 2, stride=2)
+    assert pool.forward(np.ones((1, 1, 4, 4))).shape == (1, 1, 2, 2)
+    assert pool.forward(np.ones((1, 1, 4, 4))).shape == (1, 1, 2, 2)
+    with pytest.raises(ValueError, match=r"the stride 2 does not divide H \+ 2P - FH = 5"):
+        pool.forward(np.ones((1, 1, 5, 4)))
+    assert pool.forward(np.ones((2, 1, 6, 6))).shape == (2, 1, 3, 3)
+    pool.stride = 3  # a changed window
+    with pytest.raises(ValueError, match=r"the stride 3 does not divide H \+ 2P - FH = 6 \+ "):
+        pool.forward(np.ones((2, 1, 6, 6)))

@@ -20,22 +20,41 @@ class FakeTrainer:
     iteration = 0
 
 
-def drive(progress: ProgressPrinter, times: list[float]) -> None:
+class FakeClock:
+    """A clock set by hand: ``clock()`` reads ``now``."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def drive(
+    progress: ProgressPrinter, clock: FakeClock, times: list[float], pause: float = 0.0
+) -> None:
+    """Begin at ``times[0]``, end iteration ``i`` at ``times[i + 1]``; each epoch's
+    evaluation after iteration ``i`` takes ``pause`` seconds, which later times include."""
     progress.set_trainer(FakeTrainer())  # type: ignore[arg-type]
+    clock.now = times[0]
     progress.on_train_begin({})
-    for i, _ in enumerate(times[1:]):
+    paused = 0.0
+    for i, end in enumerate(times[1:]):
         logs: Logs = {"loss": 0.5}
+        clock.now = end + paused
         progress.on_iteration_end(i, logs)
         if i % 100 == 0:
+            paused += pause
+            clock.now = end + paused
             progress.on_epoch_end(i // 100, {"iteration": i, "train_acc": 0.5, "test_acc": 0.25})
     progress.on_train_end({})
 
 
 def test_progress_prints_plain_lines_with_rate_and_time_left_when_not_a_terminal() -> None:
     stream = io.StringIO()
-    times = iter([float(t) for t in range(0, 1001)])  # one iteration per second
-    progress = ProgressPrinter(stream, interval=250.0, clock=lambda: next(times))
-    drive(progress, list(range(1001)))
+    clock = FakeClock()
+    progress = ProgressPrinter(stream, interval=250.0, clock=clock)
+    drive(progress, clock, [float(t) for t in range(0, 1001)])  # one iteration per second
     lines = stream.getvalue().splitlines()
     status = [line for line in lines if line.startswith("iter")]
     assert status[0] == (
@@ -48,9 +67,9 @@ def test_progress_prints_plain_lines_with_rate_and_time_left_when_not_a_terminal
 
 def test_progress_rewrites_one_line_on_a_terminal() -> None:
     stream = io.StringIO()
-    times = iter([0.5 * t for t in range(0, 1001)])
-    progress = ProgressPrinter(stream, terminal=True, interval=10.0, clock=lambda: next(times))
-    drive(progress, list(range(1001)))
+    clock = FakeClock()
+    progress = ProgressPrinter(stream, terminal=True, interval=10.0, clock=clock)
+    drive(progress, clock, [0.5 * t for t in range(0, 1001)])
     text = stream.getvalue()
     assert "\r\x1b[Kiter" in text
     # each book line starts on a cleared line, never after a status line on the same line
@@ -59,6 +78,25 @@ def test_progress_rewrites_one_line_on_a_terminal() -> None:
             assert line.endswith("train acc, test acc | 0.5, 0.25")
             assert "iter" not in line.split("\r\x1b[K")[-1]
     assert text.endswith("\r\x1b[K")  # the last status line is cleared at the end
+
+
+def test_rate_and_time_left_leave_the_epochs_evaluations_out() -> None:
+    """A run whose first evaluation (epoch 0, after iteration 0) takes 100 s and whose
+    iterations take 1 s each: 1 it/s, not 0.1, and the time left is the iterations left at
+    that rate plus the 9 evaluations left at 100 s each (the convnet's first line once said
+    ~2h 38m for a run of minutes)."""
+    stream = io.StringIO()
+    clock = FakeClock()
+    progress = ProgressPrinter(stream, interval=5.0, clock=clock)
+    drive(progress, clock, [float(t) for t in range(0, 1001)], pause=100.0)
+    status = [line for line in stream.getvalue().splitlines() if line.startswith("iter")]
+    # iteration 0 ends at 1 s, the evaluation at 101 s, iteration 1 at 102 s: 2 it in 2 s
+    assert status[0] == (
+        "iter    2/1000 (epoch 1: 1/100) | loss 0.5000 | 1 it/s | 1m 42s elapsed, ~31m 38s left"
+    )  # 998 iterations of 1 s and 9 evaluations of 100 s: 1898 s
+    assert status[-1] == (  # no evaluation left after iteration 900; 10 of 100 s so far
+        "iter  997/1000 (epoch 10: 96/100) | loss 0.5000 | 1 it/s | 33m 17s elapsed, ~3s left"
+    )
 
 
 def test_the_default_interval_depends_on_the_stream() -> None:

@@ -23,8 +23,10 @@ from tinynn import (
     Backprop,
     BatchNormalization,
     ComplexStep,
+    Convolution,
     Dropout,
     NumericalDiff,
+    Pooling,
     Relu,
     Sequential,
     Sigmoid,
@@ -45,7 +47,29 @@ def _between_affine(layer: Any) -> Callable[[np.random.Generator], tuple[list[An
     return build
 
 
-LAYER_EXAMPLES: dict[type, Callable[[np.random.Generator], tuple[list[Any], int]]] = {
+def _convnet(
+    first: Callable[[np.random.Generator], Any],
+    middle: Callable[[np.random.Generator], Any],
+    flat: int,
+    sample: tuple[int, int, int] = (2, 6, 6),
+) -> Callable[[np.random.Generator], tuple[list[Any], tuple[int, int, int]]]:
+    """A small convolutional network: ``first`` makes an image-shaped change that ``middle``
+    (the layer under test) carries, and an affine layer of ``flat`` inputs after it."""
+
+    def build(r: np.random.Generator) -> tuple[list[Any], tuple[int, int, int]]:
+        return [first(r), middle(r), Affine.random(flat, 3, rng=r, weight_init_std=1.0)], sample
+
+    return build
+
+
+def _conv(fn: int, c: int, f: int, stride: int = 1, pad: int = 0) -> Callable[..., Convolution]:
+    def make(r: np.random.Generator) -> Convolution:
+        return Convolution(r.standard_normal((fn, c, f, f)), r.standard_normal(fn), stride, pad)
+
+    return make
+
+
+LAYER_EXAMPLES: dict[type, Callable[[np.random.Generator], tuple[list[Any], Any]]] = {
     Affine: _between_affine(lambda r: Affine(r.standard_normal((4, 4)), r.standard_normal(4))),
     Sigmoid: _between_affine(lambda r: Sigmoid()),
     Relu: _between_affine(lambda r: Relu()),
@@ -53,6 +77,9 @@ LAYER_EXAMPLES: dict[type, Callable[[np.random.Generator], tuple[list[Any], int]
     BatchNormalization: _between_affine(
         lambda r: BatchNormalization(r.random(4) + 0.5, r.standard_normal(4))
     ),
+    # (2, 7, 7) -> (3, 7, 7) -> (2, 4, 4): a padded convolution, then one with stride 2
+    Convolution: _convnet(_conv(3, 2, 3, pad=1), _conv(2, 3, 3, stride=2, pad=1), 32, (2, 7, 7)),
+    Pooling: _convnet(_conv(3, 2, 3, pad=1), lambda r: Pooling(2, 2, stride=2), 27),
 }
 #: A loss layer of each loss class (differentiated exactly by its ``backward``: delta 0).
 LOSS_EXAMPLES: dict[type, Callable[[], Any]] = {SoftmaxWithLoss: lambda: SoftmaxWithLoss(0.0)}
@@ -71,7 +98,7 @@ CASES = [
 ]
 
 
-def _network(kind: str, cls: type, rng: np.random.Generator) -> tuple[Sequential, int]:
+def _network(kind: str, cls: type, rng: np.random.Generator) -> tuple[Sequential, Any]:
     examples = LAYER_EXAMPLES if kind == "layer" else LOSS_EXAMPLES
     if cls not in examples:
         pytest.fail(f"{cls.__name__} has a rule but no example network: add one to "
@@ -83,8 +110,9 @@ def _network(kind: str, cls: type, rng: np.random.Generator) -> tuple[Sequential
     return Sequential(layers, SoftmaxWithLoss(0.0)), features
 
 
-def _batch(rng: np.random.Generator, features: int, sparse: bool) -> FloatArray:
-    x = rng.standard_normal((6, features))
+def _batch(rng: np.random.Generator, features: int | tuple[int, ...], sparse: bool) -> FloatArray:
+    """Six samples of ``features`` values (or of that shape, for images)."""
+    x = rng.standard_normal((6, *np.atleast_1d(features)))
     if sparse:  # mostly 0, as MNIST: the sparse changes
         x[rng.random(x.shape) < 0.75] = 0.0
     return x
@@ -102,11 +130,11 @@ def _max_diff(a: Params, b: Params) -> float:
 
 def test_the_tables_hold_the_built_in_rules() -> None:
     """The cases below are not empty: the tables have what tinynn registers."""
-    assert {Affine, Sigmoid, Relu} <= set(NumericalDiff.rules)
+    assert {Affine, Sigmoid, Relu, Convolution, Pooling} <= set(NumericalDiff.rules)
     assert {SoftmaxWithLoss} <= set(NumericalDiff.loss_rules)
     assert {Affine, Sigmoid} <= set(ComplexStep.rules) and Relu not in ComplexStep.rules
     assert {SoftmaxWithLoss} <= set(ComplexStep.loss_rules)
-    assert len(CASES) >= 7
+    assert len(CASES) >= 9
 
 
 @pytest.mark.parametrize(("sparse", "targets"), [(True, "class"), (False, "soft")])
@@ -159,3 +187,54 @@ def test_every_rule_passes_the_public_check_by_a_wide_margin(
         i = next(i for i, layer in enumerate(net.layers) if type(layer) is cls and i > 0)
         worst = estimator.check_rule(net.layers[i], acts[i])
     assert 0.0 <= worst <= 1e-4 * RULE_TOLERANCE
+
+
+#: Convolutional networks of every geometry the rules handle: ``(layers, sample shape)``.
+#: Strides and pads, overlapping and tiling pooling windows (2x2 and 3x3), a padded pooling,
+#: a convolution after a convolution (a changed channel, and a dense change, reach it),
+#: Dropout and Sigmoid on images, a channel change flattened by an affine layer.
+def _geometries() -> dict[str, Callable[[np.random.Generator], tuple[list[Any], Any]]]:
+    def net(*layers: Callable[[np.random.Generator], Any], flat: int, sample: tuple[int, ...]
+            ) -> Callable[[np.random.Generator], tuple[list[Any], Any]]:  # fmt: skip
+        def build(r: np.random.Generator) -> tuple[list[Any], Any]:
+            return [make(r) for make in layers] + [
+                Affine.random(flat, 3, rng=r, weight_init_std=1.0)
+            ], sample
+
+        return build
+
+    return {
+        "book": net(_conv(3, 1, 3), lambda r: Relu(), lambda r: Pooling(2, 2, stride=2),
+                    flat=12, sample=(1, 6, 6)),
+        "pad-1": net(_conv(2, 2, 3, pad=1), lambda r: Relu(), lambda r: Pooling(2, 2, 2),
+                     flat=18, sample=(2, 6, 6)),
+        "stride-2-pad-1": net(_conv(2, 1, 3, stride=2, pad=1), lambda r: Sigmoid(),
+                              lambda r: Pooling(3, 3, stride=1), flat=8, sample=(1, 7, 7)),
+        "conv-conv-padded-pool": net(_conv(3, 2, 3), _conv(2, 3, 3, pad=1), lambda r: Relu(),
+                                     lambda r: Pooling(2, 2, stride=2, pad=1), flat=18,
+                                     sample=(2, 6, 6)),
+        "dropout-tiles-3": net(_conv(2, 1, 2), lambda r: Dropout(0.5, rng=r),
+                               lambda r: Pooling(3, 3, stride=3), flat=8, sample=(1, 7, 7)),
+        "rectangular-pool": net(_conv(2, 1, 3), lambda r: Pooling(2, 3, stride=1, pad=1),
+                                flat=2 * 7 * 6, sample=(1, 8, 8)),
+    }  # fmt: skip
+
+
+GEOMETRIES = _geometries()
+
+
+@pytest.mark.parametrize(("sparse", "targets"), [(True, "class"), (False, "soft")])
+@pytest.mark.parametrize("geometry", sorted(GEOMETRIES))
+def test_convolution_and_pooling_rules_give_the_loops_numbers(
+    geometry: str, sparse: bool, targets: str
+) -> None:
+    rng = np.random.default_rng(1)
+    layers, sample = GEOMETRIES[geometry](rng)
+    net = Sequential(layers, SoftmaxWithLoss(0.0))
+    x = _batch(rng, sample, sparse)
+    t = _targets(rng, 3, targets)
+    assert NumericalDiff().fallback_reason(net) is None
+    with net.training():
+        fast = NumericalDiff(method="structured").gradient(net, x, t)
+        loop = NumericalDiff(method="loop").gradient(net, x, t)
+    assert _max_diff(fast, loop) <= 1e-9

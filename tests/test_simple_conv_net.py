@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pytest
 
+from tests.book_reference import BookSimpleConvNet
 from tinynn import (
     SGD,
     AdaGrad,
@@ -33,10 +34,6 @@ from tinynn import (
     load_model,
     save_model,
 )
-
-# NumericalDiff has no rule for Convolution and Pooling: whichever test here first takes its
-# loop gets the PerformanceWarning saying so (tested in tests/test_rule_registration.py)
-pytestmark = pytest.mark.filterwarnings("ignore::tinynn.PerformanceWarning")
 
 SMALL: dict[str, Any] = {
     "input_dim": (1, 8, 8),
@@ -98,7 +95,7 @@ def test_other_geometries() -> None:
 @pytest.mark.parametrize("delta", [None, 0.0])
 @pytest.mark.parametrize("method", ["auto", "loop"])
 def test_gradient_check_passes(delta: float | None, method: Literal["auto", "loop"]) -> None:
-    """Backprop against the numerical gradient (the book's loop: no rule for Convolution)."""
+    """Backprop against the numerical gradient (the structured path, and the book's loop)."""
     net = small(weight_init_std=0.1, rng=0)
     if delta is not None:
         net.loss_layer = SoftmaxWithLoss(delta)
@@ -298,3 +295,49 @@ def test_every_estimator_works_with_it_or_says_why_not() -> None:
     assert len(disagreement) == 3 and max(disagreement) < 1e-4, disagreement
     with pytest.raises(TypeError, match=r"layers\[0\] \(Convolution\) has no ComplexStep rule"):
         ComplexStep().gradient(net, x, t)
+
+
+@pytest.mark.parametrize(("stride", "pad", "side", "filter_size"),
+                         [(1, 0, 28, 5), (1, 2, 12, 3), (2, 1, 11, 3)])  # fmt: skip
+def test_gradients_equal_the_books_code(stride: int, pad: int, side: int, filter_size: int) -> None:
+    """Backprop through tinynn's layers gives the gradient of the book's SimpleConvNet (its
+    im2col and col2im, its argmax pooling) to 1e-12 of each parameter's largest entry, on
+    images mostly 0, so that many pooling windows tie (at 0 after the ReLU)."""
+    conv = {"filter_num": 4, "filter_size": filter_size, "pad": pad, "stride": stride}
+    net = SimpleConvNet((1, side, side), conv, 6, 3, weight_init_std=0.3, rng=0)
+    rng = np.random.default_rng(1)
+    for key in ("b1", "b2", "b3"):
+        net.params[key][:] = 0.1 * rng.standard_normal(net.params[key].shape)
+    x = rng.random((5, 1, side, side))
+    x[rng.random(x.shape) < 0.7] = 0.0
+    t = rng.integers(0, 3, 5)
+    book = BookSimpleConvNet({k: v.copy() for k, v in net.params.items()}, stride, pad)
+    ours, theirs = Backprop().gradient(net, x, t), book.gradient(x, t)
+    for key, g in theirs.items():
+        scale = float(np.max(np.abs(g)))
+        assert scale > 0, key
+        assert float(np.max(np.abs(ours[key] - g))) <= 1e-12 * scale, key
+
+
+def test_the_numerical_gradient_takes_the_structured_path_with_the_loops_numbers() -> None:
+    """NumericalDiff has rules for every layer of the book's network (tinynn gradcheck --model
+    convnet takes seconds, not hours); entries across every parameter equal the book's
+    per-entry central difference."""
+    net = SimpleConvNet(rng=0)
+    assert NumericalDiff().fallback_reason(net) is None
+    rng = np.random.default_rng(2)
+    x = rng.random((3, 1, 28, 28))
+    x[rng.random(x.shape) < 0.8] = 0.0  # mostly 0, as MNIST
+    t = np.array([3, 1, 4])
+    fast = NumericalDiff().gradient(net, x, t)
+    h = 1e-4
+    for key in net.params:
+        flat = net.params[key].reshape(-1)
+        for i in np.linspace(0, flat.size - 1, 7).astype(int):
+            saved = flat[i]
+            flat[i] = saved + h
+            plus = net.loss(x, t)
+            flat[i] = saved - h
+            minus = net.loss(x, t)
+            flat[i] = saved
+            assert abs(fast[key].reshape(-1)[i] - (plus - minus) / (2 * h)) <= 1e-10, (key, i)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from .typing import ArrayLike, FloatArray
 from .utils.validation import (
@@ -135,6 +135,15 @@ def check_fit(
     return sizes[0], sizes[1]
 
 
+def floating(x: ArrayLike) -> FloatArray:
+    """``x`` as an array of floats: a float array as it is (its dtype kept), other reals as
+    float64. For the layers' ``forward``, whose input the model has checked."""
+    a = np.asarray(x)
+    if a.dtype.kind != "f":
+        a = a.astype(np.float64)
+    return a
+
+
 def windows(x: FloatArray, filter_h: int, filter_w: int, stride: int, pad: int) -> FloatArray:
     """Every window of the padded ``x`` as a strided view, shape ``(N, C, OH, OW, FH, FW)``.
 
@@ -147,16 +156,36 @@ def windows(x: FloatArray, filter_h: int, filter_w: int, stride: int, pad: int) 
     return view[:, :, ::stride, ::stride]
 
 
-def columns(x: FloatArray, filter_h: int, filter_w: int, stride: int, pad: int) -> FloatArray:
+def columns(
+    x: FloatArray,
+    filter_h: int,
+    filter_w: int,
+    stride: int,
+    pad: int,
+    *,
+    ones: bool = False,
+    dtype: DTypeLike | None = None,
+) -> FloatArray:
     """im2col per sample: shape ``(N, C*FH*FW, OH*OW)``, one column per window, in one copy.
 
     The layout :class:`~tinynn.Convolution` multiplies: ``W.reshape(FN, -1) @ cols``
     gives the output already in the ``(N, FN, OH*OW)`` order of its ``(N, FN, OH, OW)``
     result, where the book's row layout needs a transposed copy afterwards.
+
+    With ``ones=True`` a row of ones follows the ``C*FH*FW`` rows (shape
+    ``(N, C*FH*FW + 1, OH*OW)``), so that the bias is one more column of the filters:
+    ``[W | b] @ cols`` is the convolution plus its bias in one product, and the
+    gradient's product ``delta @ cols.T`` gives ``db`` as its last column. ``dtype``
+    (``x``'s by default) is the dtype of the copy.
     """
     view = windows(x, filter_h, filter_w, stride, pad)
     n, c, oh, ow = view.shape[:4]
-    cols: FloatArray = view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * filter_h * filter_w, oh * ow)
+    k = c * filter_h * filter_w
+    cols: FloatArray = np.empty((n, k + ones, oh * ow), dtype=x.dtype if dtype is None else dtype)
+    # the target as (N, C, FH, FW, OH, OW): one copy from the window view, no temporary
+    cols[:, :k].reshape(n, c, filter_h, filter_w, oh, ow)[...] = view.transpose(0, 1, 4, 5, 2, 3)
+    if ones:
+        cols[:, k] = 1
     return cols
 
 
@@ -166,18 +195,22 @@ def fold(
     """Add patches of shape ``(N, C, FH, FW, OH, OW)`` back onto an ``(N, C, H, W)`` image.
 
     The adjoint of :func:`windows`: every patch entry is added at the pixel it
-    was read from; entries read from the padding are dropped. Windows that do
-    not overlap (``stride >= FH`` and ``stride >= FW``) are written by one
-    assignment; overlapping ones by one vectorized addition per filter position
-    (``FH * FW`` of them), as every col2im does.
+    was read from; entries read from the padding are dropped. Windows that tile
+    the input (``stride == FH == FW``, no gap) are written by one assignment, other
+    non-overlapping ones too after zeroing what no window reads; overlapping ones
+    by one vectorized addition per filter position (``FH * FW`` of them), as every
+    col2im does. The image has the patches' dtype.
     """
     n, c, h, w = input_shape
     fh, fw, oh, ow = patches.shape[2:]
-    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    hp, wp = h + 2 * pad, w + 2 * pad
     if stride >= fh and stride >= fw:  # disjoint windows: a writable view, one assignment
+        tiled = stride == fh == fw and oh * fh == hp and ow * fw == wp
+        img = (np.empty if tiled else np.zeros)((n, c, hp, wp), dtype=patches.dtype)
         target = sliding_window_view(img, (fh, fw), axis=(2, 3), writeable=True)
         target[:, :, ::stride, ::stride][:, :, :oh, :ow] = patches.transpose(0, 1, 4, 5, 2, 3)
     else:
+        img = np.zeros((n, c, hp, wp), dtype=patches.dtype)
         for p in range(fh):
             for q in range(fw):
                 img[:, :, p : p + stride * oh : stride, q : q + stride * ow : stride] += patches[
@@ -226,9 +259,10 @@ def im2col(
 
     Returns
     -------
-    ndarray of float64, shape (N*OH*OW, C*FH*FW)
-        Row ``(n, i, j)`` (row-major) holds window ``(i, j)`` of image ``n``,
-        its channels, then rows, then columns (``(c, p, q)``, row-major), with
+    ndarray, shape (N*OH*OW, C*FH*FW)
+        Of ``input_data``'s floating dtype (float64 for integers). Row
+        ``(n, i, j)`` (row-major) holds window ``(i, j)`` of image ``n``, its
+        channels, then rows, then columns (``(c, p, q)``, row-major), with
         ``OH = (H + 2P - FH) // S + 1`` and ``OW`` likewise.
 
     Raises
@@ -266,7 +300,7 @@ def im2col(
     >>> im2col(np.zeros((10, 3, 7, 7)), 5, 5).shape  # the book's second example
     (90, 75)
     """
-    x = np.asarray(as_real_array(input_data, "input_data"), dtype=np.float64)
+    x = floating(as_real_array(input_data, "input_data"))
     if x.ndim != 4:
         raise ValueError(f"input_data must be 4-D (N, C, H, W), got {describe(x)}")
     _geometry(filter_h, filter_w, stride, pad)
@@ -299,10 +333,10 @@ def col2im(
 
     Returns
     -------
-    ndarray of float64, shape (N, C, H, W)
-        Each pixel holds the sum of the entries of ``col`` that :func:`im2col`
-        copied from it (0 for a pixel no window reads); entries from the
-        padding are dropped.
+    ndarray, shape (N, C, H, W)
+        Of ``col``'s floating dtype (float64 for integers). Each pixel holds
+        the sum of the entries of ``col`` that :func:`im2col` copied from it
+        (0 for a pixel no window reads); entries from the padding are dropped.
 
     Raises
     ------
@@ -337,7 +371,7 @@ def col2im(
              [ 6., 16., 10.],
              [ 6., 14.,  8.]]]])
     """
-    c2 = np.asarray(as_real_array(col, "col"), dtype=np.float64)
+    c2 = floating(as_real_array(col, "col"))
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
     if shape is None or len(shape) != 4:
         raise ValueError(f"input_shape must be 4 sizes (N, C, H, W), got {input_shape!r}")

@@ -59,8 +59,12 @@ class ProgressPrinter(Callback):
 
     On a terminal the progress line is rewritten in place (``\\r``) and cleared
     before the next epoch's line; in a file or a pipe each is a line of its
-    own, so that logs stay readable. The rate and the time left count the
-    iterations of this ``fit`` only (a resumed run starts later).
+    own, so that logs stay readable. The rate counts the iterations of this
+    ``fit`` only (a resumed run starts later), and their time only: the time
+    spent at epoch ends (the epoch's accuracies, which callbacks before this one
+    compute; for a convolutional network on all of MNIST, longer than many
+    iterations) is left out. The time left is the iterations left at that rate
+    plus the epoch ends left, each as long as the mean one so far.
 
     Its method ``gradient_progress(done, total)`` shows the progress *within*
     one slow gradient in the same way: give it to
@@ -82,10 +86,10 @@ class ProgressPrinter(Callback):
     >>> printer = ProgressPrinter(out, interval=2, clock=lambda: next(seconds))
     >>> _ = Trainer(TwoLayerNet(4, 8, 2, rng=1), SGD(lr=0.5), batch_size=10,
     ...             callbacks=[EpochAccuracy(train=(x, t)), printer], rng=2).fit(x, t, iters=6)
-    >>> print(out.getvalue(), end="")
+    >>> print(out.getvalue(), end="")  # 1 s per iteration, and 1 s per epoch's evaluation
     train acc | 0.425
-    iter 2/6 (epoch 1: 1/4) | loss 0.6742 | 1 it/s | 2s elapsed, ~4s left
-    iter 4/6 (epoch 1: 3/4) | loss 0.6121 | 1 it/s | 4s elapsed, ~2s left
+    iter 2/6 (epoch 1: 1/4) | loss 0.6742 | 1 it/s | 3s elapsed, ~5s left
+    iter 4/6 (epoch 1: 3/4) | loss 0.6121 | 1 it/s | 5s elapsed, ~3s left
     train acc | 0.425
     """
 
@@ -109,7 +113,8 @@ class ProgressPrinter(Callback):
         self._out: TextIO = sys.stdout
         self._tty = False
         self._every = 0.0
-        self._start = self._last = self._gradient_start = 0.0
+        self._start = self._last = self._gradient_start = self._iteration_end = 0.0
+        self._paused, self._pauses = 0.0, 0  # time at epoch ends, and their count
         self._training = False
         self._pending = False  # a progress line is on screen, not ended by a newline
 
@@ -135,12 +140,15 @@ class ProgressPrinter(Callback):
         trainer = self.trainer
         done, total, per_epoch = iteration + 1, trainer.total_iters, trainer.iters_per_epoch
         elapsed = max(now - self._start, 1e-9)
-        rate = max(done - trainer.start_iteration, 1) / elapsed
+        training = max(elapsed - self._paused, 1e-9)  # the epochs' evaluations left out
+        rate = max(done - trainer.start_iteration, 1) / training
         epoch, within = divmod(max(iteration - 1, 0), per_epoch)  # epoch 0 is iteration 0
+        evaluations = (total - 1) // per_epoch - iteration // per_epoch  # epoch ends to come
+        pause = self._paused / self._pauses if self._pauses else 0.0
         return (
             f"iter {done:>{len(str(total))}}/{total} (epoch {epoch + 1}: {within + 1}/{per_epoch}) "
             f"| loss {loss:.4f} | {rate:.3g} it/s | {duration(elapsed)} elapsed, "
-            f"~{duration((total - done) / rate)} left"
+            f"~{duration((total - done) / rate + evaluations * pause)} left"
         )
 
     def gradient_progress(self, done: int, total: int) -> None:
@@ -166,17 +174,22 @@ class ProgressPrinter(Callback):
         isatty = getattr(self._out, "isatty", None)
         self._tty = bool(isatty and isatty()) if self.terminal is None else self.terminal
         self._every = (0.2 if self._tty else 10.0) if self.interval is None else self.interval
-        self._start = self._last = self._gradient_start = self.clock()
+        self._start = self._last = self._gradient_start = self._iteration_end = self.clock()
+        self._paused, self._pauses = 0.0, 0
         self._training, self._pending = True, False
 
     def on_iteration_end(self, iteration: int, logs: Logs) -> None:
         """Show the progress if ``interval`` has passed (not after the last iteration)."""
-        now = self._gradient_start = self.clock()
+        now = self._gradient_start = self._iteration_end = self.clock()
         if now - self._last >= self._every and iteration + 1 < self.trainer.total_iters:
             self._show(self.status(iteration, logs["loss"], now), now)
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
-        """Print the book's line."""
+        """Print the book's line; count the time since the iteration ended (the epoch's
+        evaluation, by the callbacks before this one) as a pause, not as training."""
+        now = self._gradient_start = self.clock()
+        self._paused += max(now - self._iteration_end, 0.0)
+        self._pauses += 1
         self._clear()
         shown = {k: v for k, v in logs.items() if k != "iteration"}
         if shown:

@@ -42,6 +42,7 @@ from ..optimizers.schedules import LinearWarmup, Schedule
 from ..saving.checkpoint_file import read_saved
 from ..training.trainer import Trainer
 from .options import MNIST_IMAGE, OPTIMIZERS, RunOptions
+from .threads import choose, limited
 from .values import SCHEDULES
 
 __all__ = ["BookRun", "SavedRun", "build_network", "build_optimizer", "read_run"]
@@ -210,6 +211,9 @@ class BookRun:
         test), :class:`~tinynn.ProgressPrinter` and :class:`~tinynn.Checkpoint`.
     seconds : float
         The wall time of the last :meth:`fit`.
+    threads : Threads
+        The BLAS threads :meth:`fit` uses, chosen from the network's size
+        (``tinynn.cli.threads.choose``; one for the book's networks).
 
     Book section
     ------------
@@ -255,6 +259,8 @@ class BookRun:
             rng=np.random.default_rng(batch_seed),
         )
         self.seconds = 0.0
+        #: The BLAS threads of the run (:mod:`tinynn.cli.threads`), applied in :meth:`fit`.
+        self.threads = choose(self.net.layers, x_train.shape[1:], options.batch_size)
 
     def _shaped(self, x: Any) -> Any:
         """Images as the network takes them: ``(N, C, H, W)`` or ``(N, features)``."""
@@ -285,7 +291,8 @@ class BookRun:
         }
 
     def header(self) -> str:
-        """One line: the network, the optimizer, the schedule, the data, the estimator, the seed."""
+        """One line: the network, the optimizer, the schedule, the data, the estimator, the seed
+        and the BLAS threads."""
         o = self.options
         per_epoch = max(len(self.x_train) // o.batch_size, 1)
         how = o.estimator
@@ -294,7 +301,7 @@ class BookRun:
         return (
             f"{describe_network(o)}, {describe_optimizer(o)}, batch {o.batch_size}, "
             f"{o.iters} iterations ({per_epoch} per epoch), {len(self.x_train)} training images, "
-            f"estimator {how}, seed {o.seed}"
+            f"estimator {how}, seed {o.seed}, {self.threads.describe()}"
         )
 
     def numerical_note(self) -> str | None:
@@ -305,18 +312,19 @@ class BookRun:
         net, batch = self.net, min(self.options.batch_size, len(self.x_train))
         x, t = self.x_train[:batch], self.t_train[:batch]
         entries = sum(p.size for p in net.params.values())
-        if estimator.method != "loop" and estimator.fallback_reason(net) is None:
-            estimator.gradient(net, x, t)  # warm-up
-            start = time.perf_counter()
-            estimator.gradient(net, x, t)
-            per_iter, how = time.perf_counter() - start, "structured path"
-        else:
-            loss = net.bind_loss(x, t)
-            loss()
-            start = time.perf_counter()
-            for _ in range(10):
+        with limited(self.threads):  # as the run will
+            if estimator.method != "loop" and estimator.fallback_reason(net) is None:
+                estimator.gradient(net, x, t)  # warm-up
+                start = time.perf_counter()
+                estimator.gradient(net, x, t)
+                per_iter, how = time.perf_counter() - start, "structured path"
+            else:
+                loss = net.bind_loss(x, t)
                 loss()
-            per_iter, how = 2 * entries * (time.perf_counter() - start) / 10, "book's loop"
+                start = time.perf_counter()
+                for _ in range(10):
+                    loss()
+                per_iter, how = 2 * entries * (time.perf_counter() - start) / 10, "book's loop"
         return (
             f"note: --estimator numerical evaluates the loss twice per weight, 2 x {entries:,} "
             f"times per iteration ({how}): about {duration(per_iter)} per iteration here, so "
@@ -324,11 +332,13 @@ class BookRun:
         )
 
     def fit(self, resume: str | os.PathLike[str] | None = None) -> History:
-        """Train up to ``options.iters`` iterations, from the checkpoint ``resume`` if given."""
+        """Train up to ``options.iters`` iterations, from the checkpoint ``resume`` if given,
+        with the BLAS threads of :attr:`threads`."""
         start = time.perf_counter()
         try:
             x, t, iters = self.x_train, self.t_train, self.options.iters
-            return self.trainer.fit(x, t, iters=iters, resume=resume)
+            with limited(self.threads):
+                return self.trainer.fit(x, t, iters=iters, resume=resume)
         finally:
             self.seconds = time.perf_counter() - start
 

@@ -2,11 +2,11 @@
 
 Any network ``tinynn train`` trains: the book's two-layer network by default, Chapter 6's
 multi-layer network with its options (Dropout's masks held fixed within the check, Batch
-Normalization on the batch's statistics), Chapter 7's convnet (on small images with
-``--image-size``: the numerical gradient runs the book's loop over every weight, and the
-time it will take is estimated first). Entries at a kink of a ReLU or a max pooling,
-where the central difference is not a derivative, are counted and not compared
-(:mod:`tinynn.cli.kinks`).
+Normalization on the batch's statistics), Chapter 7's convnet (its numerical gradient by
+the structured path, in seconds; ``--image-size`` for smaller images). The time the
+numerical gradient will take is estimated before it starts. Entries at a kink of a ReLU
+or a max pooling, where the central difference is not a derivative, are counted and not
+compared (:mod:`tinynn.cli.kinks`).
 """
 
 from __future__ import annotations

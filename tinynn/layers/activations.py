@@ -86,6 +86,13 @@ class Sigmoid(_Activation):
 class Relu(_Activation):
     """ReLU layer: passes positive inputs, zeroes the rest, and their gradients.
 
+    Notes
+    -----
+    The book keeps ``mask = (x <= 0)`` from ``forward`` for ``backward``; where the input
+    was positive is where the output is, so this layer keeps its output and finds the
+    mask when ``backward`` needs it (``mask`` gives it too): a forward pass that is not
+    followed by a backward one (evaluating, the loss) makes no mask.
+
     Book section
     ------------
     5.5.1 (ReLU layer), previewed by the pluggable layers of 4.5.1
@@ -101,17 +108,23 @@ class Relu(_Activation):
 
     def __init__(self) -> None:
         super().__init__()
-        self.mask: NDArray[np.bool_] | None = None
+        self._out: FloatArray | None = None
+
+    @property
+    def mask(self) -> NDArray[np.bool_] | None:
+        """Where the last input was positive (``x > 0``, found as ``out > 0``)."""
+        return None if self._out is None else self._out > 0
 
     def forward(self, x: FloatArray) -> FloatArray:
         """``max(0, x)`` (the book zeroes ``x[x <= 0]``: the same values, NaN kept)."""
-        self.mask = x > 0
         out: FloatArray = np.maximum(x, 0.0)
+        self._out = out
         return out
 
     def backward(self, dout: FloatArray) -> FloatArray:
         """``dout`` where the input was positive, else 0 (``dout * mask``)."""
-        if self.mask is None:
+        mask = self.mask
+        if mask is None:
             raise RuntimeError("Relu.backward called before forward")
-        dx: FloatArray = dout * self.mask
+        dx: FloatArray = dout * mask
         return dx

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..im2col import check_fit, columns, fold
+from ..im2col import check_fit, columns, floating, fold
 from ..typing import ArrayLike, FloatArray, Params
 from ..utils.validation import (
     as_real_array,
@@ -19,7 +19,29 @@ from ..utils.validation import (
     describe,
 )
 
-__all__ = ["Convolution"]
+__all__ = ["Convolution", "convolve"]
+
+
+def convolve(
+    x: FloatArray, W: FloatArray, b: FloatArray, stride: int, pad: int
+) -> tuple[FloatArray, FloatArray]:
+    """``(out, cols)``: the convolution of a checked ``x`` (N, C, H, W), and its windows.
+
+    ``cols`` is im2col per sample with a row of ones (``columns(..., ones=True)``), so
+    that ``[W | b] @ cols`` is the output, bias included, in one product per sample
+    (no second pass over the output to add ``b``); the backward pass reuses it. Both
+    are of the dtype NumPy gives ``x`` and ``W`` together (float32 stays float32).
+    """
+    fn, _, fh, fw = W.shape
+    dtype = np.result_type(x, W, b)
+    cols = columns(x, fh, fw, stride, pad, ones=True, dtype=dtype)  # (N, C*FH*FW + 1, OH*OW)
+    wb = np.empty((fn, cols.shape[1]), dtype=dtype)
+    wb[:, :-1] = W.reshape(fn, -1)
+    wb[:, -1] = b
+    out: FloatArray = wb @ cols  # (N, FN, OH*OW)
+    n, _, h, w = x.shape
+    oh, ow = (h + 2 * pad - fh) // stride + 1, (w + 2 * pad - fw) // stride + 1
+    return out.reshape(n, fn, oh, ow), cols
 
 
 class Convolution:
@@ -58,7 +80,11 @@ class Convolution:
     them by the filters in one product, and ``backward`` is two products and
     col2im (see :func:`~tinynn.im2col`, :func:`~tinynn.col2im`). The windows
     are laid out per sample, ``(N, C*FH*FW, OH*OW)``, so that the product
-    comes out in the ``(N, FN, OH, OW)`` order itself (the book transposes it).
+    comes out in the ``(N, FN, OH, OW)`` order itself (the book transposes it),
+    with a row of ones under them, so that the bias is one more column of the
+    filters: the product adds it, and the gradient's product gives ``db`` (see
+    ``convolve``). The output and the gradients have the dtype NumPy gives
+    the input and the filters together (float32 stays float32).
 
     ``forward`` raises ``ValueError`` for input that does not fit, naming what
     it got: input that is not 4-D, a channel count other than ``W``'s ``C``, a
@@ -137,16 +163,14 @@ class Convolution:
 
     def forward(self, x: FloatArray) -> FloatArray:
         """The convolution of ``x`` (N, C, H, W) with every filter, plus its bias."""
-        x = np.asarray(x, dtype=np.float64)
-        n, fn, oh, ow = self.output_shape(x.shape)
-        fh, fw = self._params["W"].shape[2:]
-        cols = columns(x, fh, fw, self.stride, self.pad)  # (N, C*FH*FW, OH*OW)
-        out: FloatArray = self._params["W"].reshape(fn, -1) @ cols  # (N, FN, OH*OW)
-        out += self._params["b"][:, np.newaxis]
+        x = floating(x)
+        self.output_shape(x.shape)  # a few comparisons of sizes
+        out, cols = convolve(x, self._params["W"], self._params["b"], self.stride, self.pad)
         self._cols = cols
-        self._x_shape = (n, int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
-        self._out_shape = (n, fn, oh, ow)
-        return out.reshape(self._out_shape)
+        self._x_shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
+        self._out_shape = (int(out.shape[0]), int(out.shape[1]), int(out.shape[2]),
+                           int(out.shape[3]))  # fmt: skip
+        return out
 
     def backward(self, dout: FloatArray, *, input_grad: bool = True) -> FloatArray:
         """Fill ``grads`` and return ``dL/dx`` (col2im of ``W^T dout``) in the input's shape.
@@ -166,11 +190,14 @@ class Convolution:
                 f"{self._out_shape}, got {dout.shape}"
             )
         delta = dout.reshape(n, fn, oh * ow)
-        # one product per sample, summed: no transposed copy of dout or of the windows
-        self._grads["W"] = (delta @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(W.shape)
-        self._grads["b"] = delta.sum(axis=(0, 2))
+        k = c * fh * fw
+        # one product per sample, summed: no transposed copy of dout or of the windows; the
+        # windows' row of ones gives db as the last column
+        dwb = (delta @ cols.transpose(0, 2, 1)).sum(axis=0)  # (FN, C*FH*FW + 1)
+        self._grads["W"] = np.ascontiguousarray(dwb[:, :k]).reshape(W.shape)
+        self._grads["b"] = np.ascontiguousarray(dwb[:, k])
         if not input_grad:
-            return np.empty(0)
+            return np.empty(0, dtype=dwb.dtype)
         dcols = W.reshape(fn, -1).T @ delta  # (N, C*FH*FW, OH*OW)
         patches = dcols.reshape(n, c, fh, fw, oh, ow)
         return fold(patches, self._x_shape, self.stride, self.pad)

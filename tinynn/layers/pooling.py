@@ -7,14 +7,126 @@ Book section
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-from ..im2col import check_fit
+from ..im2col import check_fit, floating
 from ..typing import FloatArray, Params
 from ..utils.validation import check_nonnegative_int, check_positive_int
 
-__all__ = ["Pooling"]
+__all__ = ["Pooling", "max_pool"]
+
+
+def _largest(views: list[FloatArray]) -> FloatArray:
+    """The element-wise maximum of equally shaped ``views``, as a new array."""
+    if len(views) == 1:
+        return views[0].copy()
+    out: FloatArray = np.maximum(views[0], views[1])
+    for view in views[2:]:
+        np.maximum(out, view, out=out)
+    return out
+
+
+def _first_largest(views: list[FloatArray]) -> list[NDArray[np.bool_]]:
+    """For each of ``views``, where it holds the largest value and no earlier view does."""
+    if len(views) == 1:
+        return [np.ones(views[0].shape, dtype=np.bool_)]
+    best, won = views[0].copy(), np.zeros(views[0].shape, dtype=np.uint8)
+    for j, view in enumerate(views[1:], 1):
+        won[view > best] = j
+        np.maximum(best, view, out=best)
+    return [won == j for j in range(len(views))]
+
+
+def max_pool(
+    x: FloatArray, pool_h: int, pool_w: int, stride: int, pad: int
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """``(out, xp, rows)``: the maximum of every window of a checked ``x`` (N, C, H, W).
+
+    ``xp`` is ``x`` padded with zeros (``x`` itself without pad). When the windows tile
+    ``xp`` (``stride == pool_h == pool_w``, as in the book's 2x2 pooling with stride 2),
+    ``rows`` holds the maximum of every row of every window, shape ``(N, C, H + 2P, OW)``:
+    the maxima are taken along the rows first (``pool_w`` views of ``xp``), then across
+    them (``pool_h`` views of ``rows``, each a run of whole rows), and ``backward`` finds
+    the first maximum from ``rows`` the same way. Other windows are the ``pool_h * pool_w``
+    strided views of ``xp``, one ``np.maximum`` each, and ``rows`` is ``None``. The
+    output has ``x``'s dtype.
+    """
+    if pad:
+        x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # zeros, as the book's im2col
+    h, w = x.shape[2:]
+    oh, ow = (h - pool_h) // stride + 1, (w - pool_w) // stride + 1
+    if stride == pool_h == pool_w and oh * stride == h and ow * stride == w:
+        k = stride
+        rows = _largest([x[..., q::k] for q in range(k)])
+        return _largest([rows[:, :, p::k] for p in range(k)]), x, rows
+    return _largest(_views(x, pool_h, pool_w, stride, oh, ow)), x, None
+
+
+def _views(
+    x: FloatArray, pool_h: int, pool_w: int, s: int, oh: int, ow: int
+) -> list[FloatArray]:
+    """The input each window position ``(p, q)`` reads, row by row: ``PH * PW`` views."""
+    return [
+        x[:, :, p : p + s * (oh - 1) + 1 : s, q : q + s * (ow - 1) + 1 : s]
+        for p in range(pool_h)
+        for q in range(pool_w)
+    ]
+
+
+def _tiled_backward(
+    x: FloatArray, rows: FloatArray, dout: FloatArray, k: int, dtype: np.dtype[Any]
+) -> FloatArray:
+    """``dout`` to the first maximum of each ``k x k`` tile: the first row holding the
+    tile's maximum (from ``rows``), then the first column of that row holding it."""
+    drows = np.empty(rows.shape, dtype=dtype)  # dout, sent to the winning row of each tile
+    _route(dout, [rows[:, :, p::k] for p in range(k)], [drows[:, :, p::k] for p in range(k)])
+    dx = np.empty(x.shape, dtype=dtype)
+    _route(drows, [x[..., q::k] for q in range(k)], [dx[..., q::k] for q in range(k)])
+    return dx
+
+
+def _route(grad: FloatArray, views: list[FloatArray], targets: list[FloatArray]) -> None:
+    """``targets[j] = grad`` where ``views[j]`` holds the first maximum, else 0."""
+    if len(views) == 2:  # the second where it is larger, the first the rest: exactly
+        np.multiply(grad, np.greater(views[1], views[0]), out=targets[1])
+        np.subtract(grad, targets[1], out=targets[0])
+        return
+    for won, target in zip(_first_largest(views), targets, strict=True):
+        np.multiply(grad, won, out=target)
+
+
+def _strided_backward(
+    x: FloatArray,
+    out: FloatArray,
+    dout: FloatArray,
+    pool_h: int,
+    pool_w: int,
+    stride: int,
+    dtype: np.dtype[Any],
+) -> FloatArray:
+    """``dout`` to the first input equal to each window's maximum, any windows."""
+    oh, ow = out.shape[2:]
+    dx: FloatArray = np.zeros(x.shape, dtype=dtype)
+    disjoint = stride >= pool_h and stride >= pool_w
+    taken: NDArray[np.bool_] | None = None  # windows whose maximum is already routed
+    views = _views(x, pool_h, pool_w, stride, oh, ow)
+    targets = _views(dx, pool_h, pool_w, stride, oh, ow)
+    for k, (view, target) in enumerate(zip(views, targets, strict=True)):
+        hit = view == out
+        if taken is None:
+            taken = hit
+        else:
+            hit = np.greater(hit, taken)  # hit and not yet taken: the first maximum wins
+            if k < len(views) - 1:
+                taken |= hit
+        if disjoint:  # each input pixel is in one window at most: write, do not add
+            np.multiply(dout, hit, out=target)  # (faster than copyto(where=hit))
+        else:
+            target += dout * hit
+    return dx
 
 
 class Pooling:
@@ -41,16 +153,20 @@ class Pooling:
     The gradient of a window's output goes to the input it took its value from,
     and the window's other inputs get none; when several inputs tie for the
     largest value the first one (row by row) takes it, as the book's ``np.argmax``
-    does. (A NaN or infinity in the incoming gradient reaches every input of its
-    window as NaN, since ``0 * inf`` is NaN: the gradient is lost either way.)
+    does. (A NaN or infinity in the incoming gradient makes its window's gradient
+    NaN or infinite, since ``0 * inf`` is NaN: the gradient is lost either way.)
     Padding is zeros, as in the book, so a padded window of negative values
-    outputs 0. The layer has no parameters.
+    outputs 0. The layer has no parameters; the output has the input's dtype.
 
-    ``forward`` takes the maximum over the ``PH * PW`` strided views of the
-    input, one vectorized ``np.maximum`` each, and keeps no index; ``backward``
-    finds where the maxima were, so evaluation (forward only) never pays for it.
-    This is faster than the book's im2col followed by ``np.argmax`` and ``np.max``
-    along rows of 4 (see ``benchmarks/bench_convnet.py``).
+    No index is kept: ``backward`` finds where the maxima were, so evaluation
+    (forward only) never pays for it. Windows that tile the input (``stride ==
+    pool_h == pool_w``, as the book's 2x2 pooling with stride 2) are reduced along
+    their rows first, then across the rows, which are whole rows of memory (see
+    ``max_pool``); ``backward`` sends the gradient to the first row holding the
+    maximum, then within it to the first column, each by one vectorized operation
+    per position. Other windows take the ``PH * PW`` strided views of the input,
+    one ``np.maximum`` each. Both are much faster than the book's im2col followed
+    by ``np.argmax`` and ``np.max`` along rows of 4 (``benchmarks/bench_iteration.py``).
 
     ``forward`` raises ``ValueError`` for input that is not 4-D, a window
     larger than the padded input, or a stride that does not divide
@@ -87,7 +203,7 @@ class Pooling:
         self._empty: Params = {}
         self._x: FloatArray | None = None  # the padded input of the last forward
         self._out: FloatArray | None = None
-        self._x_shape: tuple[int, ...] = ()
+        self._rows: FloatArray | None = None  # each window row's maximum, for tiling windows
 
     @property
     def params(self) -> Params:
@@ -106,27 +222,12 @@ class Pooling:
         oh, ow = check_fit("Pooling", shape, self.pool_h, self.pool_w, self.stride, self.pad)
         return int(shape[0]), int(shape[1]), oh, ow
 
-    def _views(self, x: FloatArray, oh: int, ow: int) -> list[FloatArray]:
-        """The input each window position ``(p, q)`` reads, row by row: ``PH * PW`` views."""
-        s = self.stride
-        return [
-            x[:, :, p : p + s * (oh - 1) + 1 : s, q : q + s * (ow - 1) + 1 : s]
-            for p in range(self.pool_h)
-            for q in range(self.pool_w)
-        ]
-
     def forward(self, x: FloatArray) -> FloatArray:
         """The maximum of every window, shape ``(N, C, OH, OW)``."""
-        x = np.asarray(x, dtype=np.float64)
-        _, _, oh, ow = self.output_shape(x.shape)
-        if self.pad:
-            p = self.pad
-            x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))  # zeros, as the book's im2col
-        views = self._views(x, oh, ow)
-        out = views[0].copy()
-        for view in views[1:]:
-            np.maximum(out, view, out=out)
-        self._x, self._out, self._x_shape = x, out, x.shape
+        x = floating(x)
+        self.output_shape(x.shape)  # a few comparisons of sizes
+        out, x, rows = max_pool(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        self._x, self._out, self._rows = x, out, rows
         return out
 
     def backward(self, dout: FloatArray) -> FloatArray:
@@ -139,23 +240,11 @@ class Pooling:
                 f"Pooling.backward: dout must have the shape of the last output {out.shape}, "
                 f"got {dout.shape}"
             )
-        oh, ow = out.shape[2:]
-        dx: FloatArray = np.zeros(x.shape)
-        disjoint = self.stride >= self.pool_h and self.stride >= self.pool_w
-        taken: NDArray[np.bool_] | None = None  # windows whose maximum is already routed
-        views = self._views(x, oh, ow)
-        for k, (view, target) in enumerate(zip(views, self._views(dx, oh, ow), strict=True)):
-            hit = view == out
-            if taken is None:
-                taken = hit
-            else:
-                hit = np.greater(hit, taken)  # hit and not yet taken: the first maximum wins
-                if k < len(views) - 1:
-                    taken |= hit
-            if disjoint:  # each input pixel is in one window at most: write, do not add
-                np.multiply(dout, hit, out=target)  # (faster than copyto(where=hit))
-            else:
-                target += dout * hit
+        dtype = np.result_type(x, dout)
+        if self._rows is not None:
+            dx = _tiled_backward(x, self._rows, dout, self.stride, dtype)
+        else:
+            dx = _strided_backward(x, out, dout, self.pool_h, self.pool_w, self.stride, dtype)
         if self.pad:
             p = self.pad
             return np.ascontiguousarray(dx[:, :, p : dx.shape[2] - p, p : dx.shape[3] - p])

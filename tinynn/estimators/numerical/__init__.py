@@ -20,7 +20,8 @@ is here, not in the layers:
 * the built-in rules, one module per layer module: ``affine`` (:class:`AffineRule`,
   ``SPARSE_FRACTION``), ``activations`` (:class:`SigmoidRule`, :class:`ReluRule`) and
   ``softmax_with_loss`` (:class:`SoftmaxWithLossRule`), ``dropout`` (:class:`DropoutRule`)
-  and ``batch_normalization`` (:class:`BatchNormalizationRule`).
+  and ``batch_normalization`` (:class:`BatchNormalizationRule`), ``convolution``
+  (:class:`ConvolutionRule`) and ``pooling`` (:class:`PoolingRule`).
 
 Book section
 ------------
@@ -38,9 +39,11 @@ from .changes import ColumnChange as ColumnChange
 from .changes import DenseChange as DenseChange
 from .changes import RankOneChange as RankOneChange
 from .changes import Samples as Samples
+from .convolution import ConvolutionRule as ConvolutionRule
 from .dropout import DropoutRule as DropoutRule
 from .estimator import NumericalDiff as NumericalDiff
 from .estimator import PerformanceWarning as PerformanceWarning
+from .pooling import PoolingRule as PoolingRule
 from .rules import ElementwiseRule as ElementwiseRule
 from .rules import LayerRule as LayerRule
 from .rules import LossRule as LossRule
@@ -52,6 +55,7 @@ __all__ = [
     "BatchNormalizationRule",
     "Change",
     "ColumnChange",
+    "ConvolutionRule",
     "DenseChange",
     "DropoutRule",
     "ElementwiseRule",
@@ -60,6 +64,7 @@ __all__ = [
     "NumericalDiff",
     "ParameterRule",
     "PerformanceWarning",
+    "PoolingRule",
     "RankOneChange",
     "ReluRule",
     "Samples",

@@ -54,7 +54,8 @@ class AffineRule:
     :class:`~tinynn.estimators.numerical.ColumnChange`. A change ``d`` of input column
     ``j`` becomes ``d * W[j, :]`` in every output column: a
     :class:`~tinynn.estimators.numerical.RankOneChange`, which a further affine layer
-    keeps rank-1.
+    keeps rank-1. A changed channel of an image-shaped input (after a convolution) is a
+    run of the flattened input's columns, and becomes a dense change of the output.
 
     Parameters
     ----------
@@ -130,8 +131,18 @@ class AffineRule:
         return ColumnChange(out, j, values)
 
     def propagate(self, change: Change) -> Change:
-        """Carry a change of the input to the output: a column becomes a rank-1 change."""
+        """Carry a change of the input to the output: a column becomes a rank-1 change, a
+        channel of an image-shaped input (which the layer flattens) a dense one."""
         W = self.W
+        if isinstance(change, ColumnChange) and change.base.ndim > 2:
+            # channel j of (N, C, H, W) input is the run of H*W flattened columns from j*H*W
+            change = change.spread()
+            d = change.values - change.unchanged()  # (P, N, H, W)
+            size = d[0, 0].size
+            rows = W[change.column * size : (change.column + 1) * size]
+            moved = (d.reshape(-1, size) @ rows).reshape(d.shape[0], d.shape[1], -1)
+            moved += self.out
+            return DenseChange(moved)
         if isinstance(change, ColumnChange):
             return RankOneChange(self.out, change.values - change.unchanged(), W[change.column],
                                  change.samples)  # fmt: skip

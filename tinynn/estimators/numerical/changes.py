@@ -12,6 +12,11 @@ activation, each for ``P`` perturbations at once, carry every perturbation of a 
 Every change can be turned into a :class:`DenseChange`, so a rule that only knows how to
 transform full arrays still works (more slowly).
 
+An image-shaped activation ``(N, C, H, W)`` has channels where a flat one has columns: a
+:class:`ColumnChange` of it changes one channel (its ``values`` hold that channel,
+``(P, N, H, W)``), which is what moving one filter of a convolution does, and what
+element-wise layers and pooling keep (a :class:`DenseChange` is then ``(P, N, C, H, W)``).
+
 A column or rank-1 change can also be *sparse*: when most samples do not move at all (a
 weight ``W1[i, j]`` moves only the samples whose ``x[n, i]`` is not 0), it holds one value
 per moved ``(perturbation, sample)`` pair, listed by :class:`Samples`. Only rules that
@@ -114,15 +119,19 @@ class Samples:
 class ColumnChange:
     """``P`` perturbed versions of an activation that differ from ``base`` in one column only.
 
+    For an image-shaped activation, a column is a channel: ``base[:, j]`` is an
+    ``(N, H, W)`` array, and ``values`` have its shape after their leading axis.
+
     Attributes
     ----------
     base : ndarray
-        Shape ``(N, D)``.
+        Shape ``(N, D)`` (or ``(N, C, H, W)``).
         The unperturbed activation.
     column : int
-        The column ``j`` that changes.
+        The column ``j`` that changes (a channel of an image-shaped activation).
     values : ndarray
-        Shape ``(P, N)``, or ``(E,)`` when ``samples`` is given.
+        Shape ``(P, N)``, or ``(E,)`` when ``samples`` is given (``(P, N, H, W)`` or
+        ``(E, H, W)`` for a channel).
         Column ``j`` of each perturbed version.
     samples : Samples, optional
         For a sparse change: the pair of each value; every other pair is
@@ -162,7 +171,7 @@ class ColumnChange:
         return ColumnChange(self.base, self.column, full)
 
     def rank_one(self) -> RankOneChange:
-        """The same change as ``base + (values - base[:, j]) * e_j``."""
+        """The same change as ``base + (values - base[:, j]) * e_j`` (``(N, D)`` only)."""
         unit = np.zeros(self.base.shape[1])
         unit[self.column] = 1.0
         return RankOneChange(self.base, self.values - self.unchanged(), unit, self.samples)
