@@ -76,14 +76,16 @@ def _change_problem(change: object, count: int, shape: tuple[int, ...]) -> str |
         return None if got == want else f"a DenseChange of shape {got}; expected {want}: {expected}"
     if isinstance(change, (ColumnChange, RankOneChange)):
         kind = type(change).__name__
-        if len(shape) != 2 or np.shape(change.base) != shape:
+        image = isinstance(change, ColumnChange) and len(shape) == 4  # a column is a channel
+        if not (len(shape) == 2 or image) or np.shape(change.base) != shape:
             return (f"a {kind} of an activation of shape {np.shape(change.base)}; the layer's "
                     f"output has shape {shape}")  # fmt: skip
         values = change.values if isinstance(change, ColumnChange) else change.d
         samples = change.samples
         if samples is not None and samples.count != count:
             return f"a sparse {kind} of {samples.count} perturbations; expected {expected}"
-        want = (count, shape[0]) if samples is None else (int(samples.offsets[-1]),)
+        rest = shape[2:]  # a channel's (H, W), or nothing
+        want = (count, shape[0], *rest) if samples is None else (int(samples.offsets[-1]), *rest)
         if np.shape(values) != want:
             field = "values" if isinstance(change, ColumnChange) else "d"
             got = np.shape(values)
