@@ -67,16 +67,17 @@ def trained(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Pa
 
 
 class Server:
-    """``python -m tinynn draw RUN`` in a subprocess, and its address."""
+    """``python -m tinynn draw runs/NAME`` in a subprocess, beside ``runs/``, and its address."""
 
     def __init__(self, run: Path, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tinynn", "draw", str(run)], env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-m", "tinynn", "draw", f"runs/{run.name}"], cwd=run.parent.parent,
+            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        found = re.search(r"at http://127\.0\.0\.1:(\d+)/ \(Ctrl-C stops it\)$", line)
+        found = re.search(rf"^tinynn draw: the network of runs/{run.name}, at "
+                          r"http://127\.0\.0\.1:(\d+)/ \(Ctrl-C stops it\)$", line)  # fmt: skip
         assert found, f"no address in {line!r} ({self.proc.stderr and self.proc.stderr.read()})"
         self.port = int(found.group(1))
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -179,7 +180,8 @@ def test_the_page_shows_the_networks_answer_as_predict_computes_it(
             page.goto(server.url)
             page.locator("body[data-state=empty]").wait_for()
             page.locator("#run", has_text="TwoLayerNet").wait_for()  # /info: which run
-            assert page.locator("#run").inner_text().startswith(f"{trained} (TwoLayerNet: ")
+            shown = page.locator("#run").inner_text()
+            assert shown == f"runs/{trained.name} (TwoLayerNet: Affine, Sigmoid, Affine)"
             box = page.locator("#pad").bounding_box()
             assert box is not None and (box["width"], box["height"]) == (284, 284)  # + border
 

@@ -50,19 +50,20 @@ class SearchLog:
     Examples
     --------
     >>> import tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> log, done = SearchLog.open(Path(folder) / "trials.jsonl", {"seed": 0})
-    >>> done
-    []
-    >>> log.append({"trial": 0, "val_acc": [0.5]})
-    >>> with open(log.path, "ab") as f:  # a kill in the middle of the next line
-    ...     _ = f.write(b'{"trial": 1, "val_')
-    >>> SearchLog.open(log.path, {"seed": 0})[1]
-    [{'trial': 0, 'val_acc': [0.5]}]
-    >>> SearchLog.open(log.path, {"seed": 1})
-    Traceback (most recent call last):
-    ...
-    ValueError: ... was written by another search: seed is 0 there, 1 here
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     log, done = SearchLog.open(Path(folder) / "trials.jsonl", {"seed": 0})
+    ...     log.append({"trial": 0, "val_acc": [0.5]})
+    ...     with open(log.path, "ab") as f:  # a kill in the middle of the next line
+    ...         _ = f.write(b'{"trial": 1, "val_')
+    ...     again = SearchLog.open(log.path, {"seed": 0})[1]
+    ...     try:
+    ...         SearchLog.open(log.path, {"seed": 1})
+    ...     except ValueError as exc:
+    ...         refused = str(exc).split(": ", 1)[1]
+    >>> done, again
+    ([], [{'trial': 0, 'val_acc': [0.5]}])
+    >>> refused
+    'seed is 0 there, 1 here'
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -7,6 +7,12 @@ process groups, sit in a group of their own, so that a terminal's Ctrl-C reaches
 main process. The main process then calls :meth:`WorkerPool.stop`: the tasks not started
 are cancelled and the workers ended, without waiting for the trainings under way.
 
+Each worker does one training at a time on one core, so its linear algebra library gets
+one thread (``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``, ... in the environment it
+starts with, unless ``blas_threads`` says otherwise): several threads per worker would
+compete for the same cores, and BLAS threads that wait for a busy core lose much more
+than they gain (docs/search.rst, "How much faster").
+
 Book section
 ------------
 6.5.2 (the trials of a search, run side by side)
@@ -14,12 +20,21 @@ Book section
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
 
-__all__ = ["WorkerPool"]
+__all__ = ["THREAD_VARIABLES", "WorkerPool"]
+
+#: The environment variables that set the thread count of NumPy's linear algebra (OpenBLAS,
+#: MKL, BLIS, Accelerate) and of OpenMP.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")  # fmt: skip
+T = TypeVar("T")
 
 
 def ignore_ctrl_c() -> None:
@@ -29,6 +44,24 @@ def ignore_ctrl_c() -> None:
         os.setpgrp()
 
 
+@contextlib.contextmanager
+def thread_environment(threads: int | None) -> Iterator[None]:
+    """While inside, new processes start with ``threads`` BLAS threads (``None``: as set)."""
+    if threads is None:
+        yield
+        return
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 class WorkerPool(ProcessPoolExecutor):
     """``workers`` processes for tasks, that :meth:`stop` ends at once.
 
@@ -36,11 +69,14 @@ class WorkerPool(ProcessPoolExecutor):
     ----------
     workers : int
         How many processes (at most as many tasks at a time).
+    blas_threads : int or None, default 1
+        The threads of each worker's linear algebra; ``None`` leaves the environment as
+        it is (NumPy's libraries then take as many as there are cores).
 
     Raises
     ------
     ValueError
-        If ``workers`` is not an int >= 1.
+        If ``workers`` or ``blas_threads`` is not an int >= 1.
 
     Book section
     ------------
@@ -53,13 +89,21 @@ class WorkerPool(ProcessPoolExecutor):
     [1, 2, 3]
     """
 
-    def __init__(self, workers: int) -> None:
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"workers must be an int >= 1, got {workers!r}")
-        self.workers = workers
+    def __init__(self, workers: int, *, blas_threads: int | None = 1) -> None:
+        for value, name in ((workers, "workers"), (blas_threads, "blas_threads")):
+            if value is None and name == "blas_threads":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        self.workers, self.blas_threads = workers, blas_threads
         super().__init__(
             workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_ctrl_c
         )
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """Submit a task; a worker started for it gets the pool's BLAS threads."""
+        with thread_environment(self.blas_threads):  # workers start here, as tasks come
+            return super().submit(fn, *args, **kwargs)
 
     def stop(self) -> None:
         """Cancel the tasks not started and end the workers now (their tasks are lost)."""
