@@ -20,7 +20,7 @@ The search itself lives in :mod:`tinynn.training.search`
 (:func:`~tinynn.training.search.random_search`, on any ``concurrent.futures.Executor``:
 processes, a Dask cluster); this script is a thin use of it, and ``tinynn search`` is the
 same on the command line, with a run folder that a stopped search resumes from (see
-:doc:`/search`).
+:doc:`/hyperparameter_search`).
 
 It prints each trial's last validation accuracy, then the best twenty with their
 learning rate and weight decay (the book's "Best-N" lines), and draws them with

@@ -315,14 +315,17 @@ def test_resume_of_something_else_fails_in_one_line(tmp_path: Path, env: dict[st
 def test_a_worker_pool_stops_at_once_without_waiting_for_its_tasks() -> None:
     import time
 
-    pool = WorkerPool(2)
-    futures = [pool.submit(time.sleep, 60) for _ in range(4)]
-    while not any(f.running() for f in futures):
-        time.sleep(0.05)
+    pool = WorkerPool(1)
+    pid = pool.submit(os.getpid).result()  # the worker
+    futures = [pool.submit(time.sleep, 60) for _ in range(3)]
+    time.sleep(0.5)  # the first is under way
     start = time.perf_counter()
     pool.stop()
-    assert time.perf_counter() - start < 20  # not the minute the tasks would take
-    assert all(f.done() for f in futures)  # cancelled, or ended with the broken pool
+    while not all(f.done() for f in futures) and time.perf_counter() - start < 20:
+        time.sleep(0.05)  # cancelled, or failed with the pool its worker left
+    assert all(f.done() for f in futures) and time.perf_counter() - start < 20
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the worker is gone
 
 
 @needs_mnist
@@ -342,3 +345,23 @@ def test_the_example_gives_the_same_search_on_two_processes(
     best = [re.findall(r"^Best-.*$", out, re.M) for out in outputs]
     assert len(trials[0]) == 2 and trials[0] == trials[1]
     assert len(best[0]) == 2 and best[0] == best[1]
+
+
+def test_each_worker_gets_one_blas_thread_and_this_process_keeps_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tinynn.training.workers import THREAD_VARIABLES
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    with WorkerPool(1) as pool:
+        seen = pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result()
+        omp = pool.submit(os.getenv, "OMP_NUM_THREADS").result()
+    assert (seen, omp) == ("1", "1")
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == before
+    with WorkerPool(1, blas_threads=None) as pool:  # the environment as it is
+        assert pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() == "7"
+    for bad in ({"workers": 0}, {"workers": 1, "blas_threads": 0}, {"workers": True}):
+        with pytest.raises(ValueError, match="must be an int >= 1"):
+            WorkerPool(**bad)

@@ -56,11 +56,10 @@ __all__ = [
     "split_validation",
 ]
 
-Data = tuple[NDArray[Any], NDArray[Any]]
 
-
-def split_validation(x: NDArray[Any], t: NDArray[Any], rate: float,
-                     rng: np.random.Generator) -> tuple[Data, Data]:  # fmt: skip
+def split_validation(
+    x: NDArray[Any], t: NDArray[Any], rate: float, rng: np.random.Generator
+) -> tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]:
     """``(x_train, t_train), (x_val, t_val)``: shuffled, the first ``rate`` for validation.
 
     The book's ``shuffle_dataset`` then a cut: ``int(len(x) * rate)`` validation samples.
@@ -83,7 +82,9 @@ def split_validation(x: NDArray[Any], t: NDArray[Any], rate: float,
 
 
 @functools.lru_cache(maxsize=2)
-def load_split(plan_key: tuple[int, float, int], data_dir: str | None) -> tuple[Data, Data]:
+def load_split(
+    plan_key: tuple[int, float, int], data_dir: str | None
+) -> tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]:
     """The training and validation data of a search, loaded once per process.
 
     ``plan_key`` is ``(train_size, validation, seed)``; MNIST is read from ``data_dir``

@@ -11,7 +11,7 @@ Each worker does one training at a time on one core, so its linear algebra libra
 one thread (``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``, ... in the environment it
 starts with, unless ``blas_threads`` says otherwise): several threads per worker would
 compete for the same cores, and BLAS threads that wait for a busy core lose much more
-than they gain (docs/search.rst, "How much faster").
+than they gain (docs/hyperparameter_search.rst, "How much faster").
 
 Book section
 ------------
