@@ -9,8 +9,11 @@ the ratio of the medians, time(1 worker) / time(2 workers), and the median of th
 of the pairs. ``--serial`` also times the search in this process (no pool; NumPy's BLAS
 with its own threads), the default of ``tinynn search``.
 
-The machine may be shared: the script prints the load average before and after, and
-whether the two results were the same table (they must be).
+The machine may be shared: the script prints the load average before and after, whether
+the results were the same table every time (they must be), and, as the reference measured
+in the same run, what 2 processes give over 1 for work that needs no memory and no library
+at all (a pure-Python loop, 8 tasks; each run interleaved with the searches'): the most a
+search could gain on this machine at this moment.
 
     TINYNN_DATA=/path/to/datasets python benchmarks/bench_search.py [--repeats 5] [--serial]
 """
@@ -24,6 +27,21 @@ import time
 
 from tinynn.training.search import SearchPlan, SearchResult, load_split, random_search
 from tinynn.training.workers import WorkerPool
+
+
+def spin(n: int) -> int:
+    """Pure-Python work: the reference for what two processes can give here."""
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def timed_spin(workers: int, tasks: int = 8, n: int = 2_000_000) -> float:
+    start = time.perf_counter()
+    with WorkerPool(workers) as pool:
+        list(pool.map(spin, [n] * tasks))
+    return time.perf_counter() - start
 
 
 def timed_search(plan: SearchPlan, workers: int | None) -> tuple[float, SearchResult]:
@@ -51,6 +69,7 @@ def main() -> None:
     kinds: list[int | None] = [1, 2, *([None] if args.serial else [])]
     times: dict[int | None, list[float]] = {k: [] for k in kinds}
     tables = set()
+    spins: dict[int, list[float]] = {1: [], 2: []}
     for rep in range(args.repeats):
         for workers in kinds if rep % 2 == 0 else kinds[::-1]:
             seconds, result = timed_search(plan, workers)
@@ -58,6 +77,10 @@ def main() -> None:
             tables.add(repr(result.table()))
             name = "in-process" if workers is None else f"{workers} worker(s)"
             print(f"  repeat {rep + 1}: {name:>12}: {seconds:6.2f} s", flush=True)
+            if workers is not None:
+                spins[workers].append(timed_spin(workers))
+                print(f"  repeat {rep + 1}: {'loop':>12}: {spins[workers][-1]:6.2f} s "
+                      f"({workers} worker(s))", flush=True)  # fmt: skip
     print(f"load average after: {os.getloadavg()}")
     print(f"the same table every time: {len(tables) == 1}")
     one, two = statistics.median(times[1]), statistics.median(times[2])
@@ -65,6 +88,8 @@ def main() -> None:
     print(f"median: 1 worker {one:.2f} s, 2 workers {two:.2f} s")
     print(f"speed-up of 2 workers over 1: {one / two:.2f}x (median of the pairs' ratios "
           f"{pairs:.2f}x)")  # fmt: skip
+    loop = statistics.median(spins[1]) / statistics.median(spins[2])
+    print(f"reference: 2 processes over 1 for a pure-Python loop: {loop:.2f}x")
     if args.serial:
         serial = statistics.median(times[None])
         print(f"in this process (no pool): {serial:.2f} s, {serial / two:.2f}x the 2 workers' time")
