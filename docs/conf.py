@@ -81,7 +81,7 @@ nitpick_ignore_regex = [
     (
         r"py:.*",
         r"(numpy|np|npt|numpy\.typing|matplotlib|mpl|collections|typing|pathlib"
-        r"|os|io|types|dataclasses|builtins|_io|hashlib)(\..*)?",
+        r"|os|io|types|dataclasses|builtins|_io|hashlib|concurrent|http)(\..*)?",
     ),
     (
         r"py:.*",

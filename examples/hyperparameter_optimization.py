@@ -12,8 +12,15 @@ on it would overfit the hyperparameters to it). Each trial draws a weight decay
 :math:`10^{U(-8, -4)}` and a learning rate :math:`10^{U(-6, -2)}`, as the book does,
 and trains a :class:`~tinynn.MultiLayerNet` of six hidden layers of 100 ReLU units by
 SGD for 50 epochs of 4 mini-batches of 100, recording the validation and training
-accuracy at the start of every epoch (:class:`~tinynn.EpochAccuracy`). Every trial's
-weights and mini-batches come from its own generator, spawned from the seed.
+accuracy every epoch (:class:`~tinynn.EpochAccuracy`). Every trial's hyper-parameters,
+weights and mini-batches come from its own generator, spawned from the seed, so
+``--workers 2`` (two processes) gives the same trials as one after another.
+
+The search itself lives in :mod:`tinynn.training.search`
+(:func:`~tinynn.training.search.random_search`, on any ``concurrent.futures.Executor``:
+processes, a Dask cluster); this script is a thin use of it, and ``tinynn search`` is the
+same on the command line, with a run folder that a stopped search resumes from (see
+:doc:`/hyperparameter_search`).
 
 It prints each trial's last validation accuracy, then the best twenty with their
 learning rate and weight decay (the book's "Best-N" lines), and draws them with
@@ -34,37 +41,15 @@ import argparse
 import sys
 import time
 
-import numpy as np
+from tinynn.training.search import (
+    SearchPlan,
+    TrialResult,
+    random_search,
+    split_validation,
+)
+from tinynn.training.workers import WorkerPool
 
-from tinynn import SGD, EpochAccuracy, MultiLayerNet, Trainer
-
-
-def split_validation(
-    x: np.ndarray, t: np.ndarray, rate: float, rng: np.random.Generator
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """``(x_train, t_train), (x_val, t_val)``: shuffled, the first ``rate`` for validation."""
-    order = rng.permutation(len(x))
-    x, t = x[order], t[order]
-    n_val = int(len(x) * rate)
-    return (x[n_val:], t[n_val:]), (x[:n_val], t[:n_val])
-
-
-def trial(
-    train: tuple[np.ndarray, np.ndarray],
-    val: tuple[np.ndarray, np.ndarray],
-    lr: float,
-    weight_decay: float,
-    rng: np.random.Generator,
-    *,
-    epochs: int = 50,
-) -> tuple[list[float], list[float]]:
-    """One trial of the book's ``__train``: validation and training accuracy per epoch."""
-    weights_rng, batch_rng = rng.spawn(2)
-    net = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=weight_decay, rng=weights_rng)
-    accuracy = EpochAccuracy(val=val, train=train)
-    trainer = Trainer(net, SGD(lr=lr), batch_size=100, callbacks=[accuracy], rng=batch_rng)
-    history = trainer.fit(*train, epochs=epochs)
-    return list(history.history["val_acc"]), list(history.train_acc_list)
+__all__ = ["main", "split_validation"]  # the split is the library's (section 6.5.1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train-size", type=int, default=500, help="images to split (500)")
     p.add_argument("--best", type=int, default=20, help="how many of the best to draw (20)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split and the trials (0)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="run the trials on this many processes (0: one after another here)")
     p.add_argument("--data-dir", default=None, help="folder holding the MNIST files")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
     p.add_argument("--out", default="hyperparameter_optimization.png", help="the figure's file")
@@ -84,37 +71,37 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"--{name} must be >= 1, got {getattr(args, name)}")
     if args.train_size < 5:
         p.error(f"--train-size must be >= 5 (a fifth is validation data), got {args.train_size}")
+    if args.workers < 0 or args.seed < 0:
+        p.error("--workers and --seed must be >= 0")
+    plan = SearchPlan(trials=args.trials, epochs=args.epochs, train_size=args.train_size,
+                      seed=args.seed)  # fmt: skip
 
     from tinynn.datasets import load_mnist
 
-    try:
-        (x_all, t_all), _ = load_mnist(normalize=True, root=args.data_dir,
-                                       download=not args.no_download)  # fmt: skip
+    try:  # found (or downloaded) once here; the trials read it from the same place
+        load_mnist(normalize=True, root=args.data_dir, download=not args.no_download)
     except (OSError, ValueError) as exc:
         print(f"error: could not load MNIST: {exc}", file=sys.stderr)
         return 1
-    rng = np.random.default_rng(args.seed)
-    train, val = split_validation(x_all[: args.train_size], t_all[: args.train_size], 0.2, rng)
-    print(f"{len(train[0])} training and {len(val[0])} validation images")
+    n_val = int(plan.train_size * plan.validation)
+    print(f"{plan.train_size - n_val} training and {n_val} validation images")
+
+    def show(result: TrialResult) -> None:
+        print(f"val acc:{result.val_acc[-1]} | {result.trial.key}")
 
     start = time.perf_counter()
-    results_val: dict[str, list[float]] = {}
-    results_train: dict[str, list[float]] = {}
-    for _ in range(args.trials):
-        weight_decay = 10 ** rng.uniform(-8, -4)
-        lr = 10 ** rng.uniform(-6, -2)
-        val_acc, train_acc = trial(train, val, lr, weight_decay, rng, epochs=args.epochs)
-        print(f"val acc:{val_acc[-1]} | lr:{lr}, weight decay:{weight_decay}")
-        key = f"lr:{lr}, weight decay:{weight_decay}"
-        results_val[key], results_train[key] = val_acc, train_acc
+    if args.workers:
+        with WorkerPool(args.workers) as pool:
+            result = random_search(plan, data_dir=args.data_dir, executor=pool, on_result=show)
+    else:
+        result = random_search(plan, data_dir=args.data_dir, on_result=show)
 
     print("=========== Hyper-Parameter Optimization Result ===========")
-    ranked = sorted(results_val.items(), key=lambda item: item[1][-1], reverse=True)
-    for i, (key, val_acc) in enumerate(ranked[: args.best]):
-        print(f"Best-{i + 1}(val acc:{val_acc[-1]}) | {key}")
-    top = [key for key, _ in ranked[:5]]
-    lrs = [float(key.split("lr:")[1].split(",")[0]) for key in top]
-    decays = [float(key.split("weight decay:")[1]) for key in top]
+    ranked = result.ranked()
+    for i, r in enumerate(ranked[: args.best]):
+        print(f"Best-{i + 1}(val acc:{r.val_acc[-1]}) | {r.trial.key}")
+    top = ranked[:5]
+    lrs, decays = [r.trial.lr for r in top], [r.trial.weight_decay for r in top]
     print(f"the best {len(top)}: lr {min(lrs):.2g} to {max(lrs):.2g}, weight decay "
           f"{min(decays):.2g} to {max(decays):.2g}")  # fmt: skip
     print(f"wall time {time.perf_counter() - start:.1f} s")
@@ -125,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError as exc:
             print(f"figure skipped: {exc}")
             return 0
+        results_val, results_train = result.curves()
         fig = hyperparameter_search_figure(results_val, results_train, best=args.best)
         fig.savefig(args.out, dpi=90)
         print(f"figure 6-24 written to {args.out}")

@@ -1,4 +1,5 @@
-"""The ``tinynn`` command: ``train``, ``evaluate``, ``predict`` and ``gradcheck``.
+"""The ``tinynn`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck``, ``draw`` and
+``search``.
 
 Run ``tinynn --help`` (or ``python -m tinynn --help``). This package sits above
 everything else in tinynn and nothing imports it. Usage errors exit with
@@ -15,7 +16,7 @@ import os
 import sys
 
 from .. import __version__
-from . import evaluate, gradcheck, predict, train
+from . import draw, evaluate, gradcheck, predict, search, train
 from .common import CliError
 
 __all__ = ["CliError", "main"]
@@ -31,6 +32,8 @@ examples:
   tinynn evaluate runs/20261128-210000  accuracy, per-class table, figures of a run
   tinynn predict runs/20261128-210000 my_digit.png --show
   tinynn gradcheck                      backprop against the numerical gradient
+  tinynn draw runs/20261128-210000      draw digits in the browser, see what the network says
+  tinynn search --trials 30 --workers 2 section 6.5's random search, on two processes
 
 MNIST is read from --data-dir, $TINYNN_DATA, the user cache, or downloaded."""
 
@@ -46,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tinynn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (train, evaluate, predict, gradcheck):
+    for command in (train, evaluate, predict, gradcheck, draw, search):
         command.add_parser(sub)
     return parser
 
