@@ -8,12 +8,20 @@ that signatures read like the book.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["ArrayLike", "ComplexArray", "FloatArray", "IntArray", "Params", "ScalarFunction"]
+__all__ = [
+    "ArrayLike",
+    "ComplexArray",
+    "FloatArray",
+    "FloatDType",
+    "IntArray",
+    "Params",
+    "ScalarFunction",
+]
 
 #: A float64 array (weights, activations, gradients).
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -25,3 +33,6 @@ Params: TypeAlias = dict[str, FloatArray]
 ScalarFunction: TypeAlias = Callable[[FloatArray], float]
 #: A complex128 array: parameters and activations carrying a complex step (``ComplexStep``).
 ComplexArray: TypeAlias = NDArray[np.complex128]
+#: What a ``dtype=`` argument takes: float32 or float64, as ``np.float32``, ``'float32'`` or
+#: ``np.dtype('float32')`` (see :func:`tinynn.utils.validation.as_float_dtype`).
+FloatDType: TypeAlias = type[np.float32] | type[np.float64] | str | np.dtype[Any]

@@ -7,11 +7,14 @@ Book section
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..initialization import WeightInit, weight_scale
-from ..typing import ArrayLike, FloatArray, Params
+from ..typing import ArrayLike, FloatArray, FloatDType, Params
 from ..utils.validation import (
+    as_float_dtype,
     as_generator,
     as_real_array,
     check_finite,
@@ -22,8 +25,8 @@ from ..utils.validation import (
 __all__ = ["Affine"]
 
 
-def _weight(value: ArrayLike, name: str, ndim: int) -> FloatArray:
-    a = np.asarray(as_real_array(value, name), dtype=np.float64)
+def _weight(value: ArrayLike, name: str, ndim: int, dtype: np.dtype[Any]) -> FloatArray:
+    a = np.asarray(as_real_array(value, name), dtype=dtype)
     if a.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got {describe(a)}")
     check_finite(a, name)
@@ -36,10 +39,13 @@ class Affine:
     Parameters
     ----------
     W : array_like, shape (in_size, out_size)
-        Weights. Kept as a float64 array (no copy if it already is one) and
+        Weights. Kept as an array of ``dtype`` (no copy if it already is one) and
         updated in place by optimizers.
     b : array_like, shape (out_size,), optional
         Bias; ``None`` for a layer without bias (the book's ``simpleNet``).
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of ``W`` and ``b`` (``'float32'`` and ``np.dtype`` too); the output and
+        the gradients have it when the input does (a model converts its input to it).
 
     Notes
     -----
@@ -74,13 +80,16 @@ class Affine:
     #: so :meth:`tinynn.Sequential.gradient` checks the small output, not the inputs.
     reveals_nonfinite = True
 
-    def __init__(self, W: ArrayLike, b: ArrayLike | None = None) -> None:
-        w = _weight(W, "W", 2)
+    def __init__(
+        self, W: ArrayLike, b: ArrayLike | None = None, *, dtype: FloatDType = np.float64
+    ) -> None:
+        kind = as_float_dtype(dtype)
+        w = _weight(W, "W", 2, kind)
         if w.size == 0:
             raise ValueError(f"W must have at least one row and one column, got shape {w.shape}")
         self._params: Params = {"W": w}
         if b is not None:
-            bias = _weight(b, "b", 1)
+            bias = _weight(b, "b", 1, kind)
             if bias.shape != (w.shape[1],):
                 raise ValueError(
                     f"b must have shape ({w.shape[1]},) to match W {w.shape}, got {bias.shape}"
@@ -99,6 +108,7 @@ class Affine:
         rng: np.random.Generator | int,
         weight_init_std: WeightInit = 0.01,
         bias: bool = True,
+        dtype: FloatDType = np.float64,
     ) -> Affine:
         """A layer with Gaussian weights scaled by ``weight_init_std`` and zero bias, as the book.
 
@@ -114,6 +124,9 @@ class Affine:
             for :math:`\\sqrt{1/n}`, with :math:`n` = ``in_size`` (see
             :func:`~tinynn.weight_scale`).
         bias : bool, default True
+        dtype : {np.float64, np.float32}, default np.float64
+            The weights are drawn in float64 (the same numbers whatever ``dtype``), then
+            rounded to ``dtype``.
 
         Returns
         -------
@@ -125,8 +138,8 @@ class Affine:
             If a size is not an int (``True`` is not), ``rng`` is not a generator or seed,
             or ``bias`` is not a bool.
         ValueError
-            If a size is < 1, or ``weight_init_std`` is neither a finite number > 0 nor a
-            rule's name.
+            If a size is < 1, ``weight_init_std`` is neither a finite number > 0 nor a
+            rule's name, or ``dtype`` is not float32 or float64.
 
         Book section
         ------------
@@ -142,8 +155,9 @@ class Affine:
         std = weight_scale(weight_init_std, in_size)
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be a bool, got {bias!r}")
+        kind = as_float_dtype(dtype)
         W = std * as_generator(rng).standard_normal((in_size, out_size))
-        return cls(W, np.zeros(out_size) if bias else None)
+        return cls(W, np.zeros(out_size) if bias else None, dtype=kind)
 
     @property
     def params(self) -> Params:
@@ -184,7 +198,7 @@ class Affine:
         if "b" in self._params:
             self._grads["b"] = dout.sum(axis=0)
         if not input_grad:
-            return np.empty(0)
+            return np.empty(0, dtype=dout.dtype)
         return (dout @ self._params["W"].T).reshape(self._x_shape)
 
     def __repr__(self) -> str:

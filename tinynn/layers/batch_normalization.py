@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..typing import ArrayLike, FloatArray, Params
-from ..utils.validation import as_real_array, check_finite, describe, is_number
+from ..typing import ArrayLike, FloatArray, FloatDType, Params
+from ..utils.validation import as_float_dtype, as_real_array, check_finite, describe, is_number
 
 __all__ = ["BatchNormalization"]
 
@@ -33,6 +33,8 @@ class BatchNormalization:
         ``[0, 1)``.
     running_mean, running_var : array_like, shape (D,), optional
         The statistics used in evaluation (zeros when omitted, as the book).
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of ``gamma``, ``beta`` and the running statistics.
 
     Notes
     -----
@@ -87,19 +89,24 @@ class BatchNormalization:
         momentum: float = 0.9,
         running_mean: ArrayLike | None = None,
         running_var: ArrayLike | None = None,
+        *,
+        dtype: FloatDType = np.float64,
     ) -> None:
-        g = _vector(gamma, "gamma")
+        kind = as_float_dtype(dtype)
+        g = _vector(gamma, "gamma", kind)
         shape = g.shape
-        self._params: Params = {"gamma": g, "beta": _vector(beta, "beta", shape)}
+        self._params: Params = {"gamma": g, "beta": _vector(beta, "beta", kind, shape)}
         if not is_number(momentum):
             raise TypeError(f"momentum must be a number in [0, 1), got {momentum!r}")
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
-        zeros = np.zeros(shape)
+        zeros = np.zeros(shape, dtype=kind)
         mean, var = running_mean, running_var
-        self.running_mean = zeros if mean is None else _vector(mean, "running_mean", shape)
-        self.running_var = zeros.copy() if var is None else _vector(var, "running_var", shape)
+        self.running_mean = zeros if mean is None else _vector(mean, "running_mean", kind, shape)
+        self.running_var = (
+            zeros.copy() if var is None else _vector(var, "running_var", kind, shape)
+        )
         _check_variance(self.running_var)
         self._grads: Params = {}
         self.input_shape: tuple[int, ...] = ()
@@ -181,9 +188,9 @@ class BatchNormalization:
         """Restore a ``state_dict()``, checked first (shape, finite, variance >= 0)."""
         if not isinstance(state, Mapping) or set(state) != {"running_mean", "running_var"}:
             raise ValueError("a BatchNormalization state is {'running_mean', 'running_var'}")
-        shape = self._params["gamma"].shape
-        mean = _vector(state["running_mean"], "running_mean", shape)
-        var = _vector(state["running_var"], "running_var", shape)
+        gamma = self._params["gamma"]
+        mean = _vector(state["running_mean"], "running_mean", gamma.dtype, gamma.shape)
+        var = _vector(state["running_var"], "running_var", gamma.dtype, gamma.shape)
         _check_variance(var)
         self.running_mean, self.running_var = mean.copy(), var.copy()
 
@@ -191,8 +198,10 @@ class BatchNormalization:
         return f"BatchNormalization({self._params['gamma'].size}, momentum={self.momentum!r})"
 
 
-def _vector(value: ArrayLike, name: str, shape: tuple[int, ...] | None = None) -> FloatArray:
-    a = np.asarray(as_real_array(value, name), dtype=np.float64)
+def _vector(
+    value: ArrayLike, name: str, dtype: np.dtype[Any], shape: tuple[int, ...] | None = None
+) -> FloatArray:
+    a = np.asarray(as_real_array(value, name), dtype=dtype)
     if a.ndim != 1 or a.size == 0 or (shape is not None and a.shape != shape):
         want = "a non-empty 1-D array" if shape is None else f"shape {shape}"
         raise ValueError(f"{name} must be {want}, got {describe(a)}")

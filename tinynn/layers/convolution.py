@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..im2col import check_fit, columns, floating, fold
-from ..typing import ArrayLike, FloatArray, Params
+from ..initialization import WeightInit, weight_scale
+from ..typing import ArrayLike, FloatArray, FloatDType, Params
 from ..utils.validation import (
+    as_float_dtype,
+    as_generator,
     as_real_array,
     check_finite,
     check_nonnegative_int,
@@ -50,7 +53,7 @@ class Convolution:
     Parameters
     ----------
     W : array_like, shape (FN, C, FH, FW)
-        The filters. Kept as a float64 array (no copy if it already is one) and
+        The filters. Kept as an array of ``dtype`` (no copy if it already is one) and
         updated in place by optimizers, as :class:`~tinynn.Affine`'s ``W``.
     b : array_like, shape (FN,)
         One bias per filter.
@@ -58,6 +61,8 @@ class Convolution:
         ``S``, the step between two positions of a filter.
     pad : int, default 0
         ``P``, the zeros added around each image's height and width.
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of ``W`` and ``b`` (``'float32'`` and ``np.dtype`` too).
 
     Notes
     -----
@@ -112,12 +117,21 @@ class Convolution:
              [20., 24.]]]])
     """
 
-    def __init__(self, W: ArrayLike, b: ArrayLike, stride: int = 1, pad: int = 0) -> None:
-        w = np.asarray(as_real_array(W, "W"), dtype=np.float64)
+    def __init__(
+        self,
+        W: ArrayLike,
+        b: ArrayLike,
+        stride: int = 1,
+        pad: int = 0,
+        *,
+        dtype: FloatDType = np.float64,
+    ) -> None:
+        kind = as_float_dtype(dtype)
+        w = np.asarray(as_real_array(W, "W"), dtype=kind)
         if w.ndim != 4 or w.size == 0:
             raise ValueError(f"W must be a non-empty 4-D array (FN, C, FH, FW), got {describe(w)}")
         check_finite(w, "W")
-        bias = np.asarray(as_real_array(b, "b"), dtype=np.float64)
+        bias = np.asarray(as_real_array(b, "b"), dtype=kind)
         if bias.shape != (w.shape[0],):
             raise ValueError(
                 f"b must have shape ({w.shape[0]},), one bias per filter of W {w.shape}, got "
@@ -133,6 +147,74 @@ class Convolution:
         self._cols: FloatArray | None = None
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @classmethod
+    def random(
+        cls,
+        filter_num: int,
+        channels: int,
+        filter_size: int,
+        *,
+        rng: np.random.Generator | int,
+        weight_init_std: WeightInit = 0.01,
+        stride: int = 1,
+        pad: int = 0,
+        dtype: FloatDType = np.float64,
+    ) -> Convolution:
+        """``filter_num`` square filters of Gaussian weights, zero biases, as the book draws them.
+
+        Parameters
+        ----------
+        filter_num, channels, filter_size : int
+            ``FN``, ``C`` and ``FH = FW``: ``W`` has shape ``(FN, C, FH, FW)``.
+        rng : numpy.random.Generator or int
+            The source of randomness (an int is a seed).
+        weight_init_std : float or str, default 0.01
+            The standard deviation (the book's ``SimpleConvNet``: 0.01), or a rule of
+            section 6.2 as :meth:`Affine.random` takes it: ``'he'`` (or ``'relu'``) for
+            :math:`\\sqrt{2/n}`, ``'xavier'`` (or ``'sigmoid'``) for :math:`\\sqrt{1/n}`,
+            with :math:`n` = ``C * FH * FW``, the inputs of one output unit (the book's
+            ``DeepConvNet`` computes He this way).
+        stride, pad : int
+            As the constructor's.
+        dtype : {np.float64, np.float32}, default np.float64
+            The weights are drawn in float64 (the same numbers whatever ``dtype``), then
+            rounded to ``dtype``.
+
+        Returns
+        -------
+        Convolution
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a size that is not an int >= 1, a ``weight_init_std`` that is neither a
+            finite number > 0 nor a rule's name, a bad ``rng``, ``stride``, ``pad`` or
+            ``dtype``, naming it.
+
+        Book section
+        ------------
+        7.5 (``weight_init_std * np.random.randn(FN, C, FH, FW)``), 8.1 (He initialisation
+        of ``DeepConvNet``)
+
+        Examples
+        --------
+        >>> conv = Convolution.random(16, 1, 3, rng=0, weight_init_std="he", pad=1)
+        >>> conv.W.shape, bool(abs(conv.W.std() / np.sqrt(2 / 9) - 1) < 0.2)
+        ((16, 1, 3, 3), True)
+        >>> Convolution.random(2, 1, 3, rng=0, dtype=np.float32).W.dtype
+        dtype('float32')
+        """
+        check_positive_int(filter_num, "filter_num")
+        check_positive_int(channels, "channels")
+        check_positive_int(filter_size, "filter_size")
+        check_positive_int(stride, "stride")
+        check_nonnegative_int(pad, "pad")
+        std = weight_scale(weight_init_std, channels * filter_size * filter_size)
+        kind = as_float_dtype(dtype)
+        gen = as_generator(rng)
+        W = std * gen.standard_normal((filter_num, channels, filter_size, filter_size))
+        return cls(W, np.zeros(filter_num), stride, pad, dtype=kind)
 
     @property
     def params(self) -> Params:

@@ -85,8 +85,8 @@ class SoftmaxWithLoss:
             raise RuntimeError("SoftmaxWithLoss.backward called before forward")
         y, t = self._y, self._t
         n = y.shape[0]
-        if t.ndim == 2:
-            dx: FloatArray = y - t
+        if t.ndim == 2:  # in y's dtype: float64 one-hot labels leave float32 scores float32
+            dx: FloatArray = np.subtract(y, t, dtype=y.dtype)
             dx /= n
         else:
             dx = y.copy()

@@ -1,9 +1,11 @@
 """Input checks at a model's public boundary: the one place where inputs are converted and checked.
 
 A :class:`~tinynn.Sequential` passes every input of its public methods through its
-checks object: ``Checked`` converts and checks everything (one sample or a batch,
-the feature count, targets of the right shape and range, NaN and infinity) and explains
-a non-finite result (a parameter holding NaN, or the layer that overflowed).
+checks object: ``Checked`` converts ``x`` to the model's dtype (float64, or float32 for a
+model built with ``dtype=np.float32``; labels are left as they are) and checks everything
+(one sample or a batch, the feature count, targets of the right shape and range, NaN and
+infinity) and explains a non-finite result (a parameter holding NaN, or the layer that
+overflowed).
 ``Trusted`` is the view :meth:`~tinynn.Sequential.for_checked_data` hands the
 :class:`~tinynn.Trainer`: its batches were drawn from a data set checked once, so it
 converts and checks nothing but the results.
@@ -24,11 +26,19 @@ from numpy.typing import NDArray
 
 from ..base import Layer, LossLayer
 from ..losses import as_targets
-from ..typing import ArrayLike, FloatArray, Params
+from ..typing import ArrayLike, FloatArray, FloatDType, Params
 from ..utils.finite import all_finite, check_params_finite, finite_here, params_message
-from ..utils.validation import as_float_input, check_finite, first_nonfinite
+from ..utils.validation import as_float_dtype, as_float_input, check_finite, first_nonfinite
 
-__all__ = ["Checked", "Network", "Trusted", "check_layers", "explain_nonfinite"]
+__all__ = [
+    "Checked",
+    "Network",
+    "Trusted",
+    "check_layers",
+    "explain_nonfinite",
+    "in_range",
+    "model_dtype",
+]
 
 
 class Network(Protocol):
@@ -64,6 +74,11 @@ class Network(Protocol):
         """The features of one sample, where the first layer fixes them."""
         ...
 
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of the parameters: inputs are converted to it."""
+        ...
+
     def activations(self, x: FloatArray, *, train_flg: bool | None = None) -> list[FloatArray]:
         """``x`` and each layer's output."""
         ...
@@ -93,12 +108,70 @@ def check_layers(layers: object, loss: object) -> None:
         )
 
 
-def _images(xa: NDArray[Any], shape: tuple[int, ...], model: str) -> tuple[FloatArray, bool]:
+def model_dtype(layers: Sequence[Layer], dtype: FloatDType | None) -> np.dtype[Any]:
+    """The one dtype of the layers' parameters (``dtype``, or float64, without any); a
+    ``ValueError`` naming two layers of different dtypes, or a ``dtype`` that is not theirs.
+
+    Book section
+    ------------
+    4.5.1 (a network's parameters)
+    """
+    wanted = None if dtype is None else as_float_dtype(dtype)
+    first: tuple[str, np.dtype[Any]] | None = None
+    for i, layer in enumerate(layers):
+        for key, p in layer.params.items():
+            where = f"layers[{i}] ({type(layer).__name__})'s {key}"
+            if first is None:
+                first = (where, p.dtype)
+            elif p.dtype != first[1]:
+                raise ValueError(
+                    f"a model has one dtype, but {first[0]} is {first[1]} and {where} is "
+                    f"{p.dtype}: build every layer with the same dtype= (np.float32 or "
+                    "np.float64)"
+                )
+    if first is None:
+        return wanted if wanted is not None else np.dtype(np.float64)
+    if wanted is not None and first[1] != wanted:
+        raise ValueError(
+            f"dtype={wanted.name} was asked for, but the layers' parameters are {first[1]} "
+            f"({first[0]}): build the layers with dtype={wanted.name}"
+        )
+    if first[1].name not in ("float32", "float64"):
+        raise ValueError(
+            f"a model's parameters are float32 or float64, but {first[0]} is {first[1]}"
+        )
+    return first[1]
+
+
+def in_range(xa: NDArray[Any], dtype: np.dtype[Any]) -> FloatArray:
+    """``xa`` converted to ``dtype`` (no copy if it has it), or a ``ValueError`` if a finite
+    value of ``xa`` overflowed it (float64 input beyond float32's range).
+
+    Book section
+    ------------
+    4.5.1 (the inputs of ``TwoLayerNet.predict``)
+    """
+    with np.errstate(over="ignore"):
+        xb: FloatArray = np.asarray(xa, dtype=dtype)
+    narrower = xb.dtype.itemsize < xa.dtype.itemsize
+    if narrower and not finite_here(xb) and np.isfinite(xa).all():  # else: a NaN, named later
+        largest = float(np.max(np.abs(xa)))
+        raise ValueError(
+            f"x holds values beyond the range of the model's {xb.dtype} (largest |x| "
+            f"{largest:.3g}, {xb.dtype}'s largest {float(np.finfo(xb.dtype).max):.3g}): "
+            "scale the input down, or use a float64 model"
+        )
+    return xb
+
+
+def _images(
+    xa: NDArray[Any], shape: tuple[int, ...], model: str, dtype: np.dtype[Any]
+) -> tuple[FloatArray, bool]:
     """``xa`` as a batch of samples of ``shape``: ``(N, *shape)``, or one sample ``shape``."""
     if xa.shape == shape:
-        return np.asarray(xa[np.newaxis], dtype=np.float64), True
+        return in_range(xa[np.newaxis], dtype), True
     if xa.shape[1:] == shape and xa.shape[0] > 0:
-        return np.asarray(xa, dtype=np.float64), False
+        return in_range(xa, dtype), False
     dims = ", ".join(map(str, shape))
     raise ValueError(
         f"{model} takes inputs of shape (N, {dims}) or one of shape {shape}, got x of shape "
@@ -131,18 +204,19 @@ class Checked:
     def batch(
         self, model: Network, x: ArrayLike, *, finite: bool = True
     ) -> tuple[FloatArray, bool]:
-        """``x`` as a float64 batch, and whether it was a single 1-D sample.
+        """``x`` as a batch of the model's dtype, and whether it was a single 1-D sample.
 
         ``finite=False``: the caller checks NaN and infinity itself (see
         :meth:`gradient_inputs`).
         """
         xa = as_float_input(x, "x", finite=finite)
+        dtype = model.dtype
         if model.input_shape is not None:
-            return _images(xa, model.input_shape, type(model).__name__)
+            return _images(xa, model.input_shape, type(model).__name__, dtype)
         single = xa.ndim == 1
         if xa.ndim == 0 or xa.shape[0] == 0:
             raise ValueError(f"x must be one sample or a non-empty batch, got shape {xa.shape}")
-        xb = np.asarray(xa.reshape(1, -1) if single else xa, dtype=np.float64)
+        xb = in_range(xa.reshape(1, -1) if single else xa, dtype)
         if model.input_size is not None:
             features = math.prod(xb.shape[1:])
             if features != model.input_size:
@@ -291,8 +365,8 @@ def explain_nonfinite(what: str, model: Network, x: NDArray[Any]) -> NoReturn:
         for i, (layer, inp, out) in enumerate(zip(model.layers, acts[:-1], acts[1:], strict=True)):
             if not np.isfinite(out).all():
                 raise ValueError(
-                    f"{what} is not finite: layers[{i}] ({layer!r}) overflowed float64 although "
-                    f"its input (largest |value| {_largest(inp):.3g}) and every parameter "
+                    f"{what} is not finite: layers[{i}] ({layer!r}) overflowed {out.dtype} "
+                    f"although its input (largest |value| {_largest(inp):.3g}) and every parameter "
                     f"(largest |value| {largest_param:.3g}) are finite; scale the input down, "
                     "or lower the learning rate if training made the weights this large"
                 )

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..initialization import weight_scale
 from ..layers import Affine, Convolution, Dropout, Pooling, Relu, SoftmaxWithLoss
-from ..utils.validation import as_generator, check_positive_int
+from ..typing import FloatDType
+from ..utils.validation import as_float_dtype, as_generator, check_positive_int
 from .images import ImageNetwork, conv_side, image_dim, pooled_side
 from .images import conv_param as checked_conv_param
 
@@ -53,6 +54,10 @@ class DeepConvNet(ImageNetwork):
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (drawn in the book's order, ``W1`` to ``W8``) and
         of the two Dropout layers' generators (spawned from it after the weights).
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of the parameters, activations and gradients (``'float32'`` and
+        ``np.dtype`` too); the weights are drawn in float64, then rounded to it, so a
+        float32 network is the float64 one rounded. Input is converted to it once.
 
     Raises
     ------
@@ -102,6 +107,7 @@ class DeepConvNet(ImageNetwork):
         *,
         dropout_ratio: float = 0.5,
         rng: np.random.Generator | int | None = None,
+        dtype: FloatDType = np.float64,
     ) -> None:
         dims = image_dim(input_dim)
         given = (conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5,
@@ -109,10 +115,10 @@ class DeepConvNet(ImageNetwork):
         params = [checked_conv_param(p, f"conv_param_{i}") for i, p in enumerate(given, 1)]
         check_positive_int(hidden_size, "hidden_size")
         check_positive_int(output_size, "output_size")
+        kind = as_float_dtype(dtype)
         gen = as_generator(rng)
         layers: list[object] = []
         channels, sides = dims[0], [dims[1], dims[2]]
-        weights = []
         for i, param in enumerate(params, 1):
             what = f"conv_param_{i}"
             axes = zip(("height", "width"), sides, strict=True)
@@ -121,23 +127,23 @@ class DeepConvNet(ImageNetwork):
             else:
                 sides = [pooled_side(size, param, "DeepConvNet", axis, what)
                          for axis, size in axes]  # fmt: skip
-            fn, fs = param["filter_num"], param["filter_size"]
-            scale = weight_scale("he", channels * fs * fs)
-            weights.append(scale * gen.standard_normal((fn, channels, fs, fs)))
-            layers += [Convolution(weights[-1], np.zeros(fn), param["stride"], param["pad"]),
-                       Relu()]  # fmt: skip
+            conv = Convolution.random(
+                param["filter_num"], channels, param["filter_size"], rng=gen,
+                weight_init_std="he", stride=param["stride"], pad=param["pad"], dtype=kind,
+            )  # fmt: skip
+            layers += [conv, Relu()]
             if i % 2 == 0:
                 layers.append(Pooling(pool_h=2, pool_w=2, stride=2))
-            channels = fn
+            channels = param["filter_num"]
         flat = channels * sides[0] * sides[1]
         W7 = weight_scale("he", flat) * gen.standard_normal((flat, hidden_size))
         W8 = weight_scale("he", hidden_size) * gen.standard_normal((hidden_size, output_size))
         drops = gen.spawn(2)
         layers += [
-            Affine(W7, np.zeros(hidden_size)),
+            Affine(W7, np.zeros(hidden_size), dtype=kind),
             Relu(),
             Dropout(dropout_ratio, rng=drops[0]),
-            Affine(W8, np.zeros(output_size)),
+            Affine(W8, np.zeros(output_size), dtype=kind),
             Dropout(dropout_ratio, rng=drops[1]),
         ]
         super().__init__(layers, SoftmaxWithLoss())  # type: ignore[arg-type]

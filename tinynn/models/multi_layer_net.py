@@ -15,8 +15,13 @@ import numpy as np
 from ..calculus import numerical_gradient
 from ..initialization import WeightInit, weight_scale
 from ..layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
-from ..typing import ArrayLike, Params
-from ..utils.validation import as_generator, check_fraction, check_positive_int
+from ..typing import ArrayLike, FloatDType, Params
+from ..utils.validation import (
+    as_float_dtype,
+    as_generator,
+    check_fraction,
+    check_positive_int,
+)
 from .sequential import Sequential
 
 __all__ = ["MultiLayerNet", "MultiLayerNetExtend"]
@@ -44,6 +49,10 @@ class MultiLayerNet(Sequential):
         The weight decay :math:`\\lambda` (see :class:`~tinynn.Sequential`).
     rng : numpy.random.Generator or int, optional
         The source of the initial weights (``W1`` first, as the book draws them).
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of the parameters, activations and gradients (``'float32'`` and
+        ``np.dtype`` too); the weights are drawn in float64, then rounded to it, so a
+        float32 network is the float64 one rounded. Input is converted to it once.
 
     Notes
     -----
@@ -75,9 +84,10 @@ class MultiLayerNet(Sequential):
         weight_decay_lambda: float = 0.0,
         *,
         rng: np.random.Generator | int | None = None,
+        dtype: FloatDType = np.float64,
     ) -> None:
         self._build(input_size, hidden_size_list, output_size, activation, weight_init_std,
-                    weight_decay_lambda, rng, {})  # fmt: skip
+                    weight_decay_lambda, rng, {"dtype": dtype})  # fmt: skip
 
     def _build(
         self,
@@ -135,6 +145,8 @@ weight_decay_lambda
     rng : numpy.random.Generator or int, optional
         The source of the initial weights, then of the dropout masks (each Dropout
         layer draws from its own generator, spawned from it after the weights).
+    dtype : {np.float64, np.float32}, default np.float64
+        As :class:`MultiLayerNet`.
 
     Notes
     -----
@@ -170,6 +182,7 @@ weight_decay_lambda
         use_batchnorm: bool = False,
         *,
         rng: np.random.Generator | int | None = None,
+        dtype: FloatDType = np.float64,
         **book_spelling: Any,
     ) -> None:
         dropout_ratio = _dropout_ratio(dropout_ratio, book_spelling)
@@ -178,7 +191,8 @@ weight_decay_lambda
         for value, name in ((use_dropout, "use_dropout"), (use_batchnorm, "use_batchnorm")):
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{name} must be a bool, got {value!r}")
-        options = {"dropout": dropout_ratio if use_dropout else None, "batchnorm": use_batchnorm}
+        options = {"dropout": dropout_ratio if use_dropout else None, "batchnorm": use_batchnorm,
+                   "dtype": dtype}  # fmt: skip
         self._build(input_size, hidden_size_list, output_size, activation, weight_init_std,
                     weight_decay_lambda, rng, options)  # fmt: skip
         self.use_dropout = bool(use_dropout)
@@ -221,6 +235,7 @@ def _book_layers(
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be 'relu' or 'sigmoid', got {activation!r}")
     sizes = [input_size, *hidden_size_list, output_size]
+    kind = as_float_dtype(options["dtype"])
     gen = as_generator(rng)
     weights = [
         weight_scale(weight_init_std, sizes[i - 1]) * gen.standard_normal((sizes[i - 1], sizes[i]))
@@ -230,11 +245,11 @@ def _book_layers(
     dropout_rngs = iter(gen.spawn(len(hidden_size_list)) if ratio is not None else [])
     layers: list[Any] = []
     for W, size in zip(weights, hidden_size_list, strict=False):
-        layers.append(Affine(W, np.zeros(size)))
+        layers.append(Affine(W, np.zeros(size), dtype=kind))
         if options.get("batchnorm"):
-            layers.append(BatchNormalization(np.ones(size), np.zeros(size)))
+            layers.append(BatchNormalization(np.ones(size), np.zeros(size), dtype=kind))
         layers.append(_ACTIVATIONS[activation]())
         if ratio is not None:
             layers.append(Dropout(ratio, rng=next(dropout_rngs)))
-    layers.append(Affine(weights[-1], np.zeros(output_size)))
+    layers.append(Affine(weights[-1], np.zeros(output_size), dtype=kind))
     return layers

@@ -17,9 +17,9 @@ from numpy.typing import NDArray
 
 from ..base import Layer, LossLayer
 from ..layers import SoftmaxWithLoss
-from ..typing import ArrayLike, FloatArray, Params
+from ..typing import ArrayLike, FloatArray, FloatDType, Params
 from ..utils.validation import check_nonnegative
-from .checks import Checked, Trusted, check_layers
+from .checks import Checked, Trusted, check_layers, model_dtype
 from .mode import Mode
 from .parameters import Parameters
 from .summary import Summarized
@@ -41,6 +41,11 @@ class Sequential(Summarized):
         The book's weight decay: the loss adds :math:`\\frac{\\lambda}{2}\\sum W^2` over
         the weights ``W`` of every layer (not biases, not Batch Normalization's
         ``gamma`` and ``beta``), and their gradients :math:`\\lambda W`.
+    dtype : {np.float64, np.float32}, optional
+        The model's dtype: that of its layers' parameters, which must all have one
+        (a mix of float32 and float64 is refused, naming the layers); given, it must be
+        theirs. Without parameters, float64 unless given. Input is converted to it once,
+        at the public methods; activations and gradients keep it.
 
     Notes
     -----
@@ -78,10 +83,13 @@ class Sequential(Summarized):
         loss: LossLayer | None = None,
         *,
         weight_decay_lambda: float = 0.0,
+        dtype: FloatDType | None = None,
     ) -> None:
         loss_layer = SoftmaxWithLoss() if loss is None else loss
         check_layers(layers, loss_layer)
         check_nonnegative(weight_decay_lambda, "weight_decay_lambda")
+        #: The dtype of every parameter, activation and gradient; input is converted to it.
+        self.dtype: np.dtype[np.floating[Any]] = model_dtype(layers, dtype)
         self.layers: list[Layer] = list(layers)
         self.loss_layer: LossLayer = loss_layer
         self.weight_decay_lambda = float(weight_decay_lambda)

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
-from ..utils.validation import as_generator, check_positive, check_positive_int
+from ..typing import FloatDType
+from ..utils.validation import as_float_dtype, as_generator, check_positive, check_positive_int
 from .images import EVAL_BATCH, ImageNetwork, image_dim, pooled_side
 from .images import conv_param as checked_conv_param
 
@@ -41,6 +42,10 @@ class SimpleConvNet(ImageNetwork):
         Standard deviation of the Gaussian initial weights; biases start at 0.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights, drawn in the book's order: ``W1``, ``W2``, ``W3``.
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of the parameters, activations and gradients (``'float32'`` and
+        ``np.dtype`` too); the weights are drawn in float64, then rounded to it, so a
+        float32 network is the float64 one rounded. Input is converted to it once.
 
     Raises
     ------
@@ -88,28 +93,31 @@ class SimpleConvNet(ImageNetwork):
         weight_init_std: float = 0.01,
         *,
         rng: np.random.Generator | int | None = None,
+        dtype: FloatDType = np.float64,
     ) -> None:
         channels, height, width = image_dim(input_dim)
         param = checked_conv_param(conv_param)
         check_positive_int(hidden_size, "hidden_size")
         check_positive_int(output_size, "output_size")
         check_positive(weight_init_std, "weight_init_std")
+        kind = as_float_dtype(dtype)
         gen = as_generator(rng)
         fn, fs, pad, stride = (param[k] for k in ("filter_num", "filter_size", "pad", "stride"))
         sides = [pooled_side(size, param, "SimpleConvNet", axis, "conv_param")
                  for axis, size in (("height", height), ("width", width))]  # fmt: skip
         pool_output_size = fn * sides[0] * sides[1]
-        W1 = weight_init_std * gen.standard_normal((fn, channels, fs, fs))
+        conv = Convolution.random(fn, channels, fs, rng=gen, weight_init_std=weight_init_std,
+                                  stride=stride, pad=pad, dtype=kind)  # fmt: skip
         W2 = weight_init_std * gen.standard_normal((pool_output_size, hidden_size))
         W3 = weight_init_std * gen.standard_normal((hidden_size, output_size))
         super().__init__(
             [
-                Convolution(W1, np.zeros(fn), stride, pad),
+                conv,
                 Relu(),
                 Pooling(pool_h=2, pool_w=2, stride=2),
-                Affine(W2, np.zeros(hidden_size)),
+                Affine(W2, np.zeros(hidden_size), dtype=kind),
                 Relu(),
-                Affine(W3, np.zeros(output_size)),
+                Affine(W3, np.zeros(output_size), dtype=kind),
             ],
             SoftmaxWithLoss(),
         )

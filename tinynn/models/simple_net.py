@@ -11,7 +11,7 @@ import numpy as np
 
 from ..layers import Affine, SoftmaxWithLoss
 from ..losses import CROSS_ENTROPY_DELTA
-from ..typing import ArrayLike, FloatArray
+from ..typing import ArrayLike, FloatArray, FloatDType
 from ..utils.validation import (
     as_generator,
 )
@@ -32,6 +32,10 @@ class SimpleNet(Sequential):
         Source of the random weights.
     delta : float, default 1e-7
         The cross-entropy's delta (see :func:`~tinynn.cross_entropy_error`).
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of the parameters, activations and gradients (``'float32'`` and
+        ``np.dtype`` too); the weights are drawn in float64, then rounded to it, so a
+        float32 network is the float64 one rounded. Input is converted to it once.
 
     Notes
     -----
@@ -67,9 +71,10 @@ class SimpleNet(Sequential):
         *,
         rng: np.random.Generator | int | None = None,
         delta: float = CROSS_ENTROPY_DELTA,
+        dtype: FloatDType = np.float64,
     ) -> None:
         weights = as_generator(rng).standard_normal((2, 3)) if W is None else W
-        layer = Affine(weights)
+        layer = Affine(weights, dtype=dtype)
         if layer.W.shape != (2, 3):
             raise ValueError(f"SimpleNet's W must have shape (2, 3), got {layer.W.shape}")
         super().__init__([layer], SoftmaxWithLoss(delta))

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..calculus import numerical_gradient
 from ..layers import Affine, Sigmoid, SoftmaxWithLoss
-from ..typing import ArrayLike, Params
+from ..typing import ArrayLike, FloatDType, Params
 from ..utils.validation import (
     as_generator,
     check_positive,
@@ -33,6 +33,10 @@ class TwoLayerNet(Sequential):
         Standard deviation of the Gaussian initial weights; biases start at 0.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (``W1`` is drawn first, then ``W2``).
+    dtype : {np.float64, np.float32}, default np.float64
+        The dtype of the parameters, activations and gradients (``'float32'`` and
+        ``np.dtype`` too); the weights are drawn in float64, then rounded to it, so a
+        float32 network is the float64 one rounded. Input is converted to it once.
 
     Notes
     -----
@@ -66,6 +70,7 @@ class TwoLayerNet(Sequential):
         weight_init_std: float = 0.01,
         *,
         rng: np.random.Generator | int | None = None,
+        dtype: FloatDType = np.float64,
     ) -> None:
         check_positive_int(input_size, "input_size")
         check_positive_int(hidden_size, "hidden_size")
@@ -75,7 +80,11 @@ class TwoLayerNet(Sequential):
         W1 = weight_init_std * gen.standard_normal((input_size, hidden_size))
         W2 = weight_init_std * gen.standard_normal((hidden_size, output_size))
         super().__init__(
-            [Affine(W1, np.zeros(hidden_size)), Sigmoid(), Affine(W2, np.zeros(output_size))],
+            [
+                Affine(W1, np.zeros(hidden_size), dtype=dtype),
+                Sigmoid(),
+                Affine(W2, np.zeros(output_size), dtype=dtype),
+            ],
             SoftmaxWithLoss(),
         )
         self.input_size = input_size

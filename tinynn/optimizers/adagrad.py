@@ -87,7 +87,7 @@ class AdaGrad:
         lr, h = self._state.next_step(self.lr), self._state["h"]
         for key, p in params.items():
             h[key] += grads[key] * grads[key]
-            p -= lr * grads[key] / (np.sqrt(h[key]) + self.eps)
+            p -= lr * grads[key] / (np.sqrt(h[key]) + float(self.eps))
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "AdaGrad", "h": {name: sum of squares}}``, copies of plain arrays."""

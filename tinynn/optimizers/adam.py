@@ -7,6 +7,7 @@ Book section
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,11 +102,13 @@ class Adam:
         m, v = self._state["m"], self._state["v"]
         lr = self._state.next_step(self.lr)
         t = self._state.t
-        lr_t = lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+        # Python floats (not NumPy float64 scalars): float32 slots and parameters stay float32
+        b1, b2, eps = float(self.beta1), float(self.beta2), float(self.eps)
+        lr_t = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         for key, p in params.items():
-            m[key] += (1 - self.beta1) * (grads[key] - m[key])
-            v[key] += (1 - self.beta2) * (grads[key] ** 2 - v[key])
-            p -= lr_t * m[key] / (np.sqrt(v[key]) + self.eps)
+            m[key] += (1 - b1) * (grads[key] - m[key])
+            v[key] += (1 - b2) * (grads[key] ** 2 - v[key])
+            p -= lr_t * m[key] / (np.sqrt(v[key]) + eps)
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "Adam", "t": steps, "m": {...}, "v": {...}}``, copies of plain arrays."""

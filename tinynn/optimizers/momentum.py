@@ -82,8 +82,9 @@ class Momentum:
         """Update the velocity, then add it to each parameter; in place, all or nothing."""
         grads = self._state.prepare(params, grads)  # checks everything; v = 0 at the first call
         lr, v = self._state.next_step(self.lr), self._state["v"]
+        momentum = float(self.momentum)  # a Python float: float32 stays float32
         for key, p in params.items():
-            v[key] *= self.momentum
+            v[key] *= momentum
             v[key] -= lr * grads[key]
             p += v[key]
 

@@ -105,11 +105,12 @@ class Nesterov:
         """Update the velocity, then step each parameter; in place, all or nothing."""
         grads = self._state.prepare(params, grads)
         lr, v = self._state.next_step(self.lr), self._state["v"]
+        momentum = float(self.momentum)  # a Python float: float32 stays float32
         for key, p in params.items():
-            v[key] *= self.momentum
+            v[key] *= momentum
             v[key] -= lr * grads[key]
-            p += self.momentum * self.momentum * v[key]
-            p -= (1 + self.momentum) * lr * grads[key]
+            p += momentum * momentum * v[key]
+            p -= (1 + momentum) * lr * grads[key]
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "Nesterov", "v": {name: velocity}}``, copies of plain arrays."""

@@ -89,10 +89,11 @@ class RMSprop:
         """Decay ``h``, add the squared gradient, then step; in place, all or nothing."""
         grads = self._state.prepare(params, grads)
         lr, h = self._state.next_step(self.lr), self._state["h"]
+        decay, eps = float(self.decay_rate), float(self.eps)  # float32 stays float32
         for key, p in params.items():
-            h[key] *= self.decay_rate
-            h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
-            p -= lr * grads[key] / (np.sqrt(h[key]) + self.eps)
+            h[key] *= decay
+            h[key] += (1 - decay) * grads[key] * grads[key]
+            p -= lr * grads[key] / (np.sqrt(h[key]) + eps)
 
     def state_dict(self) -> dict[str, Any]:
         """``{"optimizer": "RMSprop", "h": {name: moving average}}``, copies of plain arrays."""

@@ -124,9 +124,11 @@ class SlotState:
     def prepare(self, params: Params, grads: Params) -> Params:
         """Check everything (:func:`check_update`, :meth:`check`), then create missing slots.
 
-        Returns the gradients as floating-point arrays (integers converted to
-        float64, so that squaring them cannot overflow). Call it first in
-        ``update``: it raises before anything changes.
+        Returns the gradients as arrays of their parameter's dtype (integers converted,
+        so that squaring them cannot overflow; float64 gradients of a float32 parameter
+        rounded). The slots have their parameter's dtype too (a state loaded from
+        another dtype is converted here), so that a float32 model trains in float32
+        throughout. Call it first in ``update``: it raises before anything changes.
         """
         check_update(params, grads)
         self.check(params)
@@ -134,7 +136,12 @@ class SlotState:
             for name, p in params.items():
                 if name not in arrays:
                     arrays[name] = np.zeros_like(p)
-        return {k: g if g.dtype.kind == "f" else g.astype(np.float64) for k, g in grads.items()}
+                elif arrays[name].dtype != p.dtype:
+                    arrays[name] = arrays[name].astype(p.dtype)
+        return {
+            k: g if g.dtype == params[k].dtype else g.astype(params[k].dtype)
+            for k, g in grads.items()
+        }
 
     def next_step(self, lr: float | Schedule) -> float:
         """Count one more update (``t``) and return its learning rate, checked.
@@ -151,7 +158,7 @@ class SlotState:
         """
         if not callable(lr):
             self.t += 1
-            return lr
+            return float(lr)  # a Python float: float32 parameters stay float32
         try:
             value = _rate(lr, self.t)
         except BaseException:

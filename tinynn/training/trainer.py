@@ -22,9 +22,16 @@ from ..base import GradientEstimator, Model, Optimizer
 from ..callbacks import Callback, History
 from ..callbacks import callback_list as hooks
 from ..estimators import Backprop
+from ..models.checks import in_range
 from ..saving.checkpoint_file import write_checkpoint
 from ..typing import ArrayLike, FloatArray
-from ..utils.validation import as_float_input, as_generator, as_real_array, check_positive_int
+from ..utils.validation import (
+    as_float_dtype,
+    as_float_input,
+    as_generator,
+    as_real_array,
+    check_positive_int,
+)
 from . import divergence
 from .interruption import StopRequest, stopped_message
 from .state import Parts, Restored, callback_keys, sections
@@ -102,8 +109,8 @@ class Trainer:
     batch : tuple of ndarray
         The current mini-batch ``(x_batch, t_batch)``, for callbacks.
     train_data : tuple of arrays
-        ``(x, x_float64)``: the inputs as given to ``fit`` and as converted once
-        (so that ``EpochAccuracy(train=...)`` need not convert them again).
+        ``(x, x_converted)``: the inputs as given to ``fit`` and as converted once to the
+        model's dtype (so that ``EpochAccuracy(train=...)`` need not convert them again).
 
     Book section
     ------------
@@ -291,9 +298,11 @@ def _checked(
     model: Model, batch_size: int, x: ArrayLike, t: ArrayLike, iters: int | None, epochs: int | None
 ) -> tuple[Model, NDArray[np.float64], FloatArray, int]:
     """The model to train (a checked view), the data and ``iters``, checked; nothing changes."""
-    # checked and converted to float64 once per fit: mini-batches are then float64
-    # already, where the book's loop converts float32 data inside every product
-    xa = np.ascontiguousarray(as_float_input(x, "x"), dtype=np.float64)
+    # checked and converted to the model's dtype (float64 unless it says otherwise) once per
+    # fit: mini-batches are then of its dtype already, where the book's loop converts float32
+    # data inside every product; the labels are left as they are
+    xf = as_float_input(x, "x")
+    xa = np.ascontiguousarray(in_range(xf, _data_dtype(model)))
     ta = as_real_array(t, "t")
     if xa.ndim < 2 or len(xa) == 0:
         raise ValueError(f"x must be a non-empty batch of shape (N, ...), got {xa.shape}")
@@ -317,6 +326,12 @@ def _checked(
         view, xa, ta = prepare(xa, ta)
         return view, xa, ta, iters
     return model, xa, ta, iters
+
+
+def _data_dtype(model: Model) -> np.dtype[Any]:
+    """The dtype the data is converted to: the model's ``dtype``, float64 for a model without."""
+    dtype = getattr(model, "dtype", None)
+    return np.dtype(np.float64) if dtype is None else as_float_dtype(dtype, "model.dtype")
 
 
 def _check_parts(

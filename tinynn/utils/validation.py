@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..typing import ArrayLike
+from ..typing import ArrayLike, FloatDType
+
+#: The dtypes a model, a layer or the command line takes: ``dtype=`` names one of them.
+FLOAT_DTYPES = ("float32", "float64")
 
 
 def describe(a: NDArray[Any]) -> str:
@@ -211,3 +214,37 @@ def check_nonnegative(value: float, name: str) -> None:
         raise TypeError(f"{name} must be a number >= 0, got {value!r}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def as_float_dtype(value: FloatDType, name: str = "dtype") -> np.dtype[np.floating[Any]]:
+    """``value`` as ``np.dtype('float32')`` or ``np.dtype('float64')``, or a clear error.
+
+    Takes ``np.float32``/``np.float64``, ``'float32'``/``'float64'`` or their ``np.dtype``;
+    anything else (``float``, ``'f4'``, ``np.float16``, ``3``) is refused, naming ``name``
+    and the values allowed.
+
+    Examples
+    --------
+    >>> as_float_dtype("float32")
+    dtype('float32')
+    >>> as_float_dtype(np.float16)
+    Traceback (most recent call last):
+    ...
+    ValueError: dtype must be float32 or float64 (np.float32, np.float64, 'float32', \
+'float64' or their np.dtype), got type float16
+    """
+    allowed = (
+        f"{name} must be float32 or float64 (np.float32, np.float64, 'float32', 'float64' "
+        "or their np.dtype)"
+    )
+    if isinstance(value, str):
+        ok, got = value in FLOAT_DTYPES, describe_value(value)
+    elif isinstance(value, np.dtype):
+        ok, got = value.name in FLOAT_DTYPES, f"np.dtype('{value.name}')"
+    elif isinstance(value, type):
+        ok, got = value in (np.float32, np.float64), f"type {value.__name__}"
+    else:
+        raise TypeError(f"{allowed}, got {describe_value(value)}")
+    if not ok:
+        raise ValueError(f"{allowed}, got {got}")
+    return np.dtype(value)
