@@ -122,7 +122,7 @@ class EarlyStopping(Callback):
         try:
             best = float(state["best"])
             ints = [int(state[k]) for k in ("wait", "best_epoch", "stopped_epoch")]
-            params = {k: np.array(v, dtype=np.float64) for k, v in state["best_params"].items()}
+            params = {k: _floats(v) for k, v in state["best_params"].items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"not an EarlyStopping state: {exc!r}") from exc
         if math.isnan(best):
@@ -130,3 +130,9 @@ class EarlyStopping(Callback):
         self.tracker.best = best
         self.wait, self.best_epoch, self.stopped_epoch = ints
         self.best_params = params
+
+
+def _floats(value: Any) -> Any:
+    """A copy of ``value`` as a float array: float32 kept (a float32 model's), else float64."""
+    a = np.array(value)
+    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)

@@ -8,7 +8,9 @@ the first difference, a model of another architecture; loading without a model
 rebuilds it from the record: a book network from its arguments, its layers then given
 their recorded options (a Dropout's ratio changed after construction comes back as
 saved), and a plain :class:`~tinynn.Sequential` of the recorded layers when the
-arguments do not give them. What this module needs to know about each built-in
+arguments do not give them. The record keeps the model's dtype (``"dtype": "float32"``):
+a float32 model comes back float32; a file written before dtypes were recorded holds a
+float64 model. What this module needs to know about each built-in
 layer lives here, in a table keyed by the layer's exact class (:data:`FORMATS`),
 not in the layers, as the estimators keep their own rules.
 
@@ -40,7 +42,15 @@ from ..models import (
 )
 from .registry import layer_options, registered_class, registered_name
 
-__all__ = ["FORMATS", "LayerFormat", "difference", "rebuild", "record"]
+__all__ = [
+    "FORMATS",
+    "LayerFormat",
+    "difference",
+    "dtype_difference",
+    "rebuild",
+    "record",
+    "saved_dtype",
+]
 
 Shapes = Mapping[str, tuple[int, ...]]
 
@@ -54,8 +64,8 @@ class LayerFormat:
     options : callable
         ``options(layer) -> dict``: the layer's hyperparameters, as JSON values.
     build : callable
-        ``build(options, shapes) -> layer``: a layer with those options and
-        parameters of those shapes (their values are loaded afterwards).
+        ``build(options, shapes, dtype) -> layer``: a layer with those options and
+        parameters of those shapes and that dtype (their values are loaded afterwards).
 
     Book section
     ------------
@@ -63,7 +73,7 @@ class LayerFormat:
     """
 
     options: Callable[[Any], dict[str, Any]]
-    build: Callable[[Mapping[str, Any], Shapes], Any]
+    build: Callable[[Mapping[str, Any], Shapes, np.dtype[Any]], Any]
 
 
 def _no_options(layer: object) -> dict[str, Any]:
@@ -74,30 +84,34 @@ def _no_options(layer: object) -> dict[str, Any]:
 FORMATS: dict[type, LayerFormat] = {
     Affine: LayerFormat(
         lambda layer: {"bias": "b" in layer.params},
-        lambda o, s: Affine(np.zeros(s["W"]), np.zeros(s["b"]) if o["bias"] else None),
+        lambda o, s, d: Affine(
+            np.zeros(s["W"]), np.zeros(s["b"]) if o["bias"] else None, dtype=d
+        ),
     ),
-    Sigmoid: LayerFormat(_no_options, lambda o, s: Sigmoid()),
-    Relu: LayerFormat(_no_options, lambda o, s: Relu()),
+    Sigmoid: LayerFormat(_no_options, lambda o, s, d: Sigmoid()),
+    Relu: LayerFormat(_no_options, lambda o, s, d: Relu()),
     Dropout: LayerFormat(
         lambda layer: {"dropout_ratio": layer.dropout_ratio},
-        lambda o, s: Dropout(float(o["dropout_ratio"])),
+        lambda o, s, d: Dropout(float(o["dropout_ratio"])),
     ),
     BatchNormalization: LayerFormat(
         lambda layer: {"momentum": layer.momentum},
-        lambda o, s: BatchNormalization(
-            np.ones(s["gamma"]), np.zeros(s["beta"]), float(o["momentum"])
+        lambda o, s, d: BatchNormalization(
+            np.ones(s["gamma"]), np.zeros(s["beta"]), float(o["momentum"]), dtype=d
         ),
     ),
     Convolution: LayerFormat(
         lambda layer: {"stride": layer.stride, "pad": layer.pad},
-        lambda o, s: Convolution(np.zeros(s["W"]), np.zeros(s["b"]), o["stride"], o["pad"]),
+        lambda o, s, d: Convolution(
+            np.zeros(s["W"]), np.zeros(s["b"]), o["stride"], o["pad"], dtype=d
+        ),
     ),
     Pooling: LayerFormat(
         lambda layer: {key: getattr(layer, key) for key in ("pool_h", "pool_w", "stride", "pad")},
-        lambda o, s: Pooling(o["pool_h"], o["pool_w"], o["stride"], o["pad"]),
+        lambda o, s, d: Pooling(o["pool_h"], o["pool_w"], o["stride"], o["pad"]),
     ),
     SoftmaxWithLoss: LayerFormat(
-        lambda layer: {"delta": layer.delta}, lambda o, s: SoftmaxWithLoss(float(o["delta"]))
+        lambda layer: {"delta": layer.delta}, lambda o, s, d: SoftmaxWithLoss(float(o["delta"]))
     ),
 }
 
@@ -135,6 +149,9 @@ def record(model: object) -> dict[str, Any]:
     its class only; its parameters are still checked by name and shape on loading.
     """
     out: dict[str, Any] = {"class": type(model).__name__, "layers": None}
+    dtype = getattr(model, "dtype", None)
+    if dtype is not None:  # a model of your own without one records none
+        out["dtype"] = np.dtype(dtype).name
     layers, loss = getattr(model, "layers", None), getattr(model, "loss_layer", None)
     if layers is None or loss is None:
         return out
@@ -145,6 +162,29 @@ def record(model: object) -> dict[str, Any]:
     if names is not None:
         out["arguments"] = {name: getattr(model, name) for name in names}
     return out
+
+
+def saved_dtype(saved: Mapping[str, Any]) -> np.dtype[Any]:
+    """The dtype of a recorded model: float64 for a file written before dtypes were recorded;
+    ``ValueError`` for one that is not float32 or float64."""
+    name = saved.get("dtype", "float64")
+    if name not in ("float32", "float64"):
+        raise ValueError(f"the model record has dtype {name!r}, expected 'float32' or 'float64'")
+    return np.dtype(np.float32 if name == "float32" else np.float64)
+
+
+def dtype_difference(saved: Mapping[str, Any], model: Mapping[str, Any]) -> str | None:
+    """How the dtypes of two records (file, model) differ, or ``None`` (a model that records
+    no dtype differs from nothing here)."""
+    if "dtype" not in model:
+        return None
+    file, mine = saved_dtype(saved).name, str(model["dtype"])
+    if file == mine:
+        return None
+    return (
+        f"the file holds a {file} model, the model is {mine}: build it with "
+        f"dtype=np.{file} (the command line: --dtype {file})"
+    )
 
 
 def _describe(i: int, rec: Mapping[str, Any]) -> str:
@@ -190,7 +230,7 @@ class _Unregistered(LookupError):
     """A layer class the file names that this process cannot build; args: the message."""
 
 
-def _build(rec: Mapping[str, Any], where: str) -> Any:
+def _build(rec: Mapping[str, Any], where: str, dtype: np.dtype[Any]) -> Any:
     name, options = rec.get("registered"), rec.get("options")
     if name is not None:
         return _build_registered(str(name), options, where)
@@ -203,7 +243,7 @@ def _build(rec: Mapping[str, Any], where: str) -> Any:
             "build the model yourself and call load_model(path, model=net)"
         )
     shapes = {key: tuple(int(n) for n in shape) for key, shape in rec["params"].items()}
-    return fmt.build(options, shapes)
+    return fmt.build(options, shapes, dtype)
 
 
 def _build_registered(name: str, options: Any, where: str) -> Any:
@@ -236,14 +276,18 @@ def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
     """
     layers = saved.get("layers")
     cls = saved.get("class")
+    try:
+        dtype = saved_dtype(saved)
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
     if layers is None:
         raise ValueError(
             f"{source} holds a {cls!r} model that is not a stack of layers, which cannot be "
             "rebuilt from the file: build the model and call load_model(path, model=net)"
         )
     try:
-        built: list[Layer] = [_build(rec, f"layers[{i}]") for i, rec in enumerate(layers)]
-        loss: LossLayer = _build(saved["loss"], "its loss layer")
+        built: list[Layer] = [_build(rec, f"layers[{i}]", dtype) for i, rec in enumerate(layers)]
+        loss: LossLayer = _build(saved["loss"], "its loss layer", dtype)
     except _Unregistered as exc:
         raise ValueError(f"{source} holds a {cls!r} model whose {exc.args[0]}") from None
     except ValueError as exc:
@@ -254,7 +298,7 @@ def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
         raise ValueError(f"{source} has a model record that cannot be rebuilt: {exc!r}") from exc
     book = {c.__name__: c for c in ARGUMENTS}
     if cls in book and isinstance(saved.get("arguments"), dict):
-        net: Sequential = book[cls](**saved["arguments"], rng=0)
+        net: Sequential = book[cls](**saved["arguments"], rng=0, dtype=dtype)
         net.loss_layer = loss
         if len(net.layers) == len(built):
             for layer, made in zip(net.layers, built, strict=True):
@@ -263,8 +307,9 @@ def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:
             return net
         # the arguments do not give the recorded layers: the file's layers are the model
     if cls == "SimpleNet":
-        return SimpleNet(built[0].params["W"], delta=getattr(loss, "delta", 0.0))
-    return Sequential(built, loss, weight_decay_lambda=float(saved.get("weight_decay_lambda", 0)))
+        return SimpleNet(built[0].params["W"], delta=getattr(loss, "delta", 0.0), dtype=dtype)
+    lam = float(saved.get("weight_decay_lambda", 0))
+    return Sequential(built, loss, weight_decay_lambda=lam, dtype=dtype)
 
 
 def _take_options(layer: object, made: object) -> None:

@@ -145,14 +145,16 @@ def load_model(path: str | os.PathLike[str], model: Model | None = None) -> Mode
         A file written by :func:`save_model` or by :class:`~tinynn.Checkpoint`.
     model : Model, optional
         A model to load the parameters into (in place). Needed for models
-        with layers of your own; its parameter names and shapes must match.
+        with layers of your own; its parameter names and shapes must match. Its
+        dtype is kept: a float64 file loaded into a float32 model is rounded.
 
     Returns
     -------
     Sequential or Model
         Without ``model``, a new :class:`~tinynn.TwoLayerNet`,
-        :class:`~tinynn.SimpleNet` or :class:`~tinynn.Sequential`; otherwise
-        ``model`` itself.
+        :class:`~tinynn.SimpleNet` or :class:`~tinynn.Sequential` of the saved dtype (a
+        float32 model comes back float32; a file written before tinynn recorded dtypes,
+        float64); otherwise ``model`` itself.
 
     Raises
     ------

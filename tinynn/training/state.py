@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from ..base import GradientEstimator, Model, Optimizer, Stateful
 from ..callbacks import Callback, History
-from ..saving.architecture import difference
+from ..saving.architecture import difference, dtype_difference
 from ..saving.checkpoint_file import read_checkpoint, whole_count
 from ..saving.model_file import check_params, describe_model
 
@@ -190,7 +190,10 @@ class Restored:
         self.params = params
         check_params(parts.model.params, self.params, where)
         saved_model = meta.get("model")
-        why = difference(saved_model, describe_model(parts.model)) if saved_model else None
+        mine = describe_model(parts.model)
+        why = None
+        if saved_model:  # the architecture, then the dtype: a resume is bit for bit
+            why = difference(saved_model, mine) or dtype_difference(saved_model, mine)
         if why is not None:
             raise ValueError(f"{where} does not fit the model: {why}")
         history = History()
