@@ -110,6 +110,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--seed", type=nonnegative_int, default=0, help="seed of the weights and batches (0)"
     )
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="the network's dtype (float64, the book's; float32 is faster)")
     p.add_argument("--data-dir", default=None, help="folder holding the MNIST files")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
     p.add_argument("--out", default="train_convnet.png", help="figure 7-24's file")
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         x_test, t_test = x_test[: args.test_size], t_test[: args.test_size]
 
     net_seed, batch_seed = np.random.SeedSequence(args.seed).spawn(2)
-    net = SimpleConvNet(rng=np.random.default_rng(net_seed))
+    net = SimpleConvNet(rng=np.random.default_rng(net_seed), dtype=args.dtype)
     W_before = net.params["W1"].copy()
     n_eval = args.eval_samples
     evaluation = TimedEpochAccuracy(train=(x_train[:n_eval], t_train[:n_eval]),
@@ -184,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     per_epoch = max(len(x_train) // args.batch_size, 1)
     threads = choose(net.layers, x_train.shape[1:], args.batch_size)  # one for this network
     print(
-        f"SimpleConvNet conv 30x5x5 - relu - pool 2x2 - affine 100 - relu - affine 10, Adam lr "
+        f"SimpleConvNet conv 30x5x5 - relu - pool 2x2 - affine 100 - relu - affine 10, "
+        f"{args.dtype}, Adam lr "
         f"{args.lr:g}, batch {args.batch_size}, {args.epochs} epoch(s) of {per_epoch} "
         f"iterations, {len(x_train)} training images, {len(x_test)} test images, seed "
         f"{args.seed}, {threads.describe()}",

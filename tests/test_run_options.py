@@ -227,7 +227,7 @@ def test_help_lists_the_flags_in_their_groups_as_before() -> None:
                                  "--estimator", "--numerical-method"]  # fmt: skip
     assert groups["the network"] == ["--model", "--hidden", "--activation", "--weight-init",
                                      "--weight-decay", "--dropout", "--batchnorm", "--filters",
-                                     "--filter-size"]  # fmt: skip
+                                     "--filter-size", "--dtype"]  # fmt: skip
     assert groups["the optimizer (section 6.1)"] == ["--optimizer", "--lr", "--schedule",
                                                      "--warmup"]  # fmt: skip
 

@@ -59,16 +59,18 @@ def build_network(
     """
     o, features = options, math.prod(image)
     if o.model == "two-layer":
-        return TwoLayerNet(features, o.hidden[0], 10, float(o.weight_init), rng=rng)
+        return TwoLayerNet(features, o.hidden[0], 10, float(o.weight_init), rng=rng,
+                           dtype=o.dtype)  # fmt: skip
     if o.model == "multi-layer":
         book = (features, list(o.hidden), 10, o.activation, o.weight_init, o.weight_decay)
         if o.dropout is None and not o.batchnorm:
-            return MultiLayerNet(*book, rng=rng)  # type: ignore[arg-type]
+            return MultiLayerNet(*book, rng=rng, dtype=o.dtype)  # type: ignore[arg-type]
         return MultiLayerNetExtend(*book, use_dropout=o.dropout is not None,  # type: ignore[arg-type]
                                    dropout_ratio=o.dropout or 0.5, use_batchnorm=o.batchnorm,
-                                   rng=rng)  # fmt: skip
+                                   rng=rng, dtype=o.dtype)  # fmt: skip
     conv = {"filter_num": o.filters or 0, "filter_size": o.filter_size or 0, "pad": 0, "stride": 1}
-    return SimpleConvNet(image, conv, o.hidden[0], 10, float(o.weight_init), rng=rng)
+    return SimpleConvNet(image, conv, o.hidden[0], 10, float(o.weight_init), rng=rng,
+                         dtype=o.dtype)
 
 
 def learning_rate(options: RunOptions) -> float | Schedule:
@@ -291,15 +293,15 @@ class BookRun:
         }
 
     def header(self) -> str:
-        """One line: the network, the optimizer, the schedule, the data, the estimator, the seed
-        and the BLAS threads."""
+        """One line: the network and its dtype, the optimizer, the schedule, the data, the
+        estimator, the seed and the BLAS threads."""
         o = self.options
         per_epoch = max(len(self.x_train) // o.batch_size, 1)
         how = o.estimator
         if o.numerical_method != "auto":
             how += f" ({o.numerical_method})"
         return (
-            f"{describe_network(o)}, {describe_optimizer(o)}, batch {o.batch_size}, "
+            f"{describe_network(o)}, {o.dtype}, {describe_optimizer(o)}, batch {o.batch_size}, "
             f"{o.iters} iterations ({per_epoch} per epoch), {len(self.x_train)} training images, "
             f"estimator {how}, seed {o.seed}, {self.threads.describe()}"
         )

@@ -47,6 +47,8 @@ __all__ = ["RunOptions", "warmup_note"]
 MODELS = ("two-layer", "multi-layer", "convnet")
 ACTIVATIONS = ("relu", "sigmoid")
 ESTIMATORS = ("backprop", "numerical")
+#: The network's dtypes (``--dtype``): float64, the book's, or float32.
+DTYPES = ("float64", "float32")
 NUMERICAL_METHODS = ("auto", "structured", "loop")
 OPTIMIZERS: dict[str, type[Any]] = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
@@ -110,6 +112,9 @@ class RunOptions:
     schedule : str, optional
         :class:`~tinynn.StepDecay`, :class:`~tinynn.ExponentialDecay` or
         :class:`~tinynn.CosineDecay` from ``lr``, written out in full (``step:100:0.1``).
+    dtype : {'float64', 'float32'}
+        The network's dtype (``dtype=`` of the book's networks); a run saved before this
+        option existed was float64.
     warmup : int
         Updates of :class:`~tinynn.LinearWarmup` before the rate (or schedule). Longer than
         ``iters`` is allowed (a run may be continued with more), with a warning
@@ -194,6 +199,10 @@ class RunOptions:
     filter_size: int | None = option(None, group=NETWORK, parse=whole_number(1), check=whole(1),
                                      metavar="N", help="convnet: their side, odd (5; padding 0, "
                                      "stride 1)")
+    dtype: str = option("float64", group=NETWORK, choices=DTYPES, omit_default=True,
+                        help="the network's dtype: its parameters, activations, gradients and "
+                        "optimizer state; float64 (the book's, the default) or float32 (faster, "
+                        "gradients within about 1e-3 of float64's: docs/performance.rst)")
     optimizer: str = option("sgd", group=OPTIMIZER, choices=tuple(OPTIMIZERS), rank=-1,
                             help="the update rule (sgd; convnet: adam, as the book's Chapter 7 "
                             "run)")

@@ -18,7 +18,7 @@ from ..typing import ArrayLike, Params
 from ..utils.finite import check_params_finite
 from ..utils.generators import generator_state, restore_generator_state
 from ..utils.validation import as_generator, check_positive, check_positive_int
-from .model import loss_value, training
+from .model import in_float64, loss_value, training
 
 __all__ = ["SPSA"]
 
@@ -123,7 +123,7 @@ class SPSA:
         forward pass).
         """
         with training(model):  # the training network, its dropout masks held
-            return self._estimate(model, x, t)
+            return in_float64(model, lambda m: self._estimate(m, x, t))  # float32: in float64
 
     def _estimate(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         params = model.params

@@ -155,6 +155,20 @@ class Mode:
             self._first = self._states()
         return acts
 
+    def convert(self) -> None:
+        """Reload every layer's state into itself: in its parameters' dtype, once they were
+        converted (:meth:`tinynn.Sequential.astype`)."""
+        self._restore(self._states())
+
+    def follow(self, other: Mode) -> None:
+        """Take the layers' state of ``other`` (the mode of this network's copy, made within
+        this step and run since) and what its step holds, as if this network had run."""
+        self._restore(other._states())
+        if self._start is None:
+            self._start = other._start
+        if self._first is None:
+            self._first = other._first
+
     def _states(self) -> list[dict[str, Any]]:
         return [layer.state_dict() for _, layer in self.stateful]
 

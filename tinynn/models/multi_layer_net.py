@@ -8,7 +8,7 @@ Book section
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -114,12 +114,19 @@ class MultiLayerNet(Sequential):
         Every entry of every parameter moved in place and the loss evaluated, in training
         mode with the dropout masks held (the book's ``loss(X, T, train_flg=True)``, whose
         masks it redraws at every evaluation). Slow: :class:`~tinynn.NumericalDiff`
-        computes the same numbers faster.
+        computes the same numbers faster. A float32 network is differentiated in float64, on
+        its copy (:meth:`~tinynn.Sequential.astype`), the gradients rounded to float32.
 
         Book section
         ------------
         6.4.2, 6.4.3 (``numerical_gradient`` of the Chapter 6 networks)
         """
+        if self.dtype != np.float64:
+            with self.training():
+                twin = cast(MultiLayerNet, self.astype(np.float64))  # the same class
+                grads = twin.numerical_gradient(x, t)
+                self.follow(twin)
+            return {k: np.asarray(g, dtype=self.dtype) for k, g in grads.items()}
         with self.training():
             self.check_batch(x, t, purpose="the numerical gradient")  # x, t and weights, once
             loss_W = lambda W: self.loss(x, t)  # noqa: E731 (the book's line)

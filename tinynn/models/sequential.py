@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from ..base import Layer, LossLayer
 from ..layers import SoftmaxWithLoss
 from ..typing import ArrayLike, FloatArray, FloatDType, Params
-from ..utils.validation import check_nonnegative
+from ..utils.validation import as_float_dtype, check_nonnegative
 from .checks import Checked, Trusted, check_layers, model_dtype
 from .mode import Mode
 from .parameters import Parameters
@@ -265,6 +265,31 @@ class Sequential(Summarized):
         4.5.1 (the inputs of ``TwoLayerNet.loss``)
         """
         return self._checks.loss_inputs(self, x, t, purpose=purpose)
+
+    def astype(self, dtype: FloatDType) -> Sequential:
+        """A copy of this network in ``dtype``: layers copied, parameters and layer state
+        (running statistics) converted, in the same mode (a step under way, and the state it
+        holds). The numerical estimators differentiate a float32 network's float64 copy.
+
+        Book section
+        ------------
+        4.4.2 (the gradient of a network, by central differences)
+        """
+        kind = as_float_dtype(dtype)
+        twin = copy.deepcopy(self)
+        for _, layer, key in twin._slots:
+            layer.params[key] = layer.params[key].astype(kind)  # the layer's own dict
+            if layer.params[key].dtype != kind:
+                raise TypeError(f"{layer!r}: its params is not its own dict; cannot convert it")
+        twin._mode.convert()
+        twin._params = Parameters({name: layer.params[key] for name, layer, key in twin._slots})
+        twin.dtype = kind
+        return twin
+
+    def follow(self, twin: Sequential) -> None:
+        """Take the layers' state of ``twin`` (made by :meth:`astype` within this step, and run
+        since), in this network's dtype, as if this network had run instead."""
+        self._mode.follow(twin._mode)
 
     def for_checked_data(
         self, x: ArrayLike, t: ArrayLike

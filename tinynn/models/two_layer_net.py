@@ -7,6 +7,8 @@ Book section
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from ..calculus import numerical_gradient
@@ -101,12 +103,18 @@ class TwoLayerNet(Sequential):
         passes per parameter entry) but obviously right, and equal bit for bit to the
         book's ``TwoLayerNet.numerical_gradient``. :class:`~tinynn.NumericalDiff`
         computes the same differences for any model, hundreds of times faster for this
-        one (to within 1e-11).
+        one (to within 1e-11). A float32 network is differentiated in float64, on its copy
+        (:meth:`~tinynn.Sequential.astype`), and the gradients rounded to float32: float32
+        central differences would be wrong by a large fraction of the gradient
+        (docs/performance.rst).
 
         Book section
         ------------
         4.4.2, 4.5.1 (``TwoLayerNet.numerical_gradient``)
         """
+        if self.dtype != np.float64:
+            twin = cast(TwoLayerNet, self.astype(np.float64))  # the same class
+            return {k: g.astype(self.dtype) for k, g in twin.numerical_gradient(x, t).items()}
         self.check_batch(x, t, purpose="the numerical gradient")  # x, t and weights, once
         loss_W = lambda W: self.loss(x, t)  # noqa: E731 (the book's line)
 

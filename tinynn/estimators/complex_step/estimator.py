@@ -16,7 +16,7 @@ import numpy as np
 from ...base import Model
 from ...typing import ArrayLike, Params
 from ...utils.validation import check_positive
-from ..model import training
+from ..model import in_float64, training
 from .interpreter import bind_complex_loss
 from .rule_check import check_rule
 from .rules import LAYER_RULES, LOSS_RULES
@@ -117,7 +117,7 @@ class ComplexStep:
     def gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         """Return ``{name: Im L(param + ih e_j) / h}`` for every entry of ``model.params``."""
         with training(model):  # the training network: a real pass, whose masks the rules use
-            return self._gradient(model, x, t)
+            return in_float64(model, lambda m: self._gradient(m, x, t))  # float32: in float64
 
     def _gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         loss = bind_complex_loss(model, x, t)  # checks every layer first, then x and t

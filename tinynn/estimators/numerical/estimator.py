@@ -19,7 +19,7 @@ from ...calculus import DEFAULT_H, numerical_gradient
 from ...typing import ArrayLike, Params
 from ...utils.finite import check_params_finite
 from ...utils.validation import check_positive, check_positive_int
-from ..model import Stack, loss_value, training
+from ..model import Stack, in_float64, loss_value, training
 from .engine import default_workers, structured_gradient
 from .rule_check import check_rule
 from .rules import LAYER_RULES, LOSS_RULES, missing_rule
@@ -137,7 +137,8 @@ class NumericalDiff:
             layer has no rule.
         """
         with training(model):  # the training network, its dropout masks held
-            return self._gradient(model, x, t)
+            # a float32 network: differentiated in float64 (see estimators.model.in_float64)
+            return in_float64(model, lambda m: self._gradient(m, x, t))
 
     def _gradient(self, model: Model, x: ArrayLike, t: ArrayLike) -> Params:
         if self.method != "loop":
