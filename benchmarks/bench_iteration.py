@@ -12,10 +12,12 @@ Implementations, each a column:
 
 * ``tinynn``: the network as the :class:`tinynn.Trainer` runs it (the view of
   :meth:`~tinynn.Sequential.for_checked_data`, :class:`~tinynn.Backprop`,
-  :class:`~tinynn.SGD`), in float64; ``tinynn f32``: the same layers with their parameters
-  cast to float32 (through ``layer.params``) and float32 images;
+  :class:`~tinynn.SGD`), in float64; ``tinynn f32``: the same network built with
+  ``dtype=np.float32`` (its images converted once, as the Trainer does);
 * ``before`` and ``before f32`` (with ``--before PATH``): the same, by another checkout of
-  tinynn (``git worktree add PATH main``), imported under another name in this process;
+  tinynn (``git worktree add PATH main``), imported under another name in this process (a
+  checkout whose models take no ``dtype``: its layers' parameters cast to float32 through
+  ``layer.params``);
 * ``book``: the book's code (``tests/book_reference.py``: ``ch04``'s ``TwoLayerNet`` and
   ``ch07``'s ``SimpleConvNet`` with its ``im2col``), float64; none for the Chapter 6 network;
 * ``torch`` and ``torch f32`` (if ``import torch`` works; ``pip install -e .[benchmark]``,
@@ -83,14 +85,16 @@ def data() -> tuple[Any, Any, str]:
         return x, rng.integers(0, 10, BATCH), "random images (MNIST not found)"
 
 
-def build(nn: ModuleType, network: str) -> Any:
-    """The network, by ``nn`` (tinynn, or another checkout of it), from seed 0."""
+def build(nn: ModuleType, network: str, dtype: Any = np.float64) -> Any:
+    """The network, by ``nn`` (tinynn, or another checkout of it), from seed 0; ``dtype`` given
+    only when it is not float64 (a checkout whose models take none raises ``TypeError``)."""
+    kw = {} if dtype == np.float64 else {"dtype": dtype}
     if network == "two-layer":
-        return nn.TwoLayerNet(784, 50, 10, rng=0)
+        return nn.TwoLayerNet(784, 50, 10, rng=0, **kw)
     if network == "convnet":
-        return nn.SimpleConvNet(rng=0)
+        return nn.SimpleConvNet(rng=0, **kw)
     return nn.MultiLayerNetExtend(784, [100] * 5, 10, use_dropout=True, dropout_ratio=0.5,
-                                  use_batchnorm=True, rng=0)  # fmt: skip
+                                  use_batchnorm=True, rng=0, **kw)  # fmt: skip
 
 
 def inputs(network: str, x: Any, t: Any) -> tuple[Any, Any]:
@@ -102,10 +106,13 @@ def inputs(network: str, x: Any, t: Any) -> tuple[Any, Any]:
 
 
 def tinynn_step(nn: ModuleType, network: str, x: Any, t: Any, dtype: Any) -> tuple[Step, Any]:
-    """One Trainer iteration of ``nn``'s network; float32 by casting its parameters."""
-    net = build(nn, network)
+    """One Trainer iteration of ``nn``'s network in ``dtype`` (``dtype=`` of its models; for a
+    checkout whose models take none, float32 by casting its layers' parameters)."""
     xb, tb = inputs(network, x, t)
-    if dtype == np.float32:  # no dtype option yet: cast the layers' parameters, rebuild
+    try:
+        net = build(nn, network, dtype)
+    except TypeError:  # models without dtype: cast the layers' parameters, rebuild
+        net = build(nn, network)
         for layer in net.layers:
             for key in list(layer.params):
                 layer.params[key] = layer.params[key].astype(np.float32)
@@ -113,7 +120,7 @@ def tinynn_step(nn: ModuleType, network: str, x: Any, t: Any, dtype: Any) -> tup
         net = nn.Sequential(net.layers, net.loss_layer)
         net.input_shape = shape
     view, xb, tb = net.for_checked_data(xb, tb)  # what the Trainer does once per fit
-    xb = xb.astype(dtype)
+    xb = xb.astype(dtype, copy=False)  # (a checkout whose models take no dtype)
     estimator, optimizer = nn.Backprop(), nn.SGD(lr=LR)
 
     def step() -> float:

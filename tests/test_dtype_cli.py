@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import tinynn as nn
+from tests.test_cli_train import _tiny_data, needs_mnist
 from tinynn.cli.book_run import build_network
 from tinynn.cli.options import RunOptions
-from tests.test_cli_train import _tiny_data, needs_mnist
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
