@@ -14,7 +14,7 @@ epoch (600 iterations) it prints the accuracy on the first 1,000 training and te
 test set (``Final Test Accuracy``: about 0.9938 in the book's run, which misrecognises 62
 of the 10,000 digits). It saves the parameters, as the book's script does
 (``deep_convnet_params.npz``, a tinynn model file: ``tinynn.load_model`` reads it), and
-draws the accuracies per epoch (``train_deepnet.png``) and the first misclassified test
+draws the loss and the accuracies per epoch (``train_deepnet.png``) and the first misclassified test
 digits, each titled ``true -> predicted`` (``train_deepnet_misclassified.png``).
 
 The full run is 12,000 iterations of a network that computes far more than Chapter 7's
@@ -167,13 +167,14 @@ def draw(trainer: Trainer, x_test: np.ndarray, t_test: np.ndarray, predicted: np
     try:
         from matplotlib.figure import Figure
 
-        from tinynn.plot import accuracy_figure, misclassified_figure
+        from tinynn.plot import misclassified_figure, training_figure
     except ImportError as exc:
         print(f"figures skipped: {exc}")
         return
-    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
-    accuracy_figure(trainer.history, ax=fig.add_subplot())
-    fig.axes[0].set_title(f"DeepConvNet: accuracy on {args.eval_samples} images at each epoch")
+    final = {"test": float(np.mean(predicted == t_test))}
+    fig = training_figure(trainer.history, iters_per_epoch=trainer.iters_per_epoch, final=final)
+    fig.suptitle(f"DeepConvNet: the loss of each mini-batch, the accuracy on {args.eval_samples} "
+                 f"images at each epoch, and on the {len(t_test)} test images at the end")  # fmt: skip
     fig.savefig(args.out, dpi=100)
     print(f"accuracies written to {args.out}")
     wrong = np.flatnonzero(predicted != t_test)
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f"; continue with --resume {args.checkpoint}" if args.checkpoint else ""
         print(f"stopped after {trainer.iterations_done} iterations{where}")
     print("=============== Final Test Accuracy ===============")
-    print(f"test acc:{float(np.mean(predicted == t_test))}")
+    print(f"test acc:{float(np.mean(predicted == t_test))}")  # net.accuracy's, computed once
     if args.save_model:
         print(f"Saved Network Parameters! ({save_model(net, args.save_model)})")
     if not args.no_plot:
