@@ -69,7 +69,7 @@ def main() -> None:
     mean = [float(np.mean(tests[False])), float(np.mean(tests[True]))]
     head = ["seed", "train acc", "test acc", "train acc (augmented)", "test acc (augmented)",
             "test acc difference"]  # fmt: skip
-    rows.append(["mean", "", f"{mean[0]:.4f}", "", f"{mean[1]:.4f}", f"{mean[1] - mean[0]:+.4f}"])
+    rows.append(["mean", "—", f"{mean[0]:.4f}", "—", f"{mean[1]:.4f}", f"{mean[1] - mean[0]:+.4f}"])
     print("\n.. list-table::\n   :header-rows: 1\n")
     for row in [head, *rows]:
         print("   * - " + "\n     - ".join(cell or " " for cell in row))

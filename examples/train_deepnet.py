@@ -125,7 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--train-size", type=positive_int, default=None,
                    help="use the first N training images")  # fmt: skip
     p.add_argument("--test-size", type=positive_int, default=None,
-                   help="use the first N test images for the final accuracy (all 10000)")  # fmt: skip
+                   help="use the first N test images for the final accuracy (all 10000)")
     p.add_argument("--eval-samples", type=positive_int, default=1000,
                    help="images of each set evaluated per epoch (1000, as the book)")  # fmt: skip
     p.add_argument("--seed", type=nonnegative_int, default=0,
@@ -142,13 +142,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--misclassified-out", default="train_deepnet_misclassified.png",
                    help="the misclassified digits' figure file")  # fmt: skip
     p.add_argument("--augmented-out", default="train_deepnet_augmented.png",
-                   help="with --augment: the figure of digits as the network sees them")  # fmt: skip
+                   help="with --augment: the figure of digits as the network sees them")
     p.add_argument("--no-plot", action="store_true", help="do not draw the figures")
     p.add_argument("--save-model", metavar="PATH.npz", default="deep_convnet_params.npz",
                    help="where the trained network is saved (deep_convnet_params.npz, as the "
                    "book's script; '' saves nothing)")  # fmt: skip
     p.add_argument("--checkpoint", metavar="PATH.npz", default=None,
-                   help="save the training state every epoch, at the end and on Ctrl-C")  # fmt: skip
+                   help="save the training state every epoch, at the end and on Ctrl-C")
     p.add_argument("--resume", metavar="PATH.npz", default=None,
                    help="continue the run saved in this checkpoint (give the same other "
                    "options)")  # fmt: skip
@@ -173,8 +173,9 @@ def draw(trainer: Trainer, x_test: np.ndarray, t_test: np.ndarray, predicted: np
         return
     final = {"test": float(np.mean(predicted == t_test))}
     fig = training_figure(trainer.history, iters_per_epoch=trainer.iters_per_epoch, final=final)
-    fig.suptitle(f"DeepConvNet: the loss of each mini-batch, the accuracy on {args.eval_samples} "
-                 f"images at each epoch, and on the {len(t_test)} test images at the end")  # fmt: skip
+    fig.suptitle(f"DeepConvNet: the loss of each mini-batch, the accuracy on "
+                 f"{args.eval_samples} images at each epoch, and on the {len(t_test)} test "
+                 "images at the end")  # fmt: skip
     fig.savefig(args.out, dpi=100)
     print(f"accuracies written to {args.out}")
     wrong = np.flatnonzero(predicted != t_test)

@@ -36,8 +36,8 @@ import numpy as np
 from ..base import GradientEstimator, Optimizer, Stateful
 from ..callbacks import Callback, Checkpoint, EpochAccuracy, History, ProgressPrinter
 from ..callbacks.progress import duration
-from ..estimators import Backprop, NumericalDiff
 from ..datasets.augmentation import Augmentation
+from ..estimators import Backprop, NumericalDiff
 from ..models import (
     DeepConvNet,
     MultiLayerNet,

@@ -184,8 +184,8 @@ class RunOptions:
                         help="two-layer: the book's 784-50-10 TwoLayerNet of Chapter 4 (sigmoid); "
                         "multi-layer: Chapter 6's MultiLayerNet (relu, He init; "
                         "MultiLayerNetExtend with --dropout or --batchnorm); convnet: Chapter 7's "
-                        "SimpleConvNet on 1x28x28 images; deep-convnet: Chapter 8's DeepConvNet (He "
-                        "init, Dropout 0.5) (default: {default})")
+                        "SimpleConvNet on 1x28x28 images; deep-convnet: Chapter 8's DeepConvNet "
+                        "(He init, Dropout 0.5) (default: {default})")
     activation: str = option("sigmoid", group=NETWORK, choices=ACTIVATIONS,
                              help="multi-layer's hidden activation (relu)")
     weight_init: float | str = option(0.01, group=NETWORK, parse=read_weight_init,

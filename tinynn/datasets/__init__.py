@@ -10,8 +10,6 @@ downloaded from public mirrors, checked against the SHA-256 of their content, an
 
 from __future__ import annotations
 
-from .augmentation import Augmentation as Augmentation
-from .augmentation import shift_rotate as shift_rotate
 from .download import DownloadError as DownloadError
 from .download import download_verified as download_verified
 from .idx import IDXFormatError as IDXFormatError
@@ -35,7 +33,6 @@ from .verify import sha256_hex as sha256_hex
 __all__ = [
     "FASHION_MNIST",
     "MNIST",
-    "Augmentation",
     "ChecksumError",
     "DatasetNotFoundError",
     "DatasetSpec",
@@ -51,7 +48,6 @@ __all__ = [
     "read_idx",
     "search_dirs",
     "sha256_hex",
-    "shift_rotate",
     "to_idx_bytes",
     "user_cache_dir",
 ]
