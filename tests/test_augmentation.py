@@ -231,8 +231,11 @@ def test_resume_refuses_a_run_with_augmentation_into_one_without_and_back(tmp_pa
 def test_augment_must_be_callable_and_keep_the_shape(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="augment must be callable"):
         _trainer(tmp_path, augment=3)
-    trainer = _trainer(tmp_path, augment=lambda x: x[:, :, :4])
-    before = trainer.model.params["W1"].copy()
-    with pytest.raises(ValueError, match=r"must return the batch's shape \(10, 1, 8, 8\)"):
-        trainer.fit(X, T, iters=2)
-    np.testing.assert_array_equal(trainer.model.params["W1"], before)
+    for wrong, got in ((lambda x: x[:, :, :4], r"float64 \(10, 1, 4, 8\)"),
+                       (lambda x: x.astype(np.float32), r"float32 \(10, 1, 8, 8\)")):
+        trainer = _trainer(tmp_path, augment=wrong)
+        before = trainer.model.params["W1"].copy()
+        with pytest.raises(ValueError, match=r"must return the batch's shape and dtype, float64 "
+                           rf"\(10, 1, 8, 8\), got {got}"):  # fmt: skip
+            trainer.fit(X, T, iters=2)
+        np.testing.assert_array_equal(trainer.model.params["W1"], before)

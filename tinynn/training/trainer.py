@@ -314,11 +314,16 @@ def _state_of(part: object) -> dict[str, Any] | None:
 
 
 def _augmented(augment: Augment, x: NDArray[Any]) -> NDArray[Any]:
-    """``augment(x)``, checked to be an array of ``x``'s shape."""
+    """``augment(x)``, checked to be an array of ``x``'s shape and dtype (the model trusts
+    the batches of checked data, so what replaces one is checked here)."""
     moved = augment(x)
-    if not isinstance(moved, np.ndarray) or moved.shape != x.shape:
-        got = moved.shape if isinstance(moved, np.ndarray) else type(moved).__name__
-        raise ValueError(f"augment={augment!r} must return the batch's shape {x.shape}, got {got}")
+    if not isinstance(moved, np.ndarray) or moved.shape != x.shape or moved.dtype != x.dtype:
+        got = (f"{moved.dtype} {moved.shape}" if isinstance(moved, np.ndarray)
+               else type(moved).__name__)  # fmt: skip
+        raise ValueError(
+            f"augment={augment!r} must return the batch's shape and dtype, {x.dtype} "
+            f"{x.shape}, got {got}"
+        )
     return moved
 
 
