@@ -18,11 +18,11 @@ draws the loss and the accuracies per epoch (``train_deepnet.png``) and the firs
 digits, each titled ``true -> predicted`` (``train_deepnet_misclassified.png``).
 
 The full run is 12,000 iterations of a network that computes far more than Chapter 7's
-(it takes hours on two cores), so
-``--epochs`` and ``--train-size`` choose a shorter one. **The documentation's build runs it
-for 2 epochs on 3,000 training images (60 iterations), evaluates 500 images per epoch and
-tests on 1,000** (``--epochs 2 --train-size 3000 --eval-samples 500 --test-size 1000``,
-what this page shows): a network this deep has only begun to learn after 60 updates, so
+(it takes hours on two cores), so ``--epochs`` and ``--train-size`` choose a shorter one.
+**The documentation's build runs it for 2 epochs on 3,000 training images (60 iterations),
+evaluates 500 images per epoch and tests on 1,000** (``--epochs 2 --train-size 3000
+--eval-samples 500 --test-size 1000``, and ``--save-model ''``: it saves nothing; what this
+page shows): a network this deep has only begun to learn after 60 updates, so
 its accuracy here is far below the book's, and the misclassified digits below are many.
 
 ``--augment`` moves each training mini-batch's images by up to ``--shift`` pixels (2) and
