@@ -177,9 +177,8 @@ class RunOptions:
     train_size: int | None = option(None, group=RUN, parse=whole_number(1), check=whole(1),
                                     metavar="N", help="use only the first N training images")
     augment: bool = option(False, group=RUN, omit_default=True, rank=2, help="convnet, "
-                           "deep-convnet: "
-                           "move each training image by up to 2 pixels and turn it by up to 10 "
-                           "degrees, anew in every mini-batch (section 8.1.3)")
+                           "deep-convnet: move each training image by up to 2 pixels and turn "
+                           "it by up to 10 degrees, anew in every mini-batch (section 8.1.3)")
     model: str = option("two-layer", group=NETWORK, choices=MODELS, rank=-1,
                         help="two-layer: the book's 784-50-10 TwoLayerNet of Chapter 4 (sigmoid); "
                         "multi-layer: Chapter 6's MultiLayerNet (relu, He init; "

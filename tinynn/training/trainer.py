@@ -56,7 +56,7 @@ class Trainer:
     augment : callable, optional
         Applied to each training mini-batch's inputs before its gradient, e.g.
         :class:`~tinynn.Augmentation` (section 8.1.3's shifts and rotations); it must
-        return an array of the batch's shape. Its state, if it is
+        return an array of the batch's shape and dtype. Its state, if it is
         :class:`~tinynn.Stateful`, goes into a checkpoint; an interrupted iteration
         puts it back, so that the retried batch is moved as the first try moved it.
 
