@@ -7,7 +7,7 @@ that tinynn can be tested to give the same numbers *bit for bit*; and the
 book's ``im2col`` and ``col2im`` (``common/util.py``, section 7.4.3) as printed,
 with their loops over the filter, and the layers and ``SimpleConvNet`` of
 ``common/layers.py`` and ``ch07`` built on them, for the tests and the convolution
-benchmark.
+benchmark; and ``ch08/deep_convnet.py``'s ``DeepConvNet`` with the book's ``Dropout``.
 Not part of the package.
 """
 
@@ -358,4 +358,133 @@ class BookSimpleConvNet:
         grads["W1"], grads["b1"] = self.layers["Conv1"].dW, self.layers["Conv1"].db
         grads["W2"], grads["b2"] = self.layers["Affine1"].dW, self.layers["Affine1"].db
         grads["W3"], grads["b3"] = self.layers["Affine2"].dW, self.layers["Affine2"].db
+        return grads
+
+
+# -- ch08/deep_convnet.py (8.1) and common/layers.py's Dropout (6.4.3), as printed ---------------
+class BookDropout:
+    """``common/layers.py``'s ``Dropout``; ``rand`` is the book's ``np.random.rand`` unless a
+    test gives another source of the same uniform numbers (to draw the same masks)."""
+
+    def __init__(self, dropout_ratio: float = 0.5, rand: Any = None) -> None:
+        self.dropout_ratio = dropout_ratio
+        self.mask: Any = None
+        self.rand = np.random.rand if rand is None else rand
+
+    def forward(self, x: Any, train_flg: bool = True) -> Any:
+        if train_flg:
+            self.mask = self.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask
+        else:
+            return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout: Any) -> Any:
+        return dout * self.mask
+
+
+class BookDeepConvNet:
+    """``ch08/deep_convnet.py`` with the weights given (copied) instead of drawn by
+    ``np.random.randn`` (the book's He scales, ``wight_init_scales``, are checked against
+    tinynn's by the tests), and the two Dropout layers' sources of uniform numbers (``rands``,
+    the book's ``np.random.rand`` if not given). ``conv_params`` are the book's six
+    ``conv_param_1`` ... ``conv_param_6``."""
+
+    #: The book's defaults, as printed.
+    CONV_PARAMS = (
+        {"filter_num": 16, "filter_size": 3, "pad": 1, "stride": 1},
+        {"filter_num": 16, "filter_size": 3, "pad": 1, "stride": 1},
+        {"filter_num": 32, "filter_size": 3, "pad": 1, "stride": 1},
+        {"filter_num": 32, "filter_size": 3, "pad": 2, "stride": 1},
+        {"filter_num": 64, "filter_size": 3, "pad": 1, "stride": 1},
+        {"filter_num": 64, "filter_size": 3, "pad": 1, "stride": 1},
+    )
+
+    @staticmethod
+    def weight_init_scales(hidden_size: int = 50) -> Any:
+        """The book's ``wight_init_scales`` (sic): He's ``sqrt(2 / n)`` of each layer."""
+        pre_node_nums = np.array([1*3*3, 16*3*3, 16*3*3, 32*3*3, 32*3*3, 64*3*3, 64*4*4,
+                                  hidden_size])  # fmt: skip
+        return np.sqrt(2.0 / pre_node_nums)
+
+    def __init__(self, params: dict[str, Any], conv_params: Any = CONV_PARAMS,
+                 rands: Any = (None, None)) -> None:  # fmt: skip
+        self.params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+        p = self.params
+        (conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5,
+         conv_param_6) = conv_params  # fmt: skip
+        self.layers: list[Any] = []
+        self.layers.append(BookConvolution(p["W1"], p["b1"], conv_param_1["stride"],
+                                           conv_param_1["pad"]))  # fmt: skip
+        self.layers.append(BookRelu())
+        self.layers.append(BookConvolution(p["W2"], p["b2"], conv_param_2["stride"],
+                                           conv_param_2["pad"]))  # fmt: skip
+        self.layers.append(BookRelu())
+        self.layers.append(BookPooling(pool_h=2, pool_w=2, stride=2))
+        self.layers.append(BookConvolution(p["W3"], p["b3"], conv_param_3["stride"],
+                                           conv_param_3["pad"]))  # fmt: skip
+        self.layers.append(BookRelu())
+        self.layers.append(BookConvolution(p["W4"], p["b4"], conv_param_4["stride"],
+                                           conv_param_4["pad"]))  # fmt: skip
+        self.layers.append(BookRelu())
+        self.layers.append(BookPooling(pool_h=2, pool_w=2, stride=2))
+        self.layers.append(BookConvolution(p["W5"], p["b5"], conv_param_5["stride"],
+                                           conv_param_5["pad"]))  # fmt: skip
+        self.layers.append(BookRelu())
+        self.layers.append(BookConvolution(p["W6"], p["b6"], conv_param_6["stride"],
+                                           conv_param_6["pad"]))  # fmt: skip
+        self.layers.append(BookRelu())
+        self.layers.append(BookPooling(pool_h=2, pool_w=2, stride=2))
+        self.layers.append(BookAffine(p["W7"], p["b7"]))
+        self.layers.append(BookRelu())
+        self.layers.append(BookDropout(0.5, rands[0]))
+        self.layers.append(BookAffine(p["W8"], p["b8"]))
+        self.layers.append(BookDropout(0.5, rands[1]))
+
+        self.last_layer = BookSoftmaxWithLoss()
+
+    def predict(self, x: Any, train_flg: bool = False) -> Any:
+        for layer in self.layers:
+            if isinstance(layer, BookDropout):
+                x = layer.forward(x, train_flg)
+            else:
+                x = layer.forward(x)
+        return x
+
+    def loss(self, x: Any, t: Any) -> Any:
+        y = self.predict(x, train_flg=True)
+        return self.last_layer.forward(y, t)
+
+    def accuracy(self, x: Any, t: Any, batch_size: int = 100) -> float:
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+
+        acc = 0.0
+
+        for i in range(int(x.shape[0] / batch_size)):
+            tx = x[i * batch_size : (i + 1) * batch_size]
+            tt = t[i * batch_size : (i + 1) * batch_size]
+            y = self.predict(tx, train_flg=False)
+            y = np.argmax(y, axis=1)
+            acc += np.sum(y == tt)
+
+        return float(acc / x.shape[0])
+
+    def gradient(self, x: Any, t: Any) -> dict[str, Any]:
+        # forward
+        self.loss(x, t)
+
+        # backward
+        dout = 1
+        dout = self.last_layer.backward(dout)
+
+        tmp_layers = self.layers.copy()
+        tmp_layers.reverse()
+        for layer in tmp_layers:
+            dout = layer.backward(dout)
+
+        grads = {}
+        for i, layer_idx in enumerate((0, 2, 5, 7, 10, 12, 15, 18)):
+            grads["W" + str(i + 1)] = self.layers[layer_idx].dW
+            grads["b" + str(i + 1)] = self.layers[layer_idx].db
+
         return grads

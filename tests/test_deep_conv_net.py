@@ -117,3 +117,48 @@ def test_it_trains_checkpoints_and_resumes_bit_for_bit(tmp_path: Path) -> None:
 def test_bad_arguments_are_named(kwargs: dict[str, Any], error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         nn.DeepConvNet(**kwargs)  # type: ignore[arg-type]
+
+
+# -- against the book's own code (tests/book_reference.py: ch08/deep_convnet.py) ----------
+def _same_masks(net: nn.DeepConvNet) -> tuple[Any, Any]:
+    """For the book's two Dropout layers: uniform numbers from copies of tinynn's Dropout
+    layers' generators, so that both networks draw the same masks."""
+    drops = [layer for layer in net.layers if isinstance(layer, nn.Dropout)]
+    copies = [np.random.Generator(type(d.rng.bit_generator)()) for d in drops]
+    for copy, drop in zip(copies, drops, strict=True):
+        copy.bit_generator.state = drop.rng.bit_generator.state
+    return tuple((lambda *shape, g=g: g.random(shape)) for g in copies)  # type: ignore[misc]
+
+
+def test_the_same_loss_and_gradients_as_the_books_deep_convnet() -> None:
+    from tests.book_reference import BookDeepConvNet
+
+    rng = np.random.default_rng(3)
+    x = rng.random((6, 1, 28, 28))  # a small batch of 28x28 images in [0, 1)
+    x[x < 0.6] = 0.0  # mostly background, as MNIST's digits
+    t = np.eye(10)[rng.integers(0, 10, 6)]
+    net = nn.DeepConvNet(rng=5)
+    scales = BookDeepConvNet.weight_init_scales()
+    for i, scale in enumerate(scales, 1):  # He's scale of each layer, as the book computes it
+        assert np.std(nn.DeepConvNet(rng=i).params[f"W{i}"]) == pytest.approx(scale, rel=0.2)
+    book = BookDeepConvNet({k: v.copy() for k, v in net.params.items()}, rands=_same_masks(net))
+    grads = nn.Backprop().gradient(net, x, t)  # in training mode: the Dropout layers drop
+    book_grads = book.gradient(x, t)
+    masks = [layer.mask for layer in net.layers if isinstance(layer, nn.Dropout)]
+    book_masks = [layer.mask for layer in book.layers if type(layer).__name__ == "BookDropout"]
+    for mine, theirs in zip(masks, book_masks, strict=True):
+        assert mine is not None and not mine.all()  # ratio 0.5: some units dropped
+        np.testing.assert_array_equal(mine, theirs)
+    assert sorted(grads) == sorted(book_grads) == sorted(net.params)
+    for key in net.params:
+        np.testing.assert_allclose(grads[key], book_grads[key], rtol=1e-12, atol=1e-12,
+                                   err_msg=key)  # fmt: skip
+    with net.training():  # the same masks again (the generators were copied before)
+        again = _same_masks(net)
+        loss = net.loss(x, t)
+    book = BookDeepConvNet({k: v.copy() for k, v in net.params.items()}, rands=again)
+    assert loss == pytest.approx(book.loss(x, t), rel=1e-12, abs=0)
+    scores = book.predict(x, train_flg=False)  # the book's scores; tinynn's predict: softmax
+    np.testing.assert_allclose(net.predict(x), nn.softmax(scores), rtol=1e-12, atol=1e-12)
+    labels = np.argmax(t, axis=1)
+    assert net.accuracy(x, labels) == book.accuracy(x, t, batch_size=6)

@@ -224,7 +224,7 @@ def test_help_lists_the_flags_in_their_groups_as_before() -> None:
     assert [title for title in groups if groups[title]][-3:] == [
         "the run", "the network", "the optimizer (section 6.1)"]  # fmt: skip
     assert groups["the run"] == ["--iters", "--epochs", "--batch-size", "--seed", "--train-size",
-                                 "--estimator", "--numerical-method"]  # fmt: skip
+                                 "--estimator", "--numerical-method", "--augment"]  # fmt: skip
     assert groups["the network"] == ["--model", "--hidden", "--activation", "--weight-init",
                                      "--weight-decay", "--dropout", "--batchnorm", "--filters",
                                      "--filter-size", "--dtype"]  # fmt: skip

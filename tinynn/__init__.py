@@ -29,6 +29,8 @@ from .callbacks import GradientAgreement as GradientAgreement
 from .callbacks import History as History
 from .callbacks import ProgressPrinter as ProgressPrinter
 from .callbacks import TrainingRun as TrainingRun
+from .datasets.augmentation import Augmentation as Augmentation
+from .datasets.augmentation import shift_rotate as shift_rotate
 from .datasets.handwriting import preprocess_digit as preprocess_digit
 from .datasets.handwriting import read_digit as read_digit
 from .estimators import SPSA as SPSA
@@ -101,6 +103,7 @@ __all__ = [
     "AdaGrad",
     "Adam",
     "Affine",
+    "Augmentation",
     "Backprop",
     "BatchNormalization",
     "BindsLoss",
@@ -175,6 +178,7 @@ __all__ = [
     "relu",
     "relu_grad",
     "save_model",
+    "shift_rotate",
     "sigmoid",
     "sigmoid_grad",
     "softmax",

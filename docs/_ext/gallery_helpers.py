@@ -37,6 +37,9 @@ def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> lis
         return ["--iters", "200", "--out", "train_spsa.png"]
     if name == "train_convnet":  # the book's 20 epochs take minutes: one, on 3000 images
         return ["--epochs", "1", "--train-size", "3000", "--test-size", "2000"]
+    if name == "train_deepnet":  # the book's 20 epochs take hours: two, on 3000 images
+        return ["--epochs", "2", "--train-size", "3000", "--eval-samples", "500",
+                "--test-size", "1000", "--save-model", ""]
     if name == "complex_step_check":
         return ["--models", "10", "--out", "complex_step_check.png"]
     # Chapter 6's experiments (each docstring says so): 7 to 20 s each on a busy machine

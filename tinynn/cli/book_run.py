@@ -36,8 +36,16 @@ import numpy as np
 from ..base import GradientEstimator, Optimizer, Stateful
 from ..callbacks import Callback, Checkpoint, EpochAccuracy, History, ProgressPrinter
 from ..callbacks.progress import duration
+from ..datasets.augmentation import Augmentation
 from ..estimators import Backprop, NumericalDiff
-from ..models import MultiLayerNet, MultiLayerNetExtend, Sequential, SimpleConvNet, TwoLayerNet
+from ..models import (
+    DeepConvNet,
+    MultiLayerNet,
+    MultiLayerNetExtend,
+    Sequential,
+    SimpleConvNet,
+    TwoLayerNet,
+)
 from ..optimizers.schedules import LinearWarmup, Schedule
 from ..saving.checkpoint_file import read_saved
 from ..training.trainer import Trainer
@@ -55,9 +63,12 @@ def build_network(
 
     Book section
     ------------
-    4.5.1 (``TwoLayerNet``), 6.2.4, 6.3.2, 6.4 (``MultiLayerNet(Extend)``), 7.5 (``SimpleConvNet``)
+    4.5.1 (``TwoLayerNet``), 6.2.4, 6.3.2, 6.4 (``MultiLayerNet(Extend)``), 7.5 (``SimpleConvNet``),
+    8.1 (``DeepConvNet``)
     """
     o, features = options, math.prod(image)
+    if o.model == "deep-convnet":
+        return DeepConvNet(deep_convnet_image(image), hidden_size=o.hidden[0], rng=rng)
     if o.model == "two-layer":
         return TwoLayerNet(features, o.hidden[0], 10, float(o.weight_init), rng=rng,
                            dtype=o.dtype)  # fmt: skip
@@ -71,6 +82,23 @@ def build_network(
     conv = {"filter_num": o.filters or 0, "filter_size": o.filter_size or 0, "pad": 0, "stride": 1}
     return SimpleConvNet(image, conv, o.hidden[0], 10, float(o.weight_init), rng=rng,
                          dtype=o.dtype)
+
+
+def deep_convnet_image(image: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``image`` if the book's DeepConvNet takes it, else ``ValueError`` saying which sides do.
+
+    Its convolutions keep the side (pad 1) but the fourth (pad 2: two more), and each of
+    its three 2x2 poolings needs an even side: ``S -> S/2 -> S/2 + 2 -> S/4 + 1 -> ...``,
+    so ``S`` must be 4 more than a multiple of 8 (4, 12, 20, 28 for MNIST).
+    """
+    side = image[1]
+    if image[1] != image[2] or side % 8 != 4:
+        raise ValueError(
+            f"--model deep-convnet takes square images whose side is 4 more than a multiple of "
+            f"8 (4, 12, 20, 28, ...), got {image[1]}x{image[2]}: its three 2x2 poolings halve "
+            "the side, and its fourth convolution adds 2 (e.g. --image-size 12)"
+        )
+    return image
 
 
 def learning_rate(options: RunOptions) -> float | Schedule:
@@ -98,6 +126,10 @@ def build_optimizer(options: RunOptions) -> Optimizer:
 def describe_network(options: RunOptions) -> str:
     """``TwoLayerNet 784-50-10 (sigmoid)``, ``MultiLayerNetExtend 784-100-100-10 (relu, ...)``."""
     o = options
+    if o.model == "deep-convnet":
+        return (f"DeepConvNet 1x28x28: (conv 3x3 - relu - conv 3x3 - relu - pool 2x2) x3 with "
+                f"16, 16, 32, 32, 64, 64 filters - {o.hidden[0]} - relu - dropout 0.5 - 10 - "
+                "dropout 0.5 (He init)")  # fmt: skip
     if o.model == "convnet":
         fs, init = o.filter_size, o.weight_init
         std = f" (weights std {init:g})" if init != 0.01 else ""
@@ -234,8 +266,11 @@ class BookRun:
         stream: TextIO | None = None,
     ) -> None:
         self.options = options
-        net_seed, batch_seed = np.random.SeedSequence(options.seed).spawn(2)
+        # spawn(3) begins as spawn(2) does: the third seeds the augmentation, if any
+        net_seed, batch_seed, augment_seed = np.random.SeedSequence(options.seed).spawn(3)
         self.net = build_network(options, np.random.default_rng(net_seed))
+        self.augment = (Augmentation(shift=2, rotate=10, rng=np.random.default_rng(augment_seed))
+                        if options.augment else None)  # fmt: skip
         x_train, t_train = train
         if options.train_size is not None:
             x_train, t_train = x_train[: options.train_size], t_train[: options.train_size]
@@ -259,6 +294,7 @@ class BookRun:
             batch_size=options.batch_size,
             callbacks=callbacks,
             rng=np.random.default_rng(batch_seed),
+            augment=self.augment,
         )
         self.seconds = 0.0
         #: The BLAS threads of the run (:mod:`tinynn.cli.threads`), applied in :meth:`fit`.
@@ -300,6 +336,9 @@ class BookRun:
         how = o.estimator
         if o.numerical_method != "auto":
             how += f" ({o.numerical_method})"
+        if self.augment is not None:
+            how += (f", augmented (shifts up to {self.augment.shift} pixels, turns up to "
+                    f"{self.augment.rotate:g} degrees)")  # fmt: skip
         return (
             f"{describe_network(o)}, {o.dtype}, {describe_optimizer(o)}, batch {o.batch_size}, "
             f"{o.iters} iterations ({per_epoch} per epoch), {len(self.x_train)} training images, "

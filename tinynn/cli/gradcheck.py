@@ -2,8 +2,9 @@
 
 Any network ``tinynn train`` trains: the book's two-layer network by default, Chapter 6's
 multi-layer network with its options (Dropout's masks held fixed within the check, Batch
-Normalization on the batch's statistics), Chapter 7's convnet (its numerical gradient by
-the structured path, in seconds; ``--image-size`` for smaller images). The time the
+Normalization on the batch's statistics), Chapter 7's convnet and Chapter 8's deep convnet
+(their numerical gradient by the structured path, in seconds; ``--image-size`` for smaller
+images). The time the
 numerical gradient will take is estimated before it starts. Entries at a kink of a ReLU
 or a max pooling, where the central difference is not a derivative, are counted and not
 compared (:mod:`tinynn.cli.kinks`).
@@ -43,6 +44,8 @@ examples:
   tinynn gradcheck --model multi-layer --hidden 10,10 --dropout 0.5 --batchnorm --weight-decay 0.1
   tinynn gradcheck --model convnet --random-data --image-size 10 --filters 2 --filter-size 3 \\
       --hidden 8 --weight-init 0.1                   a small convnet, in seconds
+  tinynn gradcheck --model deep-convnet --random-data --image-size 4 --hidden 8
+                                                     Chapter 8's DeepConvNet, in seconds
 
 Where the loop runs (a layer without a rule), the time it will take is estimated first,
 from a few loss evaluations timed here. Entries where the two gradients disagree and a
@@ -73,7 +76,7 @@ def add_parser(sub: Any) -> None:
                    help="random inputs and labels instead of MNIST (needs no data)")  # fmt: skip
     p.add_argument("--image-size", type=positive_int, metavar="S",
                    help="with --random-data: images of SxS instead of 28x28, S even (a small "
-                   "convnet checks in seconds)")  # fmt: skip
+                   "convnet checks in seconds; deep-convnet: S = 4, 12, 20, ...)")  # fmt: skip
     add_model_options(p)
     add_data_options(p)
     p.set_defaults(func=run, usage_error=p.error)

@@ -15,7 +15,8 @@ naming the flag that does not.
 Book section
 ------------
 4.5.2 (``iters_num``, ``batch_size``, ``learning_rate``), 6.1 (optimizers), 6.2 (initial
-weights), 6.3 (Batch Normalization), 6.4 (weight decay, Dropout), 7.5 (``SimpleConvNet``)
+weights), 6.3 (Batch Normalization), 6.4 (weight decay, Dropout), 7.5 (``SimpleConvNet``),
+8.1 (``DeepConvNet``), 8.1.3 (data augmentation)
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from .values import (
 
 __all__ = ["RunOptions", "warmup_note"]
 
-MODELS = ("two-layer", "multi-layer", "convnet")
+MODELS = ("two-layer", "multi-layer", "convnet", "deep-convnet")
 ACTIVATIONS = ("relu", "sigmoid")
 ESTIMATORS = ("backprop", "numerical")
 #: The network's dtypes (``--dtype``): float64, the book's, or float32.
@@ -66,7 +67,11 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
                     "optimizer": "sgd"},
     "convnet": {"hidden": (100,), "activation": "relu", "weight_init": 0.01, "optimizer": "adam",
                 "filters": 30, "filter_size": 5},
+    "deep-convnet": {"hidden": (50,), "activation": "relu", "weight_init": "he",
+                     "optimizer": "adam"},
 }  # fmt: skip
+#: The models that take images (N, 1, 28, 28), whose training batches ``--augment`` moves.
+IMAGE_MODELS = ("convnet", "deep-convnet")
 
 
 def default_lr(model: str, optimizer: str) -> float:
@@ -100,10 +105,15 @@ class RunOptions:
         spawned from ``SeedSequence(seed)``).
     numerical_method : {'auto', 'structured', 'loop'}
         :class:`~tinynn.NumericalDiff`'s method, with ``estimator='numerical'``.
-    model : {'two-layer', 'multi-layer', 'convnet'}
+    model : {'two-layer', 'multi-layer', 'convnet', 'deep-convnet'}
         :class:`~tinynn.TwoLayerNet` (784-``hidden``-10, sigmoid),
         :class:`~tinynn.MultiLayerNet` (or :class:`~tinynn.MultiLayerNetExtend`
-        with ``dropout`` or ``batchnorm``), :class:`~tinynn.SimpleConvNet`.
+        with ``dropout`` or ``batchnorm``), :class:`~tinynn.SimpleConvNet`,
+        :class:`~tinynn.DeepConvNet` (the book's, with ``hidden`` units).
+    augment : bool
+        For the image models: each training mini-batch moved by an
+        :class:`~tinynn.Augmentation` (shifts up to 2 pixels, turns up to 10 degrees),
+        drawn from a third generator spawned from ``SeedSequence(seed)``.
     weight_init : float or {'he', 'xavier'}
         The book's ``weight_init_std``; ``'relu'`` and ``'sigmoid'`` are read as
         ``'he'`` and ``'xavier'``.
@@ -171,11 +181,15 @@ class RunOptions:
                                    "slower)")
     train_size: int | None = option(None, group=RUN, parse=whole_number(1), check=whole(1),
                                     metavar="N", help="use only the first N training images")
+    augment: bool = option(False, group=RUN, omit_default=True, rank=2, help="convnet, "
+                           "deep-convnet: move each training image by up to 2 pixels and turn "
+                           "it by up to 10 degrees, anew in every mini-batch (section 8.1.3)")
     model: str = option("two-layer", group=NETWORK, choices=MODELS, rank=-1,
                         help="two-layer: the book's 784-50-10 TwoLayerNet of Chapter 4 (sigmoid); "
                         "multi-layer: Chapter 6's MultiLayerNet (relu, He init; "
                         "MultiLayerNetExtend with --dropout or --batchnorm); convnet: Chapter 7's "
-                        "SimpleConvNet on 1x28x28 images (default: {default})")
+                        "SimpleConvNet on 1x28x28 images; deep-convnet: Chapter 8's DeepConvNet "
+                        "(He init, Dropout 0.5) (default: {default})")
     activation: str = option("sigmoid", group=NETWORK, choices=ACTIVATIONS,
                              help="multi-layer's hidden activation (relu)")
     weight_init: float | str = option(0.01, group=NETWORK, parse=read_weight_init,
@@ -241,8 +255,16 @@ class RunOptions:
         model, fixed = self.model, MODEL_DEFAULTS[self.model]
         extras = {"weight_decay": self.weight_decay > 0, "dropout": self.dropout is not None,
                   "batchnorm": self.batchnorm}  # fmt: skip
+        if self.augment and model not in IMAGE_MODELS:
+            raise ValueError(f"--augment needs --model convnet or deep-convnet (it moves "
+                             f"images; --model {model} takes rows of pixels)")  # fmt: skip
+        if model == "deep-convnet" and self.weight_init != "he":
+            raise ValueError(f"--weight-init {self.weight_init} does not apply to --model "
+                             "deep-convnet, which draws its weights by He's rule as the book's "
+                             "DeepConvNet")  # fmt: skip
         if model != "multi-layer":
-            what = "the two-layer network" if model == "two-layer" else "the convnet"
+            what = {"two-layer": "the two-layer network", "convnet": "the convnet",
+                    "deep-convnet": "the deep convnet"}[model]  # fmt: skip
             extra = [name for name, on in extras.items() if on]
             if extra:
                 raise ValueError(f"{flag(extra[0])} needs --model multi-layer ({what} has no "
@@ -257,7 +279,7 @@ class RunOptions:
                     f"--activation {self.activation} does not apply to --model {model}, which uses "
                     f"{fixed['activation']} (a choice of activation: --model multi-layer)"
                 )
-            if isinstance(self.weight_init, str):
+            if isinstance(self.weight_init, str) and model != "deep-convnet":
                 raise ValueError(
                     f"--weight-init {self.weight_init} needs --model multi-layer; --model {model} "
                     "takes a standard deviation, e.g. --weight-init 0.01"

@@ -68,15 +68,18 @@ Train a network on MNIST, in a run folder of its own. With no options, the book'
 (section 4.5): a 784-50-10 TwoLayerNet trained by SGD. --model multi-layer is Chapter 6's
 network (--hidden, --activation, --weight-init, --weight-decay, --dropout, --batchnorm),
 --model convnet Chapter 7's SimpleConvNet (trained by Adam at 0.001 unless --optimizer or
---lr says otherwise, as the book's run); --optimizer, --lr, --schedule and --warmup choose
-the update rule and its learning rate. How long it takes: see the docs' Performance page
-(docs/performance.rst)."""
+--lr says otherwise, as the book's run), --model deep-convnet Chapter 8's DeepConvNet (Adam
+too; --augment shifts and turns the training images, section 8.1.3); --optimizer, --lr,
+--schedule and --warmup choose the update rule and its learning rate. How long it takes:
+see the docs' Performance page (docs/performance.rst)."""
 EPILOG = """\
 examples:
   tinynn train                                 the book's run (Chapter 4)
   tinynn train --epochs 5 --model multi-layer --hidden 100,100,100 --batchnorm --dropout 0.2 \\
       --weight-decay 0.0001 --optimizer adam   Chapter 6's techniques together
   tinynn train --model convnet --epochs 1      Chapter 7's SimpleConvNet (Adam, lr 0.001)
+  tinynn train --model deep-convnet --epochs 20 --augment
+                                               Chapter 8's DeepConvNet, its images moved
   tinynn train --optimizer momentum --schedule step:2000:0.5 --warmup 100
                                                momentum, the rate halved every 2000 updates
   tinynn train --resume runs/20261128-210000   continue a run stopped with Ctrl-C"""

@@ -111,7 +111,8 @@ def misclassified_figure(
 
     Book section
     ------------
-    4.5.3 (evaluating with test data)
+    4.5.3 (evaluating with test data), 8.1.2 (figure 8-4: the digits the deep network gets
+    wrong, with the true and the predicted class)
 
     Examples
     --------

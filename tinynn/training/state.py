@@ -4,7 +4,8 @@ What makes resume exact: the trainer's position (the batch generator's
 ``bit_generator.state``, a mini-batch drawn but not yet used after an interrupted
 iteration), the optimizer's ``state_dict()``, the history, the state of every callback
 that implements :class:`~tinynn.Stateful`, and the model's layers' state (Dropout's
-generator, Batch Normalization's running statistics). :func:`sections` gathers them
+generator, Batch Normalization's running statistics), and a data augmentation's state
+(its generator, section 8.1.3). :func:`sections` gathers them
 from the :class:`Parts` of a run; :mod:`tinynn.saving.checkpoint_file` writes them.
 The metadata records the optimizer's learning rate (or schedule, and the rate of the
 next update), so that a resumed run with another one is told.
@@ -45,6 +46,7 @@ class Parts(NamedTuple):
     rng: np.random.Generator
     history: History
     callbacks: Mapping[str, Stateful]
+    augment: object = None  # the data augmentation (section 8.1.3), if any
 
 
 class Position(NamedTuple):
@@ -107,6 +109,8 @@ def sections(parts: Parts, position: Mapping[str, Any]) -> tuple[dict[str, Any],
         "callbacks": {key: cb.state_dict() for key, cb in parts.callbacks.items()},
         "estimator": _state_of(parts.estimator),
     }
+    if parts.augment is not None:
+        state["augment"] = _state_of(parts.augment)
     meta = {
         "optimizer": {
             "class": type(optimizer).__name__,
@@ -215,6 +219,7 @@ class Restored:
             _try_state(cb, saved[key], f"the callback {key}", where)
         self.model_state = self._model_state(model_state or {})
         self.estimator_state = self._estimator_state(state.get("estimator"))
+        self.augment_state = self._augment_state(state.get("augment"))
         self._compare_learning_rates(meta["optimizer"])  # a warning, after every check
 
     def _model_state(self, saved: Any) -> Mapping[str, Any] | None:
@@ -245,6 +250,24 @@ class Restored:
             )
             return None
         _try_state(estimator, saved, f"the estimator {name}", self.where)
+        return dict(saved)
+
+    def _augment_state(self, saved: Any) -> Mapping[str, Any] | None:
+        """The augmentation's state: a run with augmentation resumes only one without, and
+        the other way round, and a stateful augmentation takes its saved state."""
+        augment = self.parts.augment
+        if (saved is None) != (augment is None):
+            was, now = ("with", "without") if augment is None else ("without", "with")
+            raise ValueError(
+                f"{self.where} was written by a run {was} data augmentation, this trainer is "
+                f"{now} (augment=): resume with the augmentation of the run that wrote it"
+            )
+        if not isinstance(augment, Stateful):
+            if saved:
+                raise ValueError(f"{self.where} holds the state of an augmentation, but "
+                                 f"{augment!r} has no load_state_dict")  # fmt: skip
+            return None
+        _try_state(augment, saved, f"the augmentation {type(augment).__name__}", self.where)
         return dict(saved)
 
     def _compare_learning_rates(self, saved: Mapping[str, Any]) -> None:
@@ -335,6 +358,8 @@ class Restored:
             parts.model.load_state_dict(self.model_state)
         if self.estimator_state is not None and isinstance(parts.estimator, Stateful):
             parts.estimator.load_state_dict(self.estimator_state)
+        if self.augment_state is not None and isinstance(parts.augment, Stateful):
+            parts.augment.load_state_dict(self.augment_state)
         parts.rng.bit_generator.state = self.rng_state
         return Position(self.iterations_done, self.stop_training, self.pending)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..base import GradientEstimator, Model, Optimizer
+from ..base import GradientEstimator, Model, Optimizer, Stateful
 from ..callbacks import Callback, History
 from ..callbacks import callback_list as hooks
 from ..estimators import Backprop
@@ -60,6 +60,12 @@ class Trainer:
     rng : numpy.random.Generator or int, optional
         Source of the mini-batch indices (and nothing else). The same seed
         (and the same initial model) gives the same run, bit for bit.
+    augment : callable, optional
+        Applied to each training mini-batch's inputs before its gradient, e.g.
+        :class:`~tinynn.Augmentation` (section 8.1.3's shifts and rotations); it must
+        return an array of the batch's shape and dtype. Its state, if it is
+        :class:`~tinynn.Stateful`, goes into a checkpoint; an interrupted iteration
+        puts it back, so that the retried batch is moved as the first try moved it.
 
     Notes
     -----
@@ -138,8 +144,12 @@ class Trainer:
         batch_size: int = 100,
         callbacks: Sequence[Callback] = (),
         rng: np.random.Generator | int | None = None,
+        augment: Augment | None = None,
     ) -> None:
         _check_parts(model, optimizer, estimator, batch_size, callbacks)
+        if augment is not None and not callable(augment):
+            raise TypeError(f"augment must be callable (e.g. Augmentation), got {augment!r}")
+        self.augment = augment
         self.model = model
         self.optimizer = optimizer
         self.estimator: GradientEstimator = Backprop() if estimator is None else estimator
@@ -156,7 +166,7 @@ class Trainer:
         self.batch: tuple[NDArray[Any], NDArray[Any]] | None = None
         self.train_data: tuple[object, NDArray[np.float64]] | None = None
         self._stop, self._step = StopRequest(), Step()
-        self._watch = watch(model, optimizer, self.estimator, self.callbacks)
+        self._watch = watch(model, optimizer, self.estimator, self.callbacks, augment)
 
     def fit(
         self,
@@ -216,10 +226,16 @@ class Trainer:
                     batch_mask, self.pending_batch = self.pending_batch, None
                 x_batch, t_batch = xa[batch_mask], ta[batch_mask]
                 self.batch = (x_batch, t_batch)
+                drawn = _state_of(self.augment)  # the augmentation's generator before its draw
                 try:  # 2. the gradient (in training mode), 3. the update: all or nothing
+                    if self.augment is not None:
+                        x_batch = _augmented(self.augment, x_batch)
+                        self.batch = (x_batch, t_batch)
                     self._step(self.estimator, model, self.optimizer, x_batch, t_batch)
                 except BaseException as exc:
                     self.pending_batch, grads = batch_mask, self._step.grads  # did not happen
+                    if drawn is not None:
+                        self.augment.load_state_dict(drawn)  # type: ignore[union-attr]
                     if not self._stop.catch(exc):
                         loss_now = partial(self.model.loss, x_batch, t_batch)
                         lr = getattr(self.optimizer, "lr", None)
@@ -269,7 +285,8 @@ class Trainer:
     def _parts(self) -> Parts:
         """The parts of this run whose state a checkpoint keeps."""
         stateful = callback_keys(self.callbacks, self.history)
-        return Parts(self.model, self.optimizer, self.estimator, self.rng, self.history, stateful)
+        return Parts(self.model, self.optimizer, self.estimator, self.rng, self.history, stateful,
+                     self.augment)  # fmt: skip
 
     def _diverged(self, i: int, what: str) -> FloatingPointError:
         lr = getattr(self.optimizer, "lr", None)
@@ -291,7 +308,30 @@ class Trainer:
             self.iterations_done, self.stop_training, self.pending_batch = position
         self.start_iteration = self.iterations_done
         hooks.attach(self.callbacks, self)
-        self._watch = watch(self.model, self.optimizer, self.estimator, self.callbacks)
+        self._watch = watch(self.model, self.optimizer, self.estimator, self.callbacks,
+                            self.augment)  # fmt: skip
+
+
+#: What ``augment=`` takes: inputs of a mini-batch in, the same shape out.
+Augment = Callable[[NDArray[Any]], NDArray[Any]]
+
+
+def _state_of(part: object) -> dict[str, Any] | None:
+    return part.state_dict() if isinstance(part, Stateful) else None
+
+
+def _augmented(augment: Augment, x: NDArray[Any]) -> NDArray[Any]:
+    """``augment(x)``, checked to be an array of ``x``'s shape and dtype (the model trusts
+    the batches of checked data, so what replaces one is checked here)."""
+    moved = augment(x)
+    if not isinstance(moved, np.ndarray) or moved.shape != x.shape or moved.dtype != x.dtype:
+        got = (f"{moved.dtype} {moved.shape}" if isinstance(moved, np.ndarray)
+               else type(moved).__name__)  # fmt: skip
+        raise ValueError(
+            f"augment={augment!r} must return the batch's shape and dtype, {x.dtype} "
+            f"{x.shape}, got {got}"
+        )
+    return moved
 
 
 def _checked(

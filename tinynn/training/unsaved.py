@@ -177,7 +177,11 @@ class Watch:
 
 
 def watch(
-    model: object, optimizer: object, estimator: object, callbacks: Iterable[object]
+    model: object,
+    optimizer: object,
+    estimator: object,
+    callbacks: Iterable[object],
+    augment: object = None,
 ) -> Watch:
     """A :class:`Watch` of a run's parts: the model's layers (or the model), the optimizer,
     the estimator and the callbacks, each named as a message names it."""
@@ -198,5 +202,7 @@ def watch(
     parts[f"the estimator ({type(estimator).__name__})"] = estimator
     for cb in callbacks:
         parts[f"the callback {type(cb).__name__}"] = cb
+    if augment is not None:
+        parts[f"the augmentation {type(augment).__name__}"] = augment
     return Watch(parts, {name for name in parts if name.startswith(("layer ", "the loss"))},
                  exclude)  # fmt: skip
