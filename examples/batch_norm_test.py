@@ -43,6 +43,7 @@ import time
 import numpy as np
 
 from tinynn import SGD, EpochAccuracy, MultiLayerNetExtend, Trainer
+from tinynn.utils.notebook import command_line
 
 #: The book's sixteen standard deviations of the initial weights (figure 6-19).
 WEIGHT_SCALES = np.logspace(0, -4, num=16)
@@ -155,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

@@ -48,6 +48,7 @@ from tinynn.training.search import (
     split_validation,
 )
 from tinynn.training.workers import WorkerPool
+from tinynn.utils.notebook import command_line
 
 __all__ = ["main", "split_validation"]  # the split is the library's (section 6.5.1)
 
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

@@ -27,6 +27,7 @@ import numpy as np
 
 from tinynn import SGD, AdaGrad, Adam, Affine, Momentum, Optimizer, Relu, Sequential, Trainer
 from tinynn.base import Layer
+from tinynn.utils.notebook import command_line
 
 
 def book_optimizers() -> dict[str, Optimizer]:
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

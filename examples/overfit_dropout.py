@@ -38,6 +38,7 @@ import time
 import numpy as np
 
 from tinynn import SGD, EpochAccuracy, History, MultiLayerNetExtend, Trainer
+from tinynn.utils.notebook import command_line
 
 
 def train(
@@ -118,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_plot:
         try:  # matplotlib is optional: pip install "tinynn[plot]"
-            from matplotlib.figure import Figure
-
             from tinynn.plot import overfitting_figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError as exc:
             print(f"figure skipped: {exc}")
             return 0
@@ -135,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

@@ -42,6 +42,7 @@ import numpy as np
 from tinynn import Adam, Callback, Checkpoint, EpochAccuracy, SimpleConvNet, Trainer, save_model
 from tinynn.callbacks import Logs
 from tinynn.cli.threads import choose, limited
+from tinynn.utils.notebook import command_line
 
 #: The short schedule the documentation's gallery runs (docs/_ext/gallery_helpers.py).
 DOCS_OPTIONS = ["--epochs", "1", "--train-size", "3000", "--test-size", "2000"]
@@ -133,9 +134,10 @@ def draw(net: SimpleConvNet, W_before: np.ndarray, digit: np.ndarray, args: argp
          ) -> None:  # fmt: skip
     """Figure 7-24 (the filters before and after training) and one digit's feature maps."""
     try:
-        from matplotlib.figure import Figure
-
         from tinynn.plot import feature_maps_figure, filters_figure
+        from tinynn.plot.common import figure_class
+
+        Figure = figure_class()  # matplotlib's, shown in a notebook when saved
     except ImportError as exc:
         print(f"figures skipped: {exc}")
         return
@@ -218,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

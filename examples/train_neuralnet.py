@@ -47,6 +47,7 @@ from tinynn import save_model
 from tinynn.cli.book_run import BookRun, read_run
 from tinynn.cli.flags import add_run_options, given_options
 from tinynn.cli.options import RunOptions
+from tinynn.utils.notebook import command_line
 
 #: The options that say where the outputs go: given again when a stopped run goes on.
 OUTPUTS = ("out", "no_plot", "save_history", "save_model", "data_dir", "no_download")
@@ -136,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"history saved to {args.save_history}")
     if not args.no_plot:
         try:
-            from matplotlib.figure import Figure
-
             from tinynn.plot import accuracy_figure, loss_curve_figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError as exc:
             print(f"figure skipped: {exc}")
         else:
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

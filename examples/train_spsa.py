@@ -26,6 +26,7 @@ import argparse
 import sys
 
 from tinynn import SGD, SPSA, Trainer, TwoLayerNet
+from tinynn.utils.notebook import command_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

@@ -24,11 +24,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from tinynn.cli import main as tinynn
+from tinynn.utils.notebook import command_line
 
 parser = argparse.ArgumentParser(description="run the four subcommands of tinynn")
 parser.add_argument("--runs-dir", default="runs", help="where the run folder is made (runs)")
 parser.add_argument("--iters", default="600", help="training iterations (600)")
-args = parser.parse_args()
+args = parser.parse_args(command_line())  # in a notebook, none: argv is the kernel's
 
 
 def check(status: int) -> None:

@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from tinynn import SGD, MultiLayerNet, Trainer
+from tinynn.utils.notebook import command_line
 
 #: The book's three initial weights, by the name its figure gives them.
 WEIGHT_INIT_TYPES: dict[str, float | str] = {"std=0.01": 0.01, "Xavier": "sigmoid", "He": "relu"}
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

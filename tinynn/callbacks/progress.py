@@ -7,12 +7,12 @@ Book section
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar, TextIO
 
+from ..utils.notebook import ipython_display
 from .base import Callback, Logs
 
 __all__ = ["ProgressPrinter", "duration"]
@@ -32,22 +32,6 @@ def duration(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60}m {s % 60:02d}s"
     return f"{s // 3600}h {s % 3600 // 60:02d}m"
-
-
-def _notebook_display() -> Callable[..., Any] | None:
-    """IPython's ``display`` when this process is a Jupyter kernel, else ``None``.
-
-    It never imports IPython in a process that has not: outside a kernel (a terminal, a
-    script, the tests) nothing changes and nothing more is loaded.
-    """
-    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
-        return None
-    get_ipython = getattr(sys.modules["IPython"], "get_ipython", None)
-    shell = get_ipython() if callable(get_ipython) else None
-    if getattr(shell, "kernel", None) is None:  # IPython in a terminal: not a notebook
-        return None
-    display: Callable[..., Any] = importlib.import_module("IPython.display").display
-    return display
 
 
 class ProgressPrinter(Callback):
@@ -209,7 +193,7 @@ class ProgressPrinter(Callback):
         isatty = getattr(self._out, "isatty", None)
         self._tty = bool(isatty and isatty()) if self.terminal is None else self.terminal
         in_kernel = self.terminal is None and self._out is sys.stdout
-        self._display, self._handle = (_notebook_display() if in_kernel else None), None
+        self._display, self._handle = (ipython_display() if in_kernel else None), None
         in_place = self._tty or self._display is not None
         self._every = (0.2 if in_place else 10.0) if self.interval is None else self.interval
         self._start = self._last = self._gradient_start = self._iteration_end = self.clock()
