@@ -347,6 +347,7 @@ def test_the_training_figure_is_titled_by_the_run_s_own_network(
     x, t = rng.random((120, 784)), np.eye(10)[rng.integers(0, 10, 120)]
     book = BookRun(RunOptions.make(iters=3, batch_size=40, **given), (x, t), (x[:20], t[:20]))
     book.fit()
-    optimizer = "Adam lr 0.001" if given.get("model") == "convnet" else f"SGD lr {book.options.lr:g}"
+    convnet = given.get("model") == "convnet"
+    optimizer = "Adam lr 0.001" if convnet else f"SGD lr {book.options.lr:g}"
     assert run_title(book) == f"{name}\n{optimizer}, batch 40: 3 iterations on 120 images"
     assert ("figures 4-11 and 4-12" in run_title(book)) == book_figures

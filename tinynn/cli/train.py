@@ -342,9 +342,9 @@ def run_title(book: BookRun) -> str:
     elif o.model == "convnet":
         details.insert(0, f"{o.filters} filters {o.filter_size}x{o.filter_size}")
     size = sum(int(p.size) for p in book.net.params.values())
-    name = f"{type(book.net).__name__} ({', '.join(details)})" if details else type(book.net).__name__
+    name = type(book.net).__name__ + (f" ({', '.join(details)})" if details else "")
     schedule = (f"{type(trainer.optimizer).__name__} lr {o.lr:g}, batch {trainer.batch_size}: "
-                f"{trainer.iterations_done:,} iterations on {len(book.x_train):,} images")  # fmt: skip
+                f"{trainer.iterations_done:,} iterations on {len(book.x_train):,} images")
     book_figures = " (figures 4-11 and 4-12)" if o.model == "two-layer" else ""
     return f"{name}, {size:,} parameters{book_figures}\n{schedule}"
 
