@@ -14,6 +14,11 @@ book does, and the final test accuracy, then draws the smoothed loss curves.
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``. Run
 ``python examples/optimizer_compare_mnist.py --help`` for all options.
+
+This page ran ``python examples/optimizer_compare_mnist.py --iters 200 --train-size
+10000``: 200 iterations (a tenth of the book's) on the first 10,000 training images, the
+loss printed at iterations 0 and 100. SGD is already the slowest (test accuracy about
+0.81), the three others near 0.91 to 0.93.
 """
 
 from __future__ import annotations

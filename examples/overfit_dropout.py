@@ -25,8 +25,13 @@ epochs: Dropout also slows the learning).
 
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``. Run
-``python examples/overfit_dropout.py --help`` for all options. The documentation's
-gallery runs it with ``--epochs 101 --test-size 2000``.
+``python examples/overfit_dropout.py --help`` for all options.
+
+This page ran ``python examples/overfit_dropout.py --epochs 101 --test-size 2000``: a
+third of the book's epochs (303 iterations), tested on the first 2,000 test images.
+Without Dropout the training accuracy ends near 0.99 and the test accuracy near 0.67;
+with it both are still low, near 0.32 and 0.28 (a gap of about 0.04): in so few
+epochs, Dropout's slower learning shows more than its narrower gap.
 """
 
 from __future__ import annotations

@@ -16,9 +16,13 @@ one test digit to ``train_convnet_maps.png``.
 
 The full run is 12,000 iterations (its time on two cores, measured, is on the
 documentation's performance page), so ``--epochs`` and ``--train-size`` choose a
-shorter one. The documentation's build runs
-it for one epoch on 3,000 images and tests on 2,000 (what this page shows), so that the
-build stays quick.
+shorter one.
+
+This page ran ``python examples/train_convnet.py --epochs 1 --train-size 3000
+--test-size 2000``, so that the build stays quick: one epoch of 30 iterations, one
+record (after the first iteration, near 0.2) and a final test accuracy near 0.67 on the
+first 2,000 test images, far from the full run's 0.99; its filters have only begun to
+change from the random ones they started from.
 
 ``--checkpoint run.npz`` saves the whole training state at every epoch (and when the run
 ends or is stopped with Ctrl-C); the same command with ``--resume run.npz`` added
