@@ -331,7 +331,7 @@ _WHERE = {"--save-history", "--runs-dir"}
 
 
 def _gallery_command(name: str) -> str:
-    """``python examples/NAME.py OPTIONS`` as the docs' gallery runs it (temporary paths left out)."""
+    """``python examples/NAME.py OPTIONS`` as the gallery runs it (temporary paths left out)."""
     sys.path.insert(0, str(EXAMPLES.parent / "docs" / "_ext"))
     try:
         import gallery_helpers
