@@ -8,7 +8,7 @@ Book section
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -39,17 +39,22 @@ class GradientDifference(NamedTuple):
     """Mean absolute difference (what the book prints)."""
 
 
-class GradientCheck(Mapping[str, GradientDifference]):
-    """What :func:`gradient_check` returns: a read-only dict of differences by parameter name.
+class GradientCheck(dict[str, GradientDifference]):
+    """What :func:`gradient_check` returns: the dict of differences by parameter name.
 
-    It is indexed, iterated and compared as the dict it holds (``check["W1"].max_rel``,
-    ``check.items()``, ``dict(check)``); printed, it is a table, and in a Jupyter notebook
-    an HTML table, with the largest relative difference named first.
+    It is the dict it always was (``check["W1"].max_rel``, ``check.items()``,
+    ``isinstance(check, dict)``, ``json.dumps``); printed, it is a table, and in a Jupyter
+    notebook an HTML table, with the largest relative difference named first.
 
     Parameters
     ----------
     differences : mapping of str to GradientDifference
         One entry per parameter, in the model's order.
+
+    Raises
+    ------
+    TypeError
+        If ``differences`` is not a mapping of names to :class:`GradientDifference`.
 
     Book section
     ------------
@@ -68,8 +73,6 @@ class GradientCheck(Mapping[str, GradientDifference]):
       b1         1e-10    5e-09    2e-11
     """
 
-    __slots__ = ("_differences",)
-
     def __init__(self, differences: Mapping[str, GradientDifference]) -> None:
         if not isinstance(differences, Mapping):
             raise TypeError(
@@ -82,23 +85,14 @@ class GradientCheck(Mapping[str, GradientDifference]):
                     "differences must map parameter names (str) to GradientDifference, "
                     f"got {name!r}: {describe_value(d)}"
                 )
-        self._differences = dict(differences)
-
-    def __getitem__(self, name: str) -> GradientDifference:
-        return self._differences[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._differences)
-
-    def __len__(self) -> int:
-        return len(self._differences)
+        super().__init__(differences)
 
     def _headline(self) -> tuple[str, str]:
         """(``"2 parameters"``, ``"largest relative difference 3e-08 (W1)"``)."""
         count = f"{len(self)} parameter{'s' * (len(self) != 1)}"
-        if not self._differences:
+        if not self:
             return count, ""
-        worst = max(self._differences, key=lambda k: self._differences[k].max_rel)
+        worst = max(self, key=lambda k: self[k].max_rel)
         return count, f"largest relative difference {self[worst].max_rel:.3g} ({worst})"
 
     def __repr__(self) -> str:
@@ -149,8 +143,8 @@ def gradient_check(
     Returns
     -------
     GradientCheck
-        One :class:`GradientDifference` per parameter name, as a read-only dict (printed or
-        shown in a notebook, a table).
+        One :class:`GradientDifference` per parameter name, a dict (printed or shown in a
+        notebook, a table).
 
     Raises
     ------
