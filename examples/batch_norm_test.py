@@ -30,8 +30,14 @@ with an x, and the output says so.
 
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``. Run
-``python examples/batch_norm_test.py --help`` for all options. The documentation's
-gallery runs it with ``--epochs 10`` (the whole figure, half the epochs).
+``python examples/batch_norm_test.py --help`` for all options.
+
+This page ran ``python examples/batch_norm_test.py --epochs 10``: the whole of figure
+6-19 with half the book's epochs, so 10 records per scale, the last after 91
+iterations. There Batch Normalization ends higher at 14 of the 16 scales: without it
+the network diverges at the two largest scales, learns faster at 0.29 and 0.16, and
+hardly learns (about 0.12 to 0.22) at every smaller one, where with Batch
+Normalization it does.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import time
 import numpy as np
 
 from tinynn import SGD, EpochAccuracy, MultiLayerNetExtend, Trainer
+from tinynn.utils.notebook import command_line
 
 #: The book's sixteen standard deviations of the initial weights (figure 6-19).
 WEIGHT_SCALES = np.logspace(0, -4, num=16)
@@ -155,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

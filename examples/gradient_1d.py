@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from tinynn import numerical_diff
+from tinynn.utils.notebook import command_line
 
 
 def function_1(x: float) -> float:
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

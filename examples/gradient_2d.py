@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tinynn import numerical_diff, numerical_gradient
+from tinynn.utils.notebook import command_line
 
 
 def function_2(x: NDArray[Any]) -> float:
@@ -44,9 +45,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_plot:
         try:
-            from matplotlib.figure import Figure
-
             from tinynn.plot import function_surface_figure, gradient_field_figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError as exc:
             print(f"figure skipped: {exc}")
         else:
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

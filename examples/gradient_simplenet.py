@@ -29,6 +29,7 @@ import numpy as np
 
 from tinynn import SimpleNet, numerical_gradient
 from tinynn.typing import FloatArray
+from tinynn.utils.notebook import command_line
 
 #: The weights the book printed (they came from ``np.random.randn(2, 3)``).
 BOOK_W = np.array([[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]])
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_plot:
         try:
-            from matplotlib.figure import Figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError:
             print('figure skipped: matplotlib is not installed (pip install "tinynn[plot]")')
         else:
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

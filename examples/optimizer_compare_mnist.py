@@ -14,6 +14,11 @@ book does, and the final test accuracy, then draws the smoothed loss curves.
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``. Run
 ``python examples/optimizer_compare_mnist.py --help`` for all options.
+
+This page ran ``python examples/optimizer_compare_mnist.py --iters 200 --train-size
+10000``: 200 iterations (a tenth of the book's) on the first 10,000 training images, the
+loss printed at iterations 0 and 100. SGD is already the slowest (test accuracy about
+0.81), the three others near 0.91 to 0.93.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 
 from tinynn import SGD, AdaGrad, Adam, Affine, Momentum, Optimizer, Relu, Sequential, Trainer
 from tinynn.base import Layer
+from tinynn.utils.notebook import command_line
 
 
 def book_optimizers() -> dict[str, Optimizer]:
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

@@ -22,6 +22,7 @@ import numpy as np
 
 from tinynn import SGD, AdaGrad, Adam, Momentum, Optimizer
 from tinynn.typing import FloatArray
+from tinynn.utils.notebook import command_line
 
 INIT_POS = (-7.0, 2.0)
 
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

@@ -25,8 +25,13 @@ epochs: Dropout also slows the learning).
 
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``. Run
-``python examples/overfit_dropout.py --help`` for all options. The documentation's
-gallery runs it with ``--epochs 101 --test-size 2000``.
+``python examples/overfit_dropout.py --help`` for all options.
+
+This page ran ``python examples/overfit_dropout.py --epochs 101 --test-size 2000``: a
+third of the book's epochs (303 iterations), tested on the first 2,000 test images.
+Without Dropout the training accuracy ends near 0.99 and the test accuracy near 0.67;
+with it both are still low, near 0.32 and 0.28 (a gap of about 0.04): in so few
+epochs, Dropout's slower learning shows more than its narrower gap.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import time
 import numpy as np
 
 from tinynn import SGD, EpochAccuracy, History, MultiLayerNetExtend, Trainer
+from tinynn.utils.notebook import command_line
 
 
 def train(
@@ -118,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_plot:
         try:  # matplotlib is optional: pip install "tinynn[plot]"
-            from matplotlib.figure import Figure
-
             from tinynn.plot import overfitting_figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError as exc:
             print(f"figure skipped: {exc}")
             return 0
@@ -135,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

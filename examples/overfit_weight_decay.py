@@ -22,8 +22,13 @@ accuracy stays below 1.0 and the gap narrows.
 
 MNIST is found by :func:`tinynn.datasets.load_mnist` (``--data-dir``,
 ``$TINYNN_DATA``, the user cache) or downloaded unless ``--no-download``. Run
-``python examples/overfit_weight_decay.py --help`` for all options. The
-documentation's gallery runs it with ``--epochs 101 --test-size 2000``.
+``python examples/overfit_weight_decay.py --help`` for all options.
+
+This page ran ``python examples/overfit_weight_decay.py --epochs 101 --test-size
+2000``: half the book's epochs (the last record after 301 iterations), tested on the
+first 2,000 test images. Without weight decay the training accuracy ends near 0.99 and
+the test accuracy near 0.67 (a gap of about 0.32); with it, near 0.86 and 0.62 (a gap
+of about 0.24).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import time
 import numpy as np
 
 from tinynn import SGD, EpochAccuracy, History, MultiLayerNet, Trainer
+from tinynn.utils.notebook import command_line
 
 
 def train(
@@ -109,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_plot:
         try:  # matplotlib is optional: pip install "tinynn[plot]"
-            from matplotlib.figure import Figure
-
             from tinynn.plot import overfitting_figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError as exc:
             print(f"figure skipped: {exc}")
             return 0
@@ -125,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    status = main()
+    # its options from the command line; in a notebook, none (sys.argv is the kernel's)
+    status = main(command_line())
     if status:  # only on failure: the docs' gallery runs this file as __main__
         raise SystemExit(status)

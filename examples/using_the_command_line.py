@@ -6,8 +6,11 @@ After ``pip install tinynn[plot]`` the package has a command, ``tinynn`` (also
 ``tinynn.cli.main``, which takes the command line as a list: each call does
 exactly what typing it in a shell does.
 
-A short run (``--iters 600``, one epoch, on the first 10,000 training images)
-keeps this quick; ``tinynn train`` alone runs the book's 10,000 iterations.
+A short run keeps this quick: ``--iters 600`` on the first 10,000 training images,
+that is six epochs of 100 iterations, so six records, the last near 0.70, and about
+0.78 after the last iteration; ``tinynn train`` alone runs the book's 10,000 iterations
+on all 60,000 images (17 records, ending near 0.95). This page ran
+``python examples/using_the_command_line.py`` with only ``--runs-dir`` given.
 
 Run it with ``python examples/using_the_command_line.py [--runs-dir DIR] [--iters N]``.
 """
@@ -24,11 +27,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from tinynn.cli import main as tinynn
+from tinynn.utils.notebook import command_line
 
 parser = argparse.ArgumentParser(description="run the four subcommands of tinynn")
 parser.add_argument("--runs-dir", default="runs", help="where the run folder is made (runs)")
 parser.add_argument("--iters", default="600", help="training iterations (600)")
-args = parser.parse_args()
+args = parser.parse_args(command_line())  # in a notebook, none: argv is the kernel's
 
 
 def check(status: int) -> None:
@@ -59,7 +63,8 @@ check(tinynn(["evaluate", str(run)]))
 # photo or a drawing program would give it. ``tinynn predict`` brings it to
 # MNIST's conventions (light on dark, cropped, 20x20, centred by its centre of
 # mass in 28x28) and prints the three most likely digits. ``--show`` writes the
-# 28x28 image the network saw beside the input (the small picture below).
+# 28x28 image the network saw beside the input, enlarged ten times (the last
+# picture below: each of its pixels a 10x10 square).
 seven = run / "my_seven.png"
 picture = Image.new("RGB", (160, 200), "white")
 ImageDraw.Draw(picture).line([(30, 30), (130, 30), (70, 175)], fill="black", width=16)

@@ -31,6 +31,7 @@ import argparse
 import numpy as np
 
 from tinynn.initialization import hidden_activations
+from tinynn.utils.notebook import command_line
 
 #: (figure, activation, weight_init_std), in the book's order.
 RUNS = [
@@ -61,9 +62,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{figure:6}  {activation:10}  {init!s:7}  {stats}")
     if not args.no_plot:
         try:
-            from matplotlib.figure import Figure
-
             from tinynn.plot import activation_histogram_figure
+            from tinynn.plot.common import figure_class
+
+            Figure = figure_class()  # matplotlib's, shown in a notebook when saved
         except ImportError:
             print('figure skipped: matplotlib is not installed (pip install "tinynn[plot]")')
             return
@@ -76,4 +78,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(command_line())  # in a notebook, no options: sys.argv is the kernel's

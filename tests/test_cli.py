@@ -251,13 +251,17 @@ def test_predict_prints_the_top_three_as_the_model_computes_them(
     assert [int(line.group(i)) for i in (1, 3, 5)] == top.tolist()
     np.testing.assert_allclose([float(line.group(i)) for i in (2, 4, 6)],
                                100 * probs[top], atol=0.051)  # fmt: skip
-    # --show wrote what the network saw, as an 8-bit 28x28 picture beside the input
+    # --show wrote what the network saw beside the input: 8-bit, each of its 28x28 pixels
+    # a 10x10 square of one value (nearest neighbour), so that it is not a dot in a viewer
     from PIL import Image
 
     with Image.open(tmp_path / "seven.mnist.png") as seen:
         pixels = np.asarray(seen)
-    assert pixels.shape == (28, 28)
-    np.testing.assert_allclose(pixels / 255, nn.read_digit(tmp_path / "seven.png"), atol=0.5 / 255)
+    assert pixels.shape == (280, 280) and pixels.dtype == np.uint8
+    blocks = pixels.reshape(28, 10, 28, 10).transpose(0, 2, 1, 3).reshape(28, 28, 100)
+    assert (blocks == blocks[:, :, :1]).all()  # each block one value
+    np.testing.assert_allclose(blocks[:, :, 0] / 255, nn.read_digit(tmp_path / "seven.png"),
+                               atol=0.5 / 255)  # fmt: skip
 
 
 @needs_mnist

@@ -323,3 +323,31 @@ def test_the_help_gives_no_time_of_its_own(tmp_path: Path, env: dict[str, str]) 
         out = tinynn(*args, cwd=tmp_path, env=env).stdout
         assert not re.search(r"\d+(\.\d+)? ?s\b|\d+ seconds|minutes", out), out
     assert "tinynn train --resume" in tinynn("--help", cwd=tmp_path, env=env).stdout
+
+
+@pytest.mark.parametrize(
+    ("given", "name", "book_figures"),
+    [
+        ({}, "TwoLayerNet (hidden 50), 39,760 parameters (figures 4-11 and 4-12)", True),
+        ({"model": "multi-layer", "hidden": (20, 20), "dropout": 0.15},
+         "MultiLayerNetExtend (hidden 20-20, relu, he init, dropout 0.15), 16,330 parameters",
+         False),
+        ({"model": "convnet", "filters": 4, "hidden": (10,)},
+         "SimpleConvNet (4 filters 5x5, hidden 10), 5,984 parameters", False),
+    ],
+)  # fmt: skip
+def test_the_training_figure_is_titled_by_the_run_s_own_network(
+    given: dict[str, Any], name: str, book_figures: bool
+) -> None:
+    from tinynn.cli.book_run import BookRun
+    from tinynn.cli.options import RunOptions
+    from tinynn.cli.train import run_title
+
+    rng = np.random.default_rng(0)
+    x, t = rng.random((120, 784)), np.eye(10)[rng.integers(0, 10, 120)]
+    book = BookRun(RunOptions.make(iters=3, batch_size=40, **given), (x, t), (x[:20], t[:20]))
+    book.fit()
+    convnet = given.get("model") == "convnet"
+    optimizer = "Adam lr 0.001" if convnet else f"SGD lr {book.options.lr:g}"
+    assert run_title(book) == f"{name}\n{optimizer}, batch 40: 3 iterations on 120 images"
+    assert ("figures 4-11 and 4-12" in run_title(book)) == book_figures

@@ -13,6 +13,7 @@ The build takes minutes (it runs every example of the gallery), so the tests are
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -192,6 +193,16 @@ def test_the_examples_gallery_has_a_page_per_example_with_its_figures(built: Pat
         assert 'class="sphx-glr-script-out' in page, f"{name}: no output shown"
         images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page)
         assert images, f"{name}: no figure"
+        # the page offers the example as a notebook to download (it runs in a kernel:
+        # tests/test_example_notebooks.py)
+        links = re.findall(rf'href="(\.\./_downloads/[^"]+/{name}\.ipynb)"', page)
+        assert links, f"{name}: no notebook to download"
+        notebook = json.loads((gallery / links[0]).resolve().read_text("utf-8"))
+        assert notebook["nbformat"] == 4 and notebook["cells"], f"{name}: not a notebook"
+        assert any("command_line()" in "".join(c["source"]) for c in notebook["cells"])
+        # each figure links to itself at full size
+        linked = re.findall(r'<a[^>]+href="(\.\./_images/[^"]+\.png)"[^>]*><img', page)
+        assert sorted(linked) == sorted(images), f"{name}: a figure without a link to full size"
         for src in images:
             assert (gallery / src).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     tour = (gallery / "using_the_command_line.html").read_text("utf-8")

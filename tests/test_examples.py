@@ -323,3 +323,36 @@ def test_train_neuralnet_stopped_by_ctrl_c_says_the_whole_command_that_continues
     with np.load(whole, allow_pickle=False) as a, np.load(part, allow_pickle=False) as b:
         for key in a.files:
             np.testing.assert_array_equal(a[key], b[key])
+
+
+# -- the gallery's pages say the schedule they ran --------------------------------------------
+#: Options of the gallery's command lines that only say where files go (temporary folders).
+_WHERE = {"--save-history", "--runs-dir"}
+
+
+def _gallery_command(name: str) -> str:
+    """``python examples/NAME.py OPTIONS`` as the gallery runs it (temporary paths left out)."""
+    sys.path.insert(0, str(EXAMPLES.parent / "docs" / "_ext"))
+    try:
+        import gallery_helpers
+    finally:
+        sys.path.pop(0)
+    argv = gallery_helpers.reset_argv({}, {"src_file": str(EXAMPLES / f"{name}.py")})
+    shown = [a for i, a in enumerate(argv) if a not in _WHERE and argv[i - 1 : i] != ["--runs-dir"]
+             and not (i and argv[i - 1] in _WHERE)]  # fmt: skip
+    return " ".join(["python", f"examples/{name}.py", *shown])
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.py")))
+def test_a_gallery_page_that_runs_a_short_schedule_says_so_in_its_prose(name: str) -> None:
+    """The page's text names the command it ran, not only its (cut-off) output."""
+    pytest.importorskip("sphinx_gallery")
+    command = _gallery_command(name)
+    source = (EXAMPLES / f"{name}.py").read_text("utf-8")
+    doc = " ".join(source.split('"""')[1].split())  # the docstring, its lines joined
+    if command == f"python examples/{name}.py":  # the defaults: the full run is what ran
+        assert "This page ran" not in doc or f"``{command}``" in doc
+    else:
+        assert "This page ran" in doc and f"``{command}``" in doc, (
+            f"{name}: the page runs {command!r}; its docstring should say so"
+        )

@@ -1,7 +1,8 @@
 """In a Jupyter notebook, what a learner evaluates shows as a picture or a table, with no magic.
 
 A real kernel runs a notebook headless (nbclient) and the outputs are checked: a figure of
-``tinynn.plot`` is a PNG, ``History`` and a model are readable text and an HTML table.
+``tinynn.plot`` is a PNG, ``History``, a model and a gradient check are readable text and an
+HTML table, and the progress of a fit is one output updated in place.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ CELLS = [
     "trainer = nn.Trainer(net, nn.SGD(lr=0.5), batch_size=10, callbacks=[accuracy], rng=2)\n"
     "trainer.fit(x, t, iters=13)",
     "net",
+    "nn.gradient_check(nn.TwoLayerNet(4, 3, 2, rng=1), x[:3], t[:3])",
+    "printer = nn.ProgressPrinter(interval=0)\n"
+    "trainer = nn.Trainer(net, nn.SGD(lr=0.5), batch_size=10, callbacks=[accuracy, printer],"
+    " rng=2)\n_ = trainer.fit(x, t, iters=13)",
 ]
 
 
@@ -70,3 +75,24 @@ def test_a_model_shows_its_layers_shapes_and_parameters(
     assert data["text/plain"].startswith("TwoLayerNet([Affine(4 -> 8), Sigmoid(), Affine(8 -> 2)]")
     page = data["text/html"]
     assert "58 parameters" in page and "(N, 8)" in page and "Sigmoid()" in page
+
+
+def test_a_gradient_check_shows_as_a_table(outputs: list[list[dict[str, object]]]) -> None:
+    data = _data(outputs[4])
+    assert data["text/plain"].startswith("GradientCheck: 4 parameters, largest relative ")
+    page = data["text/html"]
+    assert "<table>" in page and page.count("<tr>") == 1 + 4 and "<th>max_rel</th>" in page
+
+
+def test_progress_in_a_notebook_is_one_output_updated_in_place(
+    outputs: list[list[dict[str, object]]],
+) -> None:
+    cell = outputs[5]
+    shown = [o for o in cell if o.get("output_type") == "display_data"]
+    assert len(shown) == 1, cell  # one output, updated 13 times (interval=0), not 13 lines
+    data = shown[0]["data"]
+    assert isinstance(data, dict)
+    assert data["text/plain"].startswith("iter 13/13 (epoch 2: 6/6) | loss "), data
+    printed = "".join(str(o.get("text", "")) for o in cell if o.get("output_type") == "stream")
+    assert "iter " not in printed  # the epochs' lines only, as the book prints them
+    assert printed.count("train acc, test acc | ") == 3, printed

@@ -133,8 +133,11 @@ def test_batch_norm_grid_figure_lays_out_the_books_sixteen_panels(tmp_path: Path
         assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(bn[i][-1])
         assert (len(ax.get_yticks()) > 0) == (i % 4 == 0)  # y ticks on the first column
         assert (len(ax.get_xticks()) > 0) == (i >= 12)  # x ticks on the last row
-        assert (ax.get_legend() is not None) == (i == 15)  # the legend in the last panel
+        assert ax.get_legend() is None  # one legend for all, above the panels
     assert [t.get_text() for t in fig.axes[15].texts] == ["diverged"]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["Batch Normalization",
+                                                         "Normal(without BatchNorm)"]
     fig.savefig(tmp_path / "grid.png")
     assert (tmp_path / "grid.png").stat().st_size > 10_000
 

@@ -36,6 +36,7 @@ from .datasets.handwriting import read_digit as read_digit
 from .estimators import SPSA as SPSA
 from .estimators import Backprop as Backprop
 from .estimators import ComplexStep as ComplexStep
+from .estimators import GradientCheck as GradientCheck
 from .estimators import GradientDifference as GradientDifference
 from .estimators import NumericalDiff as NumericalDiff
 from .estimators import PerformanceWarning as PerformanceWarning
@@ -122,6 +123,7 @@ __all__ = [
     "ExponentialDecay",
     "Function",
     "GradientAgreement",
+    "GradientCheck",
     "GradientDifference",
     "GradientEstimator",
     "History",

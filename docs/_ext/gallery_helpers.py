@@ -3,7 +3,10 @@
 The examples draw with matplotlib's ``Figure`` (no pyplot) and save PNG files,
 so sphinx-gallery's pyplot scraper sees nothing: :func:`scrape_pngs` collects the
 PNG files an example wrote instead (in its own folder, and in the runs folder
-given to ``using_the_command_line.py``), newest last.
+given to ``using_the_command_line.py``), newest last. Each is shown at the width of the
+page, one below the other (not side by side as sphinx-gallery lays out several figures
+of one block, where a figure of many panels is too small to read), and links to itself
+at full size.
 """
 
 from __future__ import annotations
@@ -62,8 +65,6 @@ def note_start(gallery_conf: dict[str, Any], fname: str, when: str = "before") -
 
 def scrape_pngs(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
     """An image scraper: the PNG files written since the example started, oldest first."""
-    from sphinx_gallery.scrapers import figure_rst
-
     folder = Path(block_vars["src_file"]).parent
     stamped = [(p, p.stat().st_mtime_ns) for d in (folder, RUNS) for p in d.rglob("*.png")]
     new = sorted(
@@ -78,4 +79,20 @@ def scrape_pngs(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, 
         written.append(target)
         if png.parent == folder:  # a build product in the source tree: tidy it away
             png.unlink()
-    return str(figure_rst(written, gallery_conf["src_dir"]))
+    return "".join(_image_rst(path, gallery_conf["src_dir"]) for path in written)
+
+
+def _image_rst(path: str, src_dir: str) -> str:
+    """One figure, as wide as the page allows (or as its own pixels), linked to full size.
+
+    A width makes Sphinx wrap the image in a link to the file itself
+    (``html_scaled_image_link``); the theme shrinks a wider one to the page.
+    """
+    from PIL import Image
+
+    with Image.open(path) as image:
+        width = image.width
+    rel = Path(path).relative_to(src_dir).as_posix()
+    alt = Path(path).stem.removeprefix("sphx_glr_").replace("_", " ")
+    options = f"   :alt: {alt}\n   :width: {width}px\n   :class: sphx-glr-single-img\n"
+    return f"\n\n.. image:: /{rel}\n{options}\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import ClassVar, TextIO
+from typing import Any, ClassVar, TextIO
 
+from ..utils.notebook import ipython_display
 from .base import Callback, Logs
 
 __all__ = ["ProgressPrinter", "duration"]
@@ -41,9 +42,11 @@ class ProgressPrinter(Callback):
     stream : file, optional
         Where to write; ``sys.stdout`` (as it is when training starts) by default.
     interval : float, optional
-        Seconds between two progress lines: 0.2 on a terminal, 10 elsewhere.
+        Seconds between two progress lines: 0.2 on a terminal and in a notebook, 10
+        elsewhere.
     terminal : bool, optional
-        Whether ``stream`` is a terminal; ``stream.isatty()`` by default.
+        Whether ``stream`` is a terminal; ``stream.isatty()`` by default. Given, it also
+        turns the notebook's display off.
     clock : callable, default time.monotonic
         The time in seconds (a test drives it by hand).
 
@@ -59,7 +62,16 @@ class ProgressPrinter(Callback):
 
     On a terminal the progress line is rewritten in place (``\\r``) and cleared
     before the next epoch's line; in a file or a pipe each is a line of its
-    own, so that logs stay readable. The rate counts the iterations of this
+    own, so that logs stay readable. In a Jupyter notebook (a kernel, writing to
+    its ``sys.stdout``) the progress line is one output that is updated in place
+    (IPython's ``display(..., display_id=True)`` and its ``update``), below which
+    the epochs' lines are printed; it ends showing the last iteration.
+
+    The line is hand-written rather than ``tqdm.auto``'s bar: tqdm would be a new
+    dependency, and its bar would be a second format beside the book's line and
+    the command line's log; the rate and time left here leave the epochs'
+    evaluations out, and the same line shows the progress within one numerical
+    gradient. The rate counts the iterations of this
     ``fit`` only (a resumed run starts later), and their time only: the time
     spent at epoch ends (the epoch's accuracies, which callbacks before this one
     compute; for a convolutional network on all of MNIST, longer than many
@@ -117,6 +129,8 @@ class ProgressPrinter(Callback):
         self._paused, self._pauses = 0.0, 0  # time at epoch ends, and their count
         self._training = False
         self._pending = False  # a progress line is on screen, not ended by a newline
+        self._display: Callable[..., Any] | None = None  # IPython's, in a notebook
+        self._handle: Any = None  # the notebook's progress output, once shown
 
     def _write(self, text: str) -> None:
         self._out.write(text)
@@ -129,7 +143,12 @@ class ProgressPrinter(Callback):
 
     def _show(self, line: str, now: float) -> None:
         self._last = now
-        if self._tty:
+        if self._display is not None:
+            if self._handle is None:
+                self._handle = self._display({"text/plain": line}, raw=True, display_id=True)
+            else:
+                self._handle.update({"text/plain": line}, raw=True)
+        elif self._tty:
             self._write(f"\r\x1b[K{line}")
             self._pending = True
         else:
@@ -173,15 +192,20 @@ class ProgressPrinter(Callback):
         self._out = sys.stdout if self.stream is None else self.stream
         isatty = getattr(self._out, "isatty", None)
         self._tty = bool(isatty and isatty()) if self.terminal is None else self.terminal
-        self._every = (0.2 if self._tty else 10.0) if self.interval is None else self.interval
+        in_kernel = self.terminal is None and self._out is sys.stdout
+        self._display, self._handle = (ipython_display() if in_kernel else None), None
+        in_place = self._tty or self._display is not None
+        self._every = (0.2 if in_place else 10.0) if self.interval is None else self.interval
         self._start = self._last = self._gradient_start = self._iteration_end = self.clock()
         self._paused, self._pauses = 0.0, 0
         self._training, self._pending = True, False
 
     def on_iteration_end(self, iteration: int, logs: Logs) -> None:
-        """Show the progress if ``interval`` has passed (not after the last iteration)."""
+        """Show the progress if ``interval`` has passed (not after the last iteration, but
+        in a notebook that has shown the progress)."""
         now = self._gradient_start = self._iteration_end = self.clock()
-        if now - self._last >= self._every and iteration + 1 < self.trainer.total_iters:
+        last = iteration + 1 >= self.trainer.total_iters
+        if (now - self._last >= self._every and not last) or (last and self._handle is not None):
             self._show(self.status(iteration, logs["loss"], now), now)
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
@@ -197,6 +221,7 @@ class ProgressPrinter(Callback):
             self._write(f"{names} | {', '.join(str(v) for v in shown.values())}\n")
 
     def on_train_end(self, logs: Logs) -> None:
-        """Clear a progress line left on the terminal."""
+        """Clear a progress line left on the terminal (a notebook's stays, at its end)."""
         self._clear()
         self._training = False
+        self._display = self._handle = None

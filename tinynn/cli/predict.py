@@ -30,7 +30,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("images", metavar="IMAGE", nargs="+", help="picture(s) of one digit each")
     p.add_argument("--show", action="store_true",
                    help="write the 28x28 image the network sees beside each input, as "
-                        "NAME.mnist.png")  # fmt: skip
+                        f"NAME.mnist.png, each pixel a {PREVIEW_SCALE}x{PREVIEW_SCALE} square "
+                        "(so that it is not a dot in a viewer)")  # fmt: skip
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="whether the paper is light (auto: guessed from the border)")  # fmt: skip
     p.add_argument("--top", type=int, choices=range(1, 11), default=3, metavar="K",
@@ -38,13 +39,19 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+#: How many screen pixels wide each of the 28x28 pixels of ``--show``'s picture is.
+PREVIEW_SCALE = 10
+
+
 def _save_preview(digit: np.ndarray[Any, Any], path: Path) -> Path:
+    """``NAME.mnist.png``: the 28x28 digit enlarged without blur (each pixel a square)."""
     from PIL import Image
 
     from ..utils.atomic import atomic_write
 
     preview = path.with_name(f"{path.stem}.mnist.png")
     pixels = np.round(digit * 255).astype(np.uint8)
+    pixels = np.repeat(np.repeat(pixels, PREVIEW_SCALE, axis=0), PREVIEW_SCALE, axis=1)
     with atomic_write(preview) as f:
         Image.fromarray(pixels).save(f, format="PNG")
     return preview

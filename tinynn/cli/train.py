@@ -308,7 +308,7 @@ def _write_run(
     outside = resume if resume is not None and resume.parent != folder else None
     _write_options(folder, book.options, settings, outside)
     if not settings.get("no_plot"):
-        _draw_training(folder, history, final, trainer.iters_per_epoch)
+        _draw_training(folder, history, final, trainer.iters_per_epoch, run_title(book))
     sessions = _sessions(folder, book)
     results: dict[str, Any] = {
         "status": "interrupted" if trainer.interrupted else "complete",
@@ -329,14 +329,38 @@ def _write_run(
     })  # fmt: skip
 
 
+def run_title(book: BookRun) -> str:
+    """What ``training.png`` says was trained: the network, its optimizer and schedule.
+
+    The Chapter 4 network's curves are the book's figures 4-11 and 4-12, and say so; another
+    model's (Chapters 6 and 7) are its own.
+    """
+    o, trainer = book.options, book.trainer
+    details = [f"hidden {'-'.join(str(h) for h in o.hidden)}"] if o.hidden else []
+    if o.model == "multi-layer":
+        details += [o.activation, f"{o.weight_init} init"]
+        details += [f"dropout {o.dropout:g}"] if o.dropout is not None else []
+        details += ["batch norm"] if o.batchnorm else []
+        details += [f"weight decay {o.weight_decay:g}"] if o.weight_decay else []
+    elif o.model == "convnet":
+        details.insert(0, f"{o.filters} filters {o.filter_size}x{o.filter_size}")
+    size = sum(int(p.size) for p in book.net.params.values())
+    name = type(book.net).__name__ + (f" ({', '.join(details)})" if details else "")
+    schedule = (f"{type(trainer.optimizer).__name__} lr {o.lr:g}, batch {trainer.batch_size}: "
+                f"{trainer.iterations_done:,} iterations on {len(book.x_train):,} images")
+    book_figures = " (figures 4-11 and 4-12)" if o.model == "two-layer" else ""
+    return f"{name}, {size:,} parameters{book_figures}\n{schedule}"
+
+
 def _draw_training(
-    folder: Path, history: History, final: dict[str, float], iters_per_epoch: int
+    folder: Path, history: History, final: dict[str, float], iters_per_epoch: int, title: str
 ) -> None:
-    """``training.png``: figures 4-11 and 4-12, the trained network's accuracies marked."""
+    """``training.png``: the loss and accuracies (figures 4-11 and 4-12 for the Chapter 4
+    network), titled by what was trained, the trained network's accuracies marked."""
     from ..plot import training_figure  # matplotlib is imported when a figure is drawn
 
     try:
-        fig = training_figure(history, iters_per_epoch=iters_per_epoch, final=final)
+        fig = training_figure(history, iters_per_epoch=iters_per_epoch, final=final, title=title)
     except ImportError:
         print('figures skipped: they need matplotlib: pip install "tinynn[plot]"', flush=True)
         return

@@ -12,6 +12,7 @@ Book section
 """
 
 from .backprop import Backprop as Backprop
+from .check import GradientCheck as GradientCheck
 from .check import GradientDifference as GradientDifference
 from .check import gradient_check as gradient_check
 from .complex_step import ComplexStep as ComplexStep
@@ -24,6 +25,7 @@ __all__ = [
     "SPSA",
     "Backprop",
     "ComplexStep",
+    "GradientCheck",
     "GradientDifference",
     "NumericalDiff",
     "PerformanceWarning",

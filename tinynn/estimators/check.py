@@ -7,6 +7,7 @@ Book section
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -19,7 +20,7 @@ from .backprop import Backprop
 from .model import training
 from .numerical import NumericalDiff
 
-__all__ = ["GradientDifference", "gradient_check"]
+__all__ = ["GradientCheck", "GradientDifference", "gradient_check"]
 
 
 class GradientDifference(NamedTuple):
@@ -38,6 +39,87 @@ class GradientDifference(NamedTuple):
     """Mean absolute difference (what the book prints)."""
 
 
+class GradientCheck(dict[str, GradientDifference]):
+    """What :func:`gradient_check` returns: the dict of differences by parameter name.
+
+    It is the dict it always was (``check["W1"].max_rel``, ``check.items()``,
+    ``isinstance(check, dict)``, ``json.dumps``); printed, it is a table, and in a Jupyter
+    notebook an HTML table, with the largest relative difference named first.
+
+    Parameters
+    ----------
+    differences : mapping of str to GradientDifference
+        One entry per parameter, in the model's order.
+
+    Raises
+    ------
+    TypeError
+        If ``differences`` is not a mapping of names to :class:`GradientDifference`.
+
+    Book section
+    ------------
+    5.7.3 (gradient check: the difference per parameter, as the book prints it)
+
+    Examples
+    --------
+    >>> check = GradientCheck({"W1": GradientDifference(2e-10, 3e-8, 4e-11),
+    ...                        "b1": GradientDifference(1e-10, 5e-9, 2e-11)})
+    >>> check["W1"].max_rel, sorted(check)
+    (3e-08, ['W1', 'b1'])
+    >>> check
+    GradientCheck: 2 parameters, largest relative difference 3e-08 (W1)
+      parameter  max_abs  max_rel  mean_abs
+      W1         2e-10    3e-08    4e-11
+      b1         1e-10    5e-09    2e-11
+    """
+
+    def __init__(self, differences: Mapping[str, GradientDifference]) -> None:
+        if not isinstance(differences, Mapping):
+            raise TypeError(
+                "differences must be a dict of GradientDifference by parameter name, "
+                f"got {describe_value(differences)}"
+            )
+        for name, d in differences.items():
+            if not isinstance(name, str) or not isinstance(d, GradientDifference):
+                raise TypeError(
+                    "differences must map parameter names (str) to GradientDifference, "
+                    f"got {name!r}: {describe_value(d)}"
+                )
+        super().__init__(differences)
+
+    def _headline(self) -> tuple[str, str]:
+        """(``"2 parameters"``, ``"largest relative difference 3e-08 (W1)"``)."""
+        count = f"{len(self)} parameter{'s' * (len(self) != 1)}"
+        if not self:
+            return count, ""
+        worst = max(self, key=lambda k: self[k].max_rel)
+        return count, f"largest relative difference {self[worst].max_rel:.3g} ({worst})"
+
+    def __repr__(self) -> str:
+        count, worst = self._headline()
+        cells = [("parameter", *GradientDifference._fields)] + [
+            (name, *(f"{v:.3g}" for v in d)) for name, d in self.items()
+        ]
+        widths = [max(len(c[k]) for c in cells) for k in range(4)]
+        lines = [f"{type(self).__name__}: {count}" + (f", {worst}" if worst else "")]
+        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True))
+                  for cell in cells]  # fmt: skip
+        return "\n".join(line.rstrip() for line in lines)
+
+    def _repr_html_(self) -> str:
+        """The differences as an HTML table, which a Jupyter notebook shows."""
+        count, worst = self._headline()
+        head = "".join(f"<th>{k}</th>" for k in ("parameter", *GradientDifference._fields))
+        body = "".join(
+            f"<tr><td><code>{html.escape(name)}</code></td>"
+            + "".join(f"<td style='text-align:right'>{v:.3g}</td>" for v in d) + "</tr>"
+            for name, d in self.items()
+        )  # fmt: skip
+        title = f"{count}, {html.escape(worst)}" if worst else count
+        return (f"<p><b>{type(self).__name__}</b>: {title}</p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")  # fmt: skip
+
+
 def gradient_check(
     model: Model,
     x: ArrayLike,
@@ -45,7 +127,7 @@ def gradient_check(
     *,
     estimate: GradientEstimator | None = None,
     reference: GradientEstimator | None = None,
-) -> dict[str, GradientDifference]:
+) -> GradientCheck:
     """Compare two gradient estimators on one mini-batch, per parameter.
 
     Parameters
@@ -60,8 +142,9 @@ def gradient_check(
 
     Returns
     -------
-    dict of str to GradientDifference
-        One entry per parameter name.
+    GradientCheck
+        One :class:`GradientDifference` per parameter name, a dict (printed or shown in a
+        notebook, a table).
 
     Raises
     ------
@@ -119,7 +202,7 @@ def gradient_check(
         out[name] = GradientDifference(
             float(diff.max(initial=0.0)), float(rel.max(initial=0.0)), float(np.mean(diff))
         )
-    return out
+    return GradientCheck(out)
 
 
 def _gradient(

@@ -118,7 +118,9 @@ def batch_norm_grid_figure(
     -------
     matplotlib.figure.Figure
         As the book lays it out: y ticks on the first column only, x ticks on the last
-        row only, and the legend in the last panel.
+        row only; one legend, above the panels (the book puts it in the last panel, where
+        it is too small to read), and panels of 2.2 x 1.8 inches, so that the labels stay
+        readable when the figure is shown at the width of a page.
 
     Raises
     ------
@@ -147,18 +149,18 @@ def batch_norm_grid_figure(
     n = len(weight_scales)
     rows = -(-n // columns)
     if fig is None:
-        target: Figure | SubFigure = new_figure((2.6 * min(n, columns), 2.1 * rows))
+        target: Figure | SubFigure = new_figure((2.2 * min(n, columns), 1.8 * rows + 0.4))
     else:
         target = fig
     for i, (scale, bn, plain) in enumerate(zip(weight_scales, bn_acc, plain_acc, strict=True)):
         ax = target.add_subplot(rows, columns, i + 1)
         batch_norm_figure(bn, plain, weight_scale=float(scale), legend=False, ax=ax)
-        if i == n - 1:  # small, as the panel is
-            ax.legend(loc="lower right", fontsize="x-small")
         if i % columns:
             ax.set_yticks([])
             ax.set_ylabel("")
         if i < n - columns:
             ax.set_xticks([])
             ax.set_xlabel("")
+    handles, labels = target.axes[-1].get_legend_handles_labels()
+    target.legend(handles[:2], labels[:2], loc="outside upper center", ncols=2)
     return target.figure.figure

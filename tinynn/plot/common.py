@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..typing import FloatArray
+from ..utils.notebook import ipython_display
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,6 +32,8 @@ def figure_class() -> type[Figure]:
     ``pyplot`` has none unless ``%matplotlib inline`` registered one, so evaluating it
     would print ``<Figure size ... with 2 Axes>``. This one draws itself as a PNG (at its
     own size and dpi, trimmed as ``savefig(bbox_inches="tight")`` does), with no magic.
+    Saved to a file in a notebook, it also shows itself there: a script that writes its
+    figures (an example of the gallery, downloaded as a notebook) shows them.
     """
     try:
         from matplotlib.figure import Figure
@@ -44,6 +48,12 @@ def figure_class() -> type[Figure]:
                 buffer = io.BytesIO()
                 self.savefig(buffer, format="png", bbox_inches="tight")
                 return buffer.getvalue()
+
+            def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
+                super().savefig(fname, *args, **kwargs)
+                display = ipython_display() if isinstance(fname, str | os.PathLike) else None
+                if display is not None:
+                    display(self)
 
         _FIGURE_CLASS.append(BookFigure)
     return _FIGURE_CLASS[0]

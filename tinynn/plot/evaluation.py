@@ -141,7 +141,7 @@ def misclassified_figure(
         top, left = r * cell_h + title, c * cell_w
         canvas[top : top + side, left : left + side] = pic
         axes.text(left + side / 2, top - 1, f"{true[index]} -> {pred[index]}", ha="center",
-                  va="bottom", fontsize=7)  # fmt: skip
+                  va="bottom", fontsize=10)  # fmt: skip
     axes.imshow(np.ma.masked_invalid(canvas), cmap="gray", vmin=0.0, vmax=1.0)
     axes.set_axis_off()
     return fig

@@ -138,6 +138,7 @@ def training_figure(
     *,
     iters_per_epoch: int,
     final: Mapping[str, float] | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Figures 4-11 and 4-12 side by side, with the trained network's accuracies marked.
 
@@ -161,6 +162,11 @@ def training_figure(
     final : mapping of str to float, optional
         ``{"train": accuracy, "test": accuracy}`` (either key may be left out) after
         the last iteration, each in [0, 1]. Without it, no marks.
+    title : str, optional
+        What was trained (``tinynn train`` names the network and its schedule), above
+        both panels. Given, the panels are titled "mini-batch loss" and "accuracy per
+        epoch" alone: figures 4-11 and 4-12 are the Chapter 4 network's, and another
+        run's curves are its own. Without it, the panels name figures 4-11 and 4-12.
 
     Returns
     -------
@@ -170,7 +176,8 @@ def training_figure(
     Raises
     ------
     TypeError
-        If ``iters_per_epoch`` is not an int, or a value of ``final`` is not a number.
+        If ``iters_per_epoch`` is not an int, a value of ``final`` is not a number, or
+        ``title`` is not a str.
     ValueError
         If ``iters_per_epoch < 1``, ``final`` has a key other than "train" and
         "test", or an accuracy outside [0, 1].
@@ -195,11 +202,18 @@ def training_figure(
     test acc after the last iteration (5)
     >>> accuracy.lines[2].get_xydata().tolist()  # 5 iterations of 3 per epoch
     [[1.6666666666666667, 0.9]]
+    >>> loss.get_title()
+    'mini-batch loss (figure 4-11)'
+    >>> fig = training_figure(history, iters_per_epoch=3, title="MultiLayerNet, 5 iterations")
+    >>> fig.get_suptitle(), fig.axes[0].get_title(), fig.axes[1].get_title()
+    ('MultiLayerNet, 5 iterations', 'mini-batch loss', 'accuracy per epoch')
     """
     if isinstance(iters_per_epoch, bool) or not isinstance(iters_per_epoch, (int, np.integer)):
         raise TypeError(f"iters_per_epoch must be an int, got {iters_per_epoch!r}")
     if iters_per_epoch < 1:
         raise ValueError(f"iters_per_epoch must be at least 1, got {iters_per_epoch}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {title!r}")
     marks = dict(final or {})
     unknown = sorted(set(marks) - set(_FINAL))
     if unknown:
@@ -212,9 +226,14 @@ def training_figure(
     fig = new_figure((11, 4.2))
     left, right = fig.subplots(1, 2)
     loss_curve_figure(history, ax=left)
-    left.set_title("mini-batch loss (figure 4-11)")
     accuracy_figure(history, ax=right)
-    right.set_title("accuracy per epoch (figure 4-12)")
+    if title is None:  # the book's Chapter 4 figures
+        left.set_title("mini-batch loss (figure 4-11)")
+        right.set_title("accuracy per epoch (figure 4-12)")
+    else:  # another run's curves: named by what was trained
+        left.set_title("mini-batch loss")
+        right.set_title("accuracy per epoch")
+        fig.suptitle(title)
     iters = len(history.train_loss_list)
     end = iters / int(iters_per_epoch)
     for key, (marker, colour) in _FINAL.items():
