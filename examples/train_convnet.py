@@ -95,6 +95,13 @@ class TimedEpochAccuracy(EpochAccuracy):
         super().on_epoch_end(epoch, logs)
         self.seconds += time.perf_counter() - start
 
+    def state_dict(self) -> dict[str, float]:
+        """Nothing to resume: the seconds are this process's (a checkpoint keeps no time)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Take the empty state :meth:`state_dict` gives."""
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])

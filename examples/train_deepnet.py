@@ -116,6 +116,13 @@ class TimedEpochAccuracy(EpochAccuracy):
         super().on_epoch_end(epoch, logs)
         self.seconds += time.perf_counter() - start
 
+    def state_dict(self) -> dict[str, float]:
+        """Nothing to resume: the seconds are this process's (a checkpoint keeps no time)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Take the empty state :meth:`state_dict` gives."""
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
@@ -136,6 +143,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="with --augment: the largest shift in pixels (2)")  # fmt: skip
     p.add_argument("--rotate", type=nonnegative_float, default=10.0,
                    help="with --augment: the largest turn in degrees (10)")  # fmt: skip
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="the network's dtype (float64, the book's; float32 is faster)")
     p.add_argument("--data-dir", default=None, help="folder holding the MNIST files")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
     p.add_argument("--out", default="train_deepnet.png", help="the accuracies' figure file")
@@ -223,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         x_test, t_test = x_test[: args.test_size], t_test[: args.test_size]
 
     net_seed, batch_seed, augment_seed = np.random.SeedSequence(args.seed).spawn(3)
-    net = DeepConvNet(rng=np.random.default_rng(net_seed))
+    net = DeepConvNet(rng=np.random.default_rng(net_seed), dtype=args.dtype)
     augment = None
     if args.augment:
         augment = Augmentation(args.shift, args.rotate, rng=np.random.default_rng(augment_seed))
@@ -240,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     moved = f", augmented ({augment!r})" if augment is not None else ""
     print(
         f"DeepConvNet (6 conv 3x3 - 3 pool 2x2 - affine 50 - dropout - affine 10 - dropout), "
+        f"{args.dtype}, "
         f"Adam lr {args.lr:g}, batch {args.batch_size}, {args.epochs} epoch(s) of {per_epoch} "
         f"iterations, {len(x_train)} training images{moved}, {len(x_test)} test images, seed "
         f"{args.seed}, {threads.describe()}",

@@ -68,7 +68,8 @@ def build_network(
     """
     o, features = options, math.prod(image)
     if o.model == "deep-convnet":
-        return DeepConvNet(deep_convnet_image(image), hidden_size=o.hidden[0], rng=rng)
+        return DeepConvNet(deep_convnet_image(image), hidden_size=o.hidden[0], rng=rng,
+                           dtype=o.dtype)
     if o.model == "two-layer":
         return TwoLayerNet(features, o.hidden[0], 10, float(o.weight_init), rng=rng,
                            dtype=o.dtype)  # fmt: skip
