@@ -26,7 +26,7 @@ def example(name: str) -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("model", ["two-layer", "multi-layer", "convnet"])
+@pytest.mark.parametrize("model", ["two-layer", "multi-layer", "convnet", "deep-convnet"])
 def test_run_options_build_the_network_in_its_dtype(model: str) -> None:
     options = RunOptions.make(model=model, dtype="float32")
     net = build_network(options, np.random.default_rng(0))
