@@ -109,7 +109,7 @@ def test_the_docs_gallery_runs_what_the_docstring_says(
 
     argv = reset_argv({}, {"src_file": f"examples/{name}.py"})
     doc = " ".join((example(name).__doc__ or "").split())
-    said = re.search(r"gallery runs it with ``(.+?)``", doc)
+    said = re.search(rf"This page ran ``python examples/{name}\.py (.+?)``", doc)
     assert said is not None, f"{name}'s docstring does not say what the gallery runs"
     assert argv == said.group(1).split()
     assert argv and "--out" not in argv  # short, and the figure where the scraper finds it

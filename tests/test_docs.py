@@ -201,7 +201,7 @@ def test_the_examples_gallery_has_a_page_per_example_with_its_figures(built: Pat
         assert notebook["nbformat"] == 4 and notebook["cells"], f"{name}: not a notebook"
         assert any("command_line()" in "".join(c["source"]) for c in notebook["cells"])
         # each figure links to itself at full size
-        linked = re.findall(r'<a[^>]+href="(\.\./_images/[^"]+\.png)"[^>]*><img', page)
+        linked = re.findall(r'<a[^>]+href="(\.\./_images/[^"]+\.png)"[^>]*>\s*<img', page)
         assert sorted(linked) == sorted(images), f"{name}: a figure without a link to full size"
         for src in images:
             assert (gallery / src).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
