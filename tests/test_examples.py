@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shlex
 import struct
 import sys
 from pathlib import Path
@@ -340,7 +341,7 @@ def _gallery_command(name: str) -> str:
     argv = gallery_helpers.reset_argv({}, {"src_file": str(EXAMPLES / f"{name}.py")})
     shown = [a for i, a in enumerate(argv) if a not in _WHERE and argv[i - 1 : i] != ["--runs-dir"]
              and not (i and argv[i - 1] in _WHERE)]  # fmt: skip
-    return " ".join(["python", f"examples/{name}.py", *shown])
+    return " ".join(["python", f"examples/{name}.py", *map(shlex.quote, shown)])
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.py")))
