@@ -89,7 +89,14 @@ class Parameters(dict[str, FloatArray]):
         target = dict.__getitem__(self, key)
         if value is target:
             return None
-        new = np.asarray(as_float_input(value, f"params[{key!r}]"), dtype=target.dtype)
+        given = as_float_input(value, f"params[{key!r}]")
+        with np.errstate(over="ignore"):
+            new = np.asarray(given, dtype=target.dtype)
+        if new.dtype.itemsize < given.dtype.itemsize and not np.isfinite(new).all():
+            raise ValueError(
+                f"params[{key!r}] is {target.dtype}, and the values given go beyond its range "
+                f"(largest |value| {float(np.max(np.abs(given))):.3g})"
+            )
         if new.shape != target.shape:
             raise ValueError(
                 f"params[{key!r}] has shape {target.shape}; cannot assign an array of shape "
