@@ -165,6 +165,14 @@ class Parameters(dict[str, FloatArray]):
         """Always raises ``TypeError``: parameters come from a model's layers."""
         raise TypeError("Parameters come from a model's layers; use dict.fromkeys for a dict")
 
+    def relink(self, arrays: Mapping[str, FloatArray]) -> None:
+        """Hold ``arrays`` under the same names (the layers' own arrays of a converted copy,
+        :meth:`tinynn.Sequential.astype`), instead of copying values into the current ones."""
+        if set(arrays) != set(self) or any(a.shape != self[k].shape for k, a in arrays.items()):
+            raise ValueError("relink takes arrays of the same names and shapes")
+        for key, value in arrays.items():
+            dict.__setitem__(self, key, value)
+
     def copy(self) -> dict[str, FloatArray]:
         """A plain ``dict`` of the same (shared) arrays."""
         return dict(self)
