@@ -199,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     per_epoch = max(len(x_train) // args.batch_size, 1)
     threads = choose(net.layers, x_train.shape[1:], args.batch_size)  # one for this network
     print(
-        f"SimpleConvNet conv 30x5x5 - relu - pool 2x2 - affine 100 - relu - affine 10, "
-        f"{args.dtype}, Adam lr "
+        f"SimpleConvNet conv 30x5x5 - relu - pool 2x2 - affine 100 - relu - affine 10"
+        f"{'' if args.dtype == 'float64' else ', ' + args.dtype}, Adam lr "
         f"{args.lr:g}, batch {args.batch_size}, {args.epochs} epoch(s) of {per_epoch} "
         f"iterations, {len(x_train)} training images, {len(x_test)} test images, seed "
         f"{args.seed}, {threads.describe()}",

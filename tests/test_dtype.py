@@ -179,6 +179,10 @@ def test_input_is_converted_once_and_an_overflow_of_float32_is_named() -> None:
             call()
     with pytest.raises(ValueError, match="beyond the range of the model's float32"):
         nn.Trainer(net, nn.SGD(0.1), batch_size=1).fit(x, [0], iters=1)
+    with pytest.raises(ValueError, match=r"params\['W1'\] is float32, and the values given go "
+                       "beyond its range"):  # fmt: skip
+        net.params["W1"] = np.full((3, 2), 1e300)
+    assert np.isfinite(net.params["W1"]).all()  # unchanged
     ints = net.predict(np.array([[1, 2, 3]]))  # integers: converted to the model's dtype
     assert ints.dtype == np.float32
 

@@ -101,6 +101,6 @@ class EpochAccuracy(Callback):
         """Add ``<name>_acc`` for every data set."""
         train = self.trainer.train_data
         for name, (x, t) in self.datasets.items():
-            if train is not None and x is train[0]:  # the training set: already float64
+            if train is not None and x is train[0]:  # the training set: already converted
                 x = train[1]
             logs[f"{name}_acc"] = self.accuracy(x, t)

@@ -330,7 +330,8 @@ class BookRun:
         }
 
     def header(self) -> str:
-        """One line: the network and its dtype, the optimizer, the schedule, the data, the
+        """One line: the network and its dtype (float32; float64, the book's default, goes
+        unsaid as the other defaults do), the optimizer, the schedule, the data, the
         estimator, the seed and the BLAS threads."""
         o = self.options
         per_epoch = max(len(self.x_train) // o.batch_size, 1)
@@ -340,8 +341,9 @@ class BookRun:
         if self.augment is not None:
             how += (f", augmented (shifts up to {self.augment.shift} pixels, turns up to "
                     f"{self.augment.rotate:g} degrees)")  # fmt: skip
+        dtype = "" if o.dtype == "float64" else f", {o.dtype}"
         return (
-            f"{describe_network(o)}, {o.dtype}, {describe_optimizer(o)}, batch {o.batch_size}, "
+            f"{describe_network(o)}{dtype}, {describe_optimizer(o)}, batch {o.batch_size}, "
             f"{o.iters} iterations ({per_epoch} per epoch), {len(self.x_train)} training images, "
             f"estimator {how}, seed {o.seed}, {self.threads.describe()}"
         )

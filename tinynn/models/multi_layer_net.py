@@ -8,7 +8,7 @@ Book section
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 
@@ -123,7 +123,7 @@ class MultiLayerNet(Sequential):
         """
         if self.dtype != np.float64:
             with self.training():
-                twin = cast(MultiLayerNet, self.astype(np.float64))  # the same class
+                twin = self.astype(np.float64)
                 grads = twin.numerical_gradient(x, t)
                 self.follow(twin)
             return {k: np.asarray(g, dtype=self.dtype) for k, g in grads.items()}

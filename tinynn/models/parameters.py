@@ -89,7 +89,14 @@ class Parameters(dict[str, FloatArray]):
         target = dict.__getitem__(self, key)
         if value is target:
             return None
-        new = np.asarray(as_float_input(value, f"params[{key!r}]"), dtype=target.dtype)
+        given = as_float_input(value, f"params[{key!r}]")
+        with np.errstate(over="ignore"):
+            new = np.asarray(given, dtype=target.dtype)
+        if new.dtype.itemsize < given.dtype.itemsize and not np.isfinite(new).all():
+            raise ValueError(
+                f"params[{key!r}] is {target.dtype}, and the values given go beyond its range "
+                f"(largest |value| {float(np.max(np.abs(given))):.3g})"
+            )
         if new.shape != target.shape:
             raise ValueError(
                 f"params[{key!r}] has shape {target.shape}; cannot assign an array of shape "
@@ -157,6 +164,14 @@ class Parameters(dict[str, FloatArray]):
     def fromkeys(cls, iterable: Iterable[Any], value: Any = None, /) -> NoReturn:
         """Always raises ``TypeError``: parameters come from a model's layers."""
         raise TypeError("Parameters come from a model's layers; use dict.fromkeys for a dict")
+
+    def relink(self, arrays: Mapping[str, FloatArray]) -> None:
+        """Hold ``arrays`` under the same names (the layers' own arrays of a converted copy,
+        :meth:`tinynn.Sequential.astype`), instead of copying values into the current ones."""
+        if set(arrays) != set(self) or any(a.shape != self[k].shape for k, a in arrays.items()):
+            raise ValueError("relink takes arrays of the same names and shapes")
+        for key, value in arrays.items():
+            dict.__setitem__(self, key, value)
 
     def copy(self) -> dict[str, FloatArray]:
         """A plain ``dict`` of the same (shared) arrays."""

@@ -18,16 +18,17 @@ from numpy.typing import NDArray
 from ..base import Layer, LossLayer
 from ..layers import SoftmaxWithLoss
 from ..typing import ArrayLike, FloatArray, FloatDType, Params
-from ..utils.validation import as_float_dtype, check_nonnegative
+from ..utils.validation import check_nonnegative
 from .checks import Checked, Trusted, check_layers, model_dtype
 from .mode import Mode
 from .parameters import Parameters
+from .precision import Converted
 from .summary import Summarized
 
 __all__ = ["Sequential"]
 
 
-class Sequential(Summarized):
+class Sequential(Summarized, Converted):
     """A network made of any list of layers followed by a loss layer.
 
     Parameters
@@ -42,10 +43,7 @@ class Sequential(Summarized):
         the weights ``W`` of every layer (not biases, not Batch Normalization's
         ``gamma`` and ``beta``), and their gradients :math:`\\lambda W`.
     dtype : {np.float64, np.float32}, optional
-        The model's dtype: that of its layers' parameters, which must all have one
-        (a mix of float32 and float64 is refused, naming the layers); given, it must be
-        theirs. Without parameters, float64 unless given. Input is converted to it once,
-        at the public methods; activations and gradients keep it.
+        That of the layers' parameters, which share one (else refused); float64 without any.
 
     Notes
     -----
@@ -88,7 +86,6 @@ class Sequential(Summarized):
         loss_layer = SoftmaxWithLoss() if loss is None else loss
         check_layers(layers, loss_layer)
         check_nonnegative(weight_decay_lambda, "weight_decay_lambda")
-        #: The dtype of every parameter, activation and gradient; input is converted to it.
         self.dtype: np.dtype[np.floating[Any]] = model_dtype(layers, dtype)
         self.layers: list[Layer] = list(layers)
         self.loss_layer: LossLayer = loss_layer
@@ -265,31 +262,6 @@ class Sequential(Summarized):
         4.5.1 (the inputs of ``TwoLayerNet.loss``)
         """
         return self._checks.loss_inputs(self, x, t, purpose=purpose)
-
-    def astype(self, dtype: FloatDType) -> Sequential:
-        """A copy of this network in ``dtype``: layers copied, parameters and layer state
-        (running statistics) converted, in the same mode (a step under way, and the state it
-        holds). The numerical estimators differentiate a float32 network's float64 copy.
-
-        Book section
-        ------------
-        4.4.2 (the gradient of a network, by central differences)
-        """
-        kind = as_float_dtype(dtype)
-        twin = copy.deepcopy(self)
-        for _, layer, key in twin._slots:
-            layer.params[key] = layer.params[key].astype(kind)  # the layer's own dict
-            if layer.params[key].dtype != kind:
-                raise TypeError(f"{layer!r}: its params is not its own dict; cannot convert it")
-        twin._mode.convert()
-        twin._params = Parameters({name: layer.params[key] for name, layer, key in twin._slots})
-        twin.dtype = kind
-        return twin
-
-    def follow(self, twin: Sequential) -> None:
-        """Take the layers' state of ``twin`` (made by :meth:`astype` within this step, and run
-        since), in this network's dtype, as if this network had run instead."""
-        self._mode.follow(twin._mode)
 
     def for_checked_data(
         self, x: ArrayLike, t: ArrayLike

@@ -7,8 +7,6 @@ Book section
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 
 from ..calculus import numerical_gradient
@@ -113,7 +111,7 @@ class TwoLayerNet(Sequential):
         4.4.2, 4.5.1 (``TwoLayerNet.numerical_gradient``)
         """
         if self.dtype != np.float64:
-            twin = cast(TwoLayerNet, self.astype(np.float64))  # the same class
+            twin = self.astype(np.float64)
             return {k: g.astype(self.dtype) for k, g in twin.numerical_gradient(x, t).items()}
         self.check_batch(x, t, purpose="the numerical gradient")  # x, t and weights, once
         loss_W = lambda W: self.loss(x, t)  # noqa: E731 (the book's line)

@@ -161,7 +161,7 @@ class NumericalDiff:
             if classes and not _warned.issuperset(classes):
                 _warned.update(classes)
                 warnings.warn(_slow_down(self.scheme, model, reason, classes), PerformanceWarning,
-                              stacklevel=3)  # fmt: skip
+                              stacklevel=5)  # fmt: skip  (gradient, in_float64, its lambda)
         return _loop(model, x, t, self.h, self.scheme, self.progress)
 
     def fallback_reason(self, model: Model) -> str | None:
