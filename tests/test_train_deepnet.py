@@ -89,8 +89,8 @@ def test_the_gallery_runs_the_short_schedule_its_page_states() -> None:
     module = load()
     assert argv == module.DOCS_OPTIONS
     doc = " ".join((module.__doc__ or "").split())
-    assert "runs it for 2 epochs on 3,000 training images (60 iterations), evaluates 500 images " \
-        "per epoch and tests on 1,000" in doc  # fmt: skip
+    assert "2 epochs of 30 iterations (60 updates) on 3,000 training images, a record per epoch " \
+        "on 500 images of each set, the final accuracy on the first 1,000 test images" in doc
     args = module.parse_args(argv)
     assert (args.epochs, args.train_size, args.eval_samples, args.test_size, args.save_model) == (
         2, 3000, 500, 1000, "")  # fmt: skip
