@@ -12,8 +12,8 @@ after the update. Four networks, each from the same initial weights in every imp
   0.5 - affine 10 - Dropout 0.5. It is timed with its Dropout layers active in every
   implementation (each drops half of its inputs; torch's also scales the rest by 2, a cost of
   the same order); its gradients are compared with ``dropout_ratio=0`` variants (the masks
-  of different implementations differ). It takes about 0.3 s an iteration, so by default
-  it runs 15 rounds of 2 iterations (``DEFAULTS``): about 3 minutes on an idle machine.
+  of different implementations differ). Its iterations are a hundred times the small
+  networks' work, so by default it runs 15 rounds of 2 iterations (``DEFAULTS``).
 
 Implementations, each a column:
 
@@ -39,10 +39,10 @@ ratios. Absolute times vary by up to 3x between sessions on shared machines; the
 measured in the same run, are what to compare. The header prints the load average (at the
 start and the end): a busy machine slows everything, memory-bound work the most.
 
-    python benchmarks/bench_iteration.py                     # about 8 minutes
+    python benchmarks/bench_iteration.py                     # about 3 minutes
     python benchmarks/bench_iteration.py --before ../main    # + another checkout's numbers
     python benchmarks/bench_iteration.py --only convnet --quick
-    python benchmarks/bench_iteration.py --only deep-convnet # about 3 minutes
+    python benchmarks/bench_iteration.py --only deep-convnet # about 2 minutes
 
 MNIST is used when :func:`tinynn.datasets.load_mnist` finds it (``TINYNN_DATA``, never
 downloaded); otherwise random images of the same shape.
