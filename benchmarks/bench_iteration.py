@@ -12,8 +12,8 @@ after the update. Four networks, each from the same initial weights in every imp
   0.5 - affine 10 - Dropout 0.5. It is timed with its Dropout layers active in every
   implementation (each drops half of its inputs; torch's also scales the rest by 2, a cost of
   the same order); its gradients are compared with ``dropout_ratio=0`` variants (the masks
-  of different implementations differ). Its iterations are a hundred times the small
-  networks' work, so by default it runs 15 rounds of 2 iterations (``DEFAULTS``).
+  of different implementations differ). Its iterations are much longer than the other
+  networks', so by default it runs 15 rounds of 2 iterations (``DEFAULTS``).
 
 Implementations, each a column:
 
