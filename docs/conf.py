@@ -100,6 +100,8 @@ nitpick_ignore_regex = [
     # the type alias and type variables, as Sphinx shows them in signatures of the
     # estimators' rules (tinynn.estimators.numerical, complex_step)
     (r"py:.*", r"(.*\.)?(Change|Scheme|Stack|R|L)"),
+    # Sequential.astype's type variable and the mixin it comes from (tinynn.models.precision)
+    (r"py:.*", r"(tinynn\.models\.precision\.)?(T|Converted)"),
     # Sphinx 8.1 cannot evaluate ``Function2 | None`` and shows the alias's name
     (r"py:.*", r"Function2"),
     # NumPy-style prose types in docstrings ("ndarray of float64", "dict of str to

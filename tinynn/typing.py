@@ -34,5 +34,5 @@ ScalarFunction: TypeAlias = Callable[[FloatArray], float]
 #: A complex128 array: parameters and activations carrying a complex step (``ComplexStep``).
 ComplexArray: TypeAlias = NDArray[np.complex128]
 #: What a ``dtype=`` argument takes: float32 or float64, as ``np.float32``, ``'float32'`` or
-#: ``np.dtype('float32')`` (see :func:`tinynn.utils.validation.as_float_dtype`).
+#: ``np.dtype('float32')`` (see ``tinynn.utils.validation.as_float_dtype``).
 FloatDType: TypeAlias = type[np.float32] | type[np.float64] | str | np.dtype[Any]
