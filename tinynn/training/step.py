@@ -18,6 +18,7 @@ Book section
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,24 @@ from ..base import GradientEstimator, Model, Optimizer, Stateful
 from ..estimators.model import training
 from ..typing import ArrayLike, Params
 
-__all__ = ["Step"]
+__all__ = ["Augment", "Step", "augmented"]
+
+#: What the trainer's ``augment=`` takes: inputs of a mini-batch in, the same shape out.
+Augment = Callable[[NDArray[Any]], NDArray[Any]]
+
+
+def augmented(augment: Augment, x: NDArray[Any]) -> NDArray[Any]:
+    """``augment(x)``, checked to be an array of ``x``'s shape and dtype (the model trusts
+    the batches of checked data, so what replaces one is checked here)."""
+    moved = augment(x)
+    if not isinstance(moved, np.ndarray) or moved.shape != x.shape or moved.dtype != x.dtype:
+        got = (f"{moved.dtype} {moved.shape}" if isinstance(moved, np.ndarray)
+               else type(moved).__name__)  # fmt: skip
+        raise ValueError(
+            f"augment={augment!r} must return the batch's shape and dtype, {x.dtype} "
+            f"{x.shape}, got {got}"
+        )
+    return moved
 
 
 class Step:
@@ -38,6 +56,8 @@ class Step:
     grads : dict or None
         The gradients of the last step, ``None`` if it failed before they were computed
         (an interrupt inside the estimator rather than the optimizer).
+    inputs : ndarray or None
+        The inputs of the last step as the gradient saw them (after ``augment``).
 
     Book section
     ------------
@@ -47,22 +67,31 @@ class Step:
     def __init__(self) -> None:
         self._saved: dict[str, NDArray[Any]] = {}
         self.grads: Params | None = None
+        self.inputs: NDArray[Any] | None = None
 
     def __call__(
         self,
         estimator: GradientEstimator,
         model: Model,
         optimizer: Optimizer,
-        x: ArrayLike,
+        x: NDArray[Any],
         t: ArrayLike,
+        augment: Augment | None = None,
     ) -> Params:
-        """``optimizer.update(params, estimator.gradient(model, x, t))``, undone if it raises."""
+        """``optimizer.update(params, estimator.gradient(model, augment(x), t))``, undone if
+        it raises (the augmentation's state too: a retried batch is moved as the first try
+        moved it)."""
         params = model.params
         self._copy(params)
-        states = [(part, part.state_dict()) for part in (model, optimizer, estimator)
-                  if isinstance(part, Stateful)]  # fmt: skip
+        parts: tuple[object, ...] = (model, optimizer, estimator, augment)
+        states: list[tuple[Stateful, dict[str, Any]]] = [
+            (part, part.state_dict()) for part in parts if isinstance(part, Stateful)
+        ]
         self.grads = None
+        self.inputs = x
         try:
+            if augment is not None:
+                x = self.inputs = augmented(augment, x)
             with training(model):
                 grads = estimator.gradient(model, x, t)
             self.grads = grads

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..base import GradientEstimator, Model, Optimizer, Stateful
+from ..base import GradientEstimator, Model, Optimizer
 from ..callbacks import Callback, History
 from ..callbacks import callback_list as hooks
 from ..estimators import Backprop
@@ -35,7 +35,7 @@ from ..utils.validation import (
 from . import divergence
 from .interruption import StopRequest, stopped_message
 from .state import Parts, Restored, callback_keys, sections
-from .step import Step
+from .step import Augment, Step
 from .unsaved import watch
 
 __all__ = ["Trainer"]
@@ -226,16 +226,11 @@ class Trainer:
                     batch_mask, self.pending_batch = self.pending_batch, None
                 x_batch, t_batch = xa[batch_mask], ta[batch_mask]
                 self.batch = (x_batch, t_batch)
-                drawn = _state_of(self.augment)  # the augmentation's generator before its draw
                 try:  # 2. the gradient (in training mode), 3. the update: all or nothing
-                    if self.augment is not None:
-                        x_batch = _augmented(self.augment, x_batch)
-                        self.batch = (x_batch, t_batch)
-                    self._step(self.estimator, model, self.optimizer, x_batch, t_batch)
+                    self._step(self.estimator, model, self.optimizer, x_batch, t_batch,
+                               self.augment)  # fmt: skip
                 except BaseException as exc:
                     self.pending_batch, grads = batch_mask, self._step.grads  # did not happen
-                    if drawn is not None:
-                        self.augment.load_state_dict(drawn)  # type: ignore[union-attr]
                     if not self._stop.catch(exc):
                         loss_now = partial(self.model.loss, x_batch, t_batch)
                         lr = getattr(self.optimizer, "lr", None)
@@ -244,6 +239,9 @@ class Trainer:
                         raise
                     self._stopped_in_update = grads is not None
                     break
+                if self._step.inputs is not None:  # as the gradient saw it (augmented)
+                    x_batch = self._step.inputs
+                    self.batch = (x_batch, t_batch)
                 try:
                     loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
                 except (ValueError, ArithmeticError) as exc:  # the update made it uncomputable
@@ -310,28 +308,6 @@ class Trainer:
         hooks.attach(self.callbacks, self)
         self._watch = watch(self.model, self.optimizer, self.estimator, self.callbacks,
                             self.augment)  # fmt: skip
-
-
-#: What ``augment=`` takes: inputs of a mini-batch in, the same shape out.
-Augment = Callable[[NDArray[Any]], NDArray[Any]]
-
-
-def _state_of(part: object) -> dict[str, Any] | None:
-    return part.state_dict() if isinstance(part, Stateful) else None
-
-
-def _augmented(augment: Augment, x: NDArray[Any]) -> NDArray[Any]:
-    """``augment(x)``, checked to be an array of ``x``'s shape and dtype (the model trusts
-    the batches of checked data, so what replaces one is checked here)."""
-    moved = augment(x)
-    if not isinstance(moved, np.ndarray) or moved.shape != x.shape or moved.dtype != x.dtype:
-        got = (f"{moved.dtype} {moved.shape}" if isinstance(moved, np.ndarray)
-               else type(moved).__name__)  # fmt: skip
-        raise ValueError(
-            f"augment={augment!r} must return the batch's shape and dtype, {x.dtype} "
-            f"{x.shape}, got {got}"
-        )
-    return moved
 
 
 def _checked(
