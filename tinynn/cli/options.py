@@ -247,58 +247,8 @@ class RunOptions:
         for field in dataclasses.fields(self):  # each checked by its option, in one written form
             value = spec_of(field).checked(field.name, getattr(self, field.name))
             object.__setattr__(self, field.name, value)  # (the fields are frozen)
-        self._check_model()
+        _check_model(self)
         _check_together(self)
-
-    def _check_model(self) -> None:
-        """The options that apply to the model, and a convnet's filters that fit 28x28."""
-        model, fixed = self.model, MODEL_DEFAULTS[self.model]
-        extras = {"weight_decay": self.weight_decay > 0, "dropout": self.dropout is not None,
-                  "batchnorm": self.batchnorm}  # fmt: skip
-        if self.augment and model not in IMAGE_MODELS:
-            raise ValueError(f"--augment needs --model convnet or deep-convnet (it moves "
-                             f"images; --model {model} takes rows of pixels)")  # fmt: skip
-        if model == "deep-convnet" and self.weight_init != "he":
-            raise ValueError(f"--weight-init {self.weight_init} does not apply to --model "
-                             "deep-convnet, which draws its weights by He's rule as the book's "
-                             "DeepConvNet")  # fmt: skip
-        if model != "multi-layer":
-            what = {"two-layer": "the two-layer network", "convnet": "the convnet",
-                    "deep-convnet": "the deep convnet"}[model]  # fmt: skip
-            extra = [name for name, on in extras.items() if on]
-            if extra:
-                raise ValueError(f"{flag(extra[0])} needs --model multi-layer ({what} has no "
-                                 "such option)")  # fmt: skip
-            if len(self.hidden) != 1:
-                raise ValueError(
-                    f"--hidden takes one size for --model {model}, got {_shown(self.hidden)} "
-                    "(a size per layer: --model multi-layer)"
-                )
-            if self.activation != fixed["activation"]:
-                raise ValueError(
-                    f"--activation {self.activation} does not apply to --model {model}, which uses "
-                    f"{fixed['activation']} (a choice of activation: --model multi-layer)"
-                )
-            if isinstance(self.weight_init, str) and model != "deep-convnet":
-                raise ValueError(
-                    f"--weight-init {self.weight_init} needs --model multi-layer; --model {model} "
-                    "takes a standard deviation, e.g. --weight-init 0.01"
-                )
-        for name in ("filters", "filter_size"):
-            given = getattr(self, name) is not None
-            if given != (model == "convnet"):
-                if given:
-                    raise ValueError(f"{flag(name)} needs --model convnet")
-                raise ValueError(f"--model convnet needs {flag(name)}")
-        if model == "convnet":
-            assert self.filter_size is not None
-            side = MNIST_IMAGE[1] - self.filter_size + 1
-            if side < 2 or side % 2:
-                raise ValueError(
-                    f"--filter-size {self.filter_size} gives feature maps of {side}x{side} on "
-                    "28x28 images, which 2x2 pooling cannot tile: choose an odd size up to 27 "
-                    "(3, 5, 7, ...)"
-                )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> RunOptions:
@@ -347,6 +297,57 @@ class RunOptions:
         """Mini-batches per pass over the training images (MNIST's 60,000, or ``train_size``)."""
         images = min(self.train_size or MNIST_TRAIN, MNIST_TRAIN)
         return max(images // self.batch_size, 1)
+
+
+def _check_model(o: RunOptions) -> None:
+    """The options that apply to the model, and a convnet's filters that fit 28x28."""
+    model, fixed = o.model, MODEL_DEFAULTS[o.model]
+    extras = {"weight_decay": o.weight_decay > 0, "dropout": o.dropout is not None,
+              "batchnorm": o.batchnorm}  # fmt: skip
+    if o.augment and model not in IMAGE_MODELS:
+        raise ValueError(f"--augment needs --model convnet or deep-convnet (it moves "
+                         f"images; --model {model} takes rows of pixels)")  # fmt: skip
+    if model == "deep-convnet" and o.weight_init != "he":
+        raise ValueError(f"--weight-init {o.weight_init} does not apply to --model "
+                         "deep-convnet, which draws its weights by He's rule as the book's "
+                         "DeepConvNet")  # fmt: skip
+    if model != "multi-layer":
+        what = {"two-layer": "the two-layer network", "convnet": "the convnet",
+                "deep-convnet": "the deep convnet"}[model]  # fmt: skip
+        extra = [name for name, on in extras.items() if on]
+        if extra:
+            raise ValueError(f"{flag(extra[0])} needs --model multi-layer ({what} has no "
+                             "such option)")  # fmt: skip
+        if len(o.hidden) != 1:
+            raise ValueError(
+                f"--hidden takes one size for --model {model}, got {_shown(o.hidden)} "
+                "(a size per layer: --model multi-layer)"
+            )
+        if o.activation != fixed["activation"]:
+            raise ValueError(
+                f"--activation {o.activation} does not apply to --model {model}, which uses "
+                f"{fixed['activation']} (a choice of activation: --model multi-layer)"
+            )
+        if isinstance(o.weight_init, str) and model != "deep-convnet":
+            raise ValueError(
+                f"--weight-init {o.weight_init} needs --model multi-layer; --model {model} "
+                "takes a standard deviation, e.g. --weight-init 0.01"
+            )
+    for name in ("filters", "filter_size"):
+        given = getattr(o, name) is not None
+        if given != (model == "convnet"):
+            if given:
+                raise ValueError(f"{flag(name)} needs --model convnet")
+            raise ValueError(f"--model convnet needs {flag(name)}")
+    if model == "convnet":
+        assert o.filter_size is not None
+        side = MNIST_IMAGE[1] - o.filter_size + 1
+        if side < 2 or side % 2:
+            raise ValueError(
+                f"--filter-size {o.filter_size} gives feature maps of {side}x{side} on "
+                "28x28 images, which 2x2 pooling cannot tile: choose an odd size up to 27 "
+                "(3, 5, 7, ...)"
+            )
 
 
 def _check_together(o: RunOptions) -> None:
