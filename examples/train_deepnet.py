@@ -194,8 +194,10 @@ def draw(trainer: Trainer, x_test: np.ndarray, t_test: np.ndarray, predicted: np
         shown = wrong[:SHOWN]
         fig = Figure(figsize=(10, 1.25 * -(-len(shown) // 10) + 0.6), layout="constrained")
         misclassified_figure(x_test[shown], t_test[shown], predicted[shown], ax=fig.add_subplot())
-        fig.suptitle(f"the first {len(shown)} of the {len(wrong)} test digits DeepConvNet gets "
-                     f"wrong ({len(t_test)} tested): true -> predicted")  # fmt: skip
+        which = (f"the {len(wrong)}" if len(shown) == len(wrong)
+                 else f"the first {len(shown)} of the {len(wrong)}")  # fmt: skip
+        fig.suptitle(f"{which} test digits DeepConvNet gets wrong ({len(t_test)} tested): "
+                     "true -> predicted")  # fmt: skip
         fig.savefig(args.misclassified_out, dpi=100)
         print(f"misclassified digits written to {args.misclassified_out}")
     else:
