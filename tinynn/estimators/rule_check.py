@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -31,7 +31,7 @@ from ..losses import as_targets
 from ..models.mode import takes_train_flg
 from ..typing import ArrayLike, FloatArray
 from ..utils.validation import as_float_input, describe
-from .registry import RuleError
+from .registry import RuleError, RuleTable
 
 __all__ = [
     "CHECK_SAMPLES",
@@ -40,6 +40,7 @@ __all__ = [
     "Subject",
     "as_check_input",
     "as_check_targets",
+    "check_unchecked_rules",
     "compare",
     "few_samples",
     "find_rule",
@@ -308,3 +309,35 @@ def not_finite(layer: object) -> ValueError:
         f"{type(layer).__name__}'s output for this x is not finite: nothing to compare a rule "
         "with; check it on another input"
     )
+
+
+def check_unchecked_rules(
+    tables: tuple[RuleTable, RuleTable],
+    checks: tuple[Callable[..., float | None], Callable[..., float | None]],
+    layers: Sequence[object],
+    acts: Sequence[FloatArray],
+    loss_layer: object,
+    t: NDArray[Any],
+    where: Callable[[int], str],
+) -> None:
+    """Check every rule of ``layers`` and of ``loss_layer`` that ``tables`` (layer rules,
+    loss rules) have not marked checked in this process, with ``checks`` (a layer rule's
+    check, a loss rule's), on its layer's input in this gradient (``acts``: a few of its
+    samples, :func:`few_samples`), and mark each that passes. ``where(i)`` names layer
+    ``i`` in a message. An estimator's first use of a rule runs this."""
+    layer_rules, loss_rules = tables
+    check_layer, check_loss = checks
+    for i, layer in enumerate(layers):
+        if layer_rules.unchecked(layer):
+            rule = layer_rules.get(layer)
+            x, _ = few_samples(acts[i])
+            worst = check_layer(layer, x, rule, rng=np.random.default_rng(0), where=where(i))
+            if worst is not None:
+                layer_rules.mark_checked(type(layer), rule)
+    if loss_rules.unchecked(loss_layer):
+        rule = loss_rules.get(loss_layer)
+        scores, targets = few_samples(acts[-1], t)
+        worst = check_loss(loss_layer, scores, targets, rule, rng=np.random.default_rng(0),
+                           where="the loss layer")  # fmt: skip
+        if worst is not None:
+            loss_rules.mark_checked(type(loss_layer), rule)

@@ -37,7 +37,7 @@ from ..rule_check import (
     Subject,
     as_check_input,
     as_check_targets,
-    few_samples,
+    check_unchecked_rules,
     find_rule,
     finite,
     not_finite,
@@ -289,21 +289,8 @@ def check_new_rules(
     """Check every rule of ``layers`` and of ``loss_layer`` not yet checked in this process,
     on its layer's input in this gradient (``acts``, as ``model.activations`` gives them; a
     few of its samples, :func:`~tinynn.estimators.rule_check.few_samples`)."""
-    for i, layer in enumerate(layers):
-        if LAYER_RULES.unchecked(layer):
-            rule = LAYER_RULES.get(layer)
-            rng = np.random.default_rng(0)
-            x, _ = few_samples(acts[i])
-            if check_layer_rule(layer, x, rule, rng=rng, where=f"layer {i}") is not None:
-                LAYER_RULES.mark_checked(type(layer), rule)
-    if LOSS_RULES.unchecked(loss_layer):
-        rule = LOSS_RULES.get(loss_layer)
-        rng = np.random.default_rng(0)
-        scores, targets = few_samples(acts[-1], t)
-        worst = check_loss_rule(loss_layer, scores, targets, rule, rng=rng,
-                                where="the loss layer")  # fmt: skip
-        if worst is not None:
-            LOSS_RULES.mark_checked(type(loss_layer), rule)
+    tables, checks = (LAYER_RULES, LOSS_RULES), (check_layer_rule, check_loss_rule)
+    check_unchecked_rules(tables, checks, layers, acts, loss_layer, t, lambda i: f"layer {i}")
 
 
 def check_rule(
