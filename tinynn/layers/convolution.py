@@ -21,20 +21,36 @@ from ..utils.validation import (
     check_positive_int,
     describe,
 )
+from .convolution_blocks import Workspace, grid_backward, grid_forward
 
 __all__ = ["Convolution", "convolve"]
 
 
 def convolve(
     x: FloatArray, W: FloatArray, b: FloatArray, stride: int, pad: int
-) -> tuple[FloatArray, FloatArray]:
-    """``(out, cols)``: the convolution of a checked ``x`` (N, C, H, W), and its windows.
+) -> FloatArray:
+    """The convolution of a checked ``x`` (N, C, H, W), bias added: (N, FN, OH, OW).
 
-    ``cols`` is im2col per sample with a row of ones (``columns(..., ones=True)``), so
-    that ``[W | b] @ cols`` is the output, bias included, in one product per sample
-    (no second pass over the output to add ``b``); the backward pass reuses it. Both
-    are of the dtype NumPy gives ``x`` and ``W`` together (float32 stays float32).
+    Of the dtype NumPy gives ``x`` and ``W`` together (float32 stays float32). Stride 1
+    takes :func:`~tinynn.layers.convolution_blocks.grid_forward`; other strides im2col
+    per sample with a row of ones (``columns(..., ones=True)``), so that ``[W | b] @ cols``
+    is the output, bias included, in one product per sample.
     """
+    if _by_rows(x, stride):
+        return grid_forward(x, W, b, pad, Workspace())
+    return _strided(x, W, b, stride, pad)[0]
+
+
+def _by_rows(x: FloatArray, stride: int) -> bool:
+    """Whether to take the stride-1 path of runs of rows: stride 1 and more than one input
+    channel (with one, the book's columns are few and made faster at once: measured)."""
+    return stride == 1 and x.shape[1] > 1
+
+
+def _strided(
+    x: FloatArray, W: FloatArray, b: FloatArray, stride: int, pad: int
+) -> tuple[FloatArray, FloatArray]:
+    """``(out, cols)`` of the convolution with any stride; ``cols`` for the backward pass."""
     fn, _, fh, fw = W.shape
     dtype = np.result_type(x, W, b)
     cols = columns(x, fh, fw, stride, pad, ones=True, dtype=dtype)  # (N, C*FH*FW + 1, OH*OW)
@@ -82,14 +98,18 @@ class Convolution:
         \\frac{\\partial L}{\\partial x} = \\text{col2im}\\big(W^T \\delta\\big)
 
     As in the book, ``forward`` expands the windows with im2col and multiplies
-    them by the filters in one product, and ``backward`` is two products and
-    col2im (see :func:`~tinynn.im2col`, :func:`~tinynn.col2im`). The windows
-    are laid out per sample, ``(N, C*FH*FW, OH*OW)``, so that the product
-    comes out in the ``(N, FN, OH, OW)`` order itself (the book transposes it),
-    with a row of ones under them, so that the bias is one more column of the
-    filters: the product adds it, and the gradient's product gives ``db`` (see
-    ``convolve``). The output and the gradients have the dtype NumPy gives
-    the input and the filters together (float32 stays float32).
+    them by the filters, and ``backward`` is two products. The windows are laid
+    out per sample, ``(N, C*FH*FW, OH*OW)``, so that the product comes out in the
+    ``(N, FN, OH, OW)`` order itself (the book transposes it), with a row of ones
+    under them, so that the bias is one more column of the filters: the product
+    adds it, and the gradient's product gives ``db``. With stride 1 and more
+    than one input channel (the book's networks after their first layer) the
+    windows are read as runs of the padded image's rows, a few samples at a time,
+    and the input's gradient is a convolution too (see
+    :mod:`tinynn.layers.convolution_blocks`); the others take the book's
+    im2col and col2im (:func:`~tinynn.im2col`, :func:`~tinynn.col2im`). The
+    output and the gradients have the dtype NumPy gives the input and the
+    filters together (float32 stays float32).
 
     ``forward`` raises ``ValueError`` for input that does not fit, naming what
     it got: input that is not 4-D, a channel count other than ``W``'s ``C``, a
@@ -144,7 +164,9 @@ class Convolution:
         self.pad = int(pad)
         self._params: Params = {"W": w, "b": bias}
         self._grads: Params = {}
-        self._cols: FloatArray | None = None
+        self._cols: FloatArray | None = None  # im2col of the last input, for strides > 1
+        self._work = Workspace()  # the stride-1 path's buffers, the last input among them
+        self._ready = False  # a forward has been made since the buffers were
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
@@ -247,8 +269,14 @@ class Convolution:
         """The convolution of ``x`` (N, C, H, W) with every filter, plus its bias."""
         x = floating(x)
         self.output_shape(x.shape)  # a few comparisons of sizes
-        out, cols = convolve(x, self._params["W"], self._params["b"], self.stride, self.pad)
-        self._cols = cols
+        W, b = self._params["W"], self._params["b"]
+        if _by_rows(x, self.stride):
+            out = grid_forward(x, W, b, self.pad, self._work)
+            self._cols = None
+        else:
+            out, self._cols = _strided(x, W, b, self.stride, self.pad)
+            self._work.clear()
+        self._ready = True
         self._x_shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
         self._out_shape = (int(out.shape[0]), int(out.shape[1]), int(out.shape[2]),
                            int(out.shape[3]))  # fmt: skip
@@ -260,8 +288,7 @@ class Convolution:
         With ``input_grad=False`` the input's gradient (unused for a first
         layer) is skipped and an empty array returned.
         """
-        cols = self._cols
-        if cols is None:
+        if not self._ready:
             raise RuntimeError("Convolution.backward called before forward")
         W = self._params["W"]
         fn, c, fh, fw = W.shape
@@ -271,6 +298,12 @@ class Convolution:
                 f"Convolution.backward: dout must have the shape of the last output "
                 f"{self._out_shape}, got {dout.shape}"
             )
+        if self._cols is None:
+            dW, db, dx = grid_backward(dout, W, self.pad, self._x_shape, self._work,
+                                       input_grad=input_grad)  # fmt: skip
+            self._grads["W"], self._grads["b"] = dW, db
+            return np.empty(0, dtype=dW.dtype) if dx is None else dx
+        cols = self._cols
         delta = dout.reshape(n, fn, oh * ow)
         k = c * fh * fw
         # one product per sample, summed: no transposed copy of dout or of the windows; the

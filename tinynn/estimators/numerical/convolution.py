@@ -105,13 +105,13 @@ class ConvolutionRule:
             c = change.column
             d = change.values - change.unchanged()  # (P, N, H, W)
             count, n = d.shape[:2]
-            moved, _ = convolve(d.reshape(count * n, 1, *d.shape[2:]), W[:, c : c + 1],
+            moved = convolve(d.reshape(count * n, 1, *d.shape[2:]), W[:, c : c + 1],
                                 np.zeros(W.shape[0], dtype=W.dtype), stride, pad)  # fmt: skip
             moved = moved.reshape(count, *out.shape)
             moved += out
             return DenseChange(moved)
         v = change.dense().values  # (P, N, C, H, W): each perturbed input, convolved in full
         count = v.shape[0]
-        full, _ = convolve(v.reshape(count * self.x_shape[0], *self.x_shape[1:]), W, self.b,
+        full = convolve(v.reshape(count * self.x_shape[0], *self.x_shape[1:]), W, self.b,
                            stride, pad)  # fmt: skip
         return DenseChange(full.reshape(count, *out.shape))
