@@ -28,11 +28,14 @@ GEOMETRIES = [
 
 @pytest.mark.parametrize("g", GEOMETRIES)
 @pytest.mark.parametrize("block_bytes", [1, 3000, blocks.BLOCK_BYTES])
+@pytest.mark.parametrize("direct_length", [0, 10**9])
 def test_every_block_size_gives_the_loops_numbers(
-    g: tuple[int, ...], block_bytes: int, monkeypatch: pytest.MonkeyPatch
+    g: tuple[int, ...], block_bytes: int, direct_length: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One sample per block, a few with a shorter last block, and all at once."""
+    """One sample per block, a few with a shorter last block, and all at once; ``dW`` by
+    the runs in place and by the columns."""
     monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(blocks, "DIRECT_LENGTH", direct_length)
     n, c, h, w, fn, fh, fw, p = g
     rng = np.random.default_rng(sum(g))
     x, W, b = (rng.standard_normal((n, c, h, w)), rng.standard_normal((fn, c, fh, fw)),
@@ -48,7 +51,11 @@ def test_every_block_size_gives_the_loops_numbers(
 
 
 @pytest.mark.parametrize("g", GEOMETRIES)
-def test_float32_is_the_strided_path_to_float32_rounding(g: tuple[int, ...]) -> None:
+@pytest.mark.parametrize("direct_length", [0, 10**9])
+def test_float32_is_the_strided_path_to_float32_rounding(
+    g: tuple[int, ...], direct_length: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blocks, "DIRECT_LENGTH", direct_length)
     n, c, h, w, fn, fh, fw, p = g
     rng = np.random.default_rng(sum(g) + 1)
     x = rng.standard_normal((n, c, h, w)).astype(np.float32)
@@ -61,6 +68,11 @@ def test_float32_is_the_strided_path_to_float32_rounding(g: tuple[int, ...]) -> 
     assert out.dtype == dx.dtype == conv.grads["W"].dtype == conv.grads["b"].dtype == np.float32
     ref = conv_loop(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), 1, p)
     assert float(np.abs(out - ref).max()) <= 1e-5 * float(np.abs(ref).max())
+    dx_ref, dW_ref, db_ref = conv_backward_loop(
+        x.astype(np.float64), W.astype(np.float64), dout.astype(np.float64), 1, p
+    )
+    for got, want in ((dx, dx_ref), (conv.grads["W"], dW_ref), (conv.grads["b"], db_ref)):
+        assert float(np.abs(got - want).max()) <= 1e-5 * float(np.abs(want).max())
     strided, _ = _strided(x, W, b, 1, p)
     np.testing.assert_allclose(out, strided, rtol=1e-5, atol=1e-5)
 
