@@ -30,7 +30,7 @@ Book section
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -57,6 +57,7 @@ class Workspace:
 
     def __init__(self) -> None:
         self._arrays: dict[str, FloatArray] = {}
+        self.layout: Layout | None = None  # the last forward's input, as its runs read it
 
     def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype[Any], *,
             zero: bool = False) -> FloatArray:  # fmt: skip
@@ -67,25 +68,52 @@ class Workspace:
             self._arrays[name] = a
         return a
 
-    def last(self, name: str) -> FloatArray:
-        """The buffer ``name`` as the last call left it (``KeyError`` if none was made)."""
-        return self._arrays[name]
+    def input_layout(self) -> Layout:
+        """The last forward's input as its runs read it (``RuntimeError`` before any)."""
+        if self.layout is None:
+            raise RuntimeError("Convolution.backward called before forward")
+        return self.layout
 
     def clear(self) -> None:
         """Forget every buffer."""
         self._arrays.clear()
+        self.layout = None
 
 
-def _padded_rows(
-    ws: Workspace, name: str, x: FloatArray, pad_h: int, pad_w: int, fw: int, dtype: np.dtype[Any]
-) -> tuple[FloatArray, int]:
-    """``x`` (N, C, H, W) padded and flattened per channel, with ``fw - 1`` zeros after it
-    (the last grid row's run reads that far); ``(rows, Wp)``."""
+class Layout(NamedTuple):
+    """A batch's channels as flat rows that the runs read (:func:`_layout`)."""
+
+    rows: FloatArray  # (N, C, size)
+    width: int  # the grid's positions per row
+    wrap: int | None  # same width: P (filter position q reads column j + q - P); else None
+
+
+def _layout(
+    ws: Workspace, name: str, x: FloatArray, pad: tuple[int, int], filt: tuple[int, int],
+    dtype: np.dtype[Any],
+) -> Layout:  # fmt: skip
+    """``x`` (N, C, H, W) as rows for a filter ``filt`` with ``pad`` (height, width).
+
+    When the output is as wide as the input (``2P == FW - 1``: the book's 3x3 filters with
+    pad 1) each channel is copied whole, in one run, after ``P * W + P`` zeros: the grid is
+    ``W`` wide, every position an output, and a filter position that reads across the left
+    or right edge reads the row before or after, which :func:`_blocks` zeroes in the
+    columns (``wrap``). Otherwise each row is padded (``W + 2P`` wide, copied row by row)
+    and the grid's last ``FW - 1`` positions of a row are not outputs.
+    """
     n, c, h, w = x.shape
-    hp, wp = h + 2 * pad_h, w + 2 * pad_w
+    (ph, pw), (fh, fw) = pad, filt
+    oh = h + 2 * ph - fh + 1
+    if 2 * pw == fw - 1:
+        start = ph * w + pw
+        size = max(start + h * w, (fh - 1) * w + fw - 1 + oh * w)
+        rows = ws.get(name, (n, c, size), dtype, zero=True)
+        rows[:, :, start : start + h * w] = x.reshape(n, c, h * w)
+        return Layout(rows, w, pw)
+    hp, wp = h + 2 * ph, w + 2 * pw
     rows = ws.get(name, (n, c, hp * wp + fw - 1), dtype, zero=True)
-    rows[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, pad_h : pad_h + h, pad_w : pad_w + w] = x
-    return rows, wp
+    rows[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, ph : ph + h, pw : pw + w] = x
+    return Layout(rows, wp, None)
 
 
 def _runs(rows: FloatArray, fh: int, fw: int, wp: int, length: int) -> FloatArray:
@@ -107,45 +135,79 @@ def _samples_per_block(runs: FloatArray, ones: bool) -> int:
     return max(1, min(int(n), BLOCK_BYTES // max(1, int(size))))
 
 
+def _wrapped(target: FloatArray, width: int, wrap: int | None) -> list[FloatArray]:
+    """The entries of ``target`` (C, FH, FW, m, length) that read across an edge of the image
+    in a same-width layout: filter position ``q`` at the grid's columns ``j`` with ``j + q -
+    P`` outside ``[0, W)``."""
+    if wrap is None:
+        return []
+    c, fh, fw, m, length = target.shape
+    grid = target.reshape(c, fh, fw, m, length // width, width)
+    edges = []
+    for q in range(fw):
+        shift = q - wrap
+        if shift < 0:
+            edges.append(grid[:, :, q, :, :, :-shift])
+        elif shift > 0:
+            edges.append(grid[:, :, q, :, :, width - shift :])
+    return edges
+
+
 def _blocks(
-    runs: FloatArray, ones: bool, step: int, ws: Workspace
+    runs: FloatArray, ones: bool, step: int, ws: Workspace, layout: Layout
 ) -> Iterator[tuple[int, int, FloatArray]]:
     """``(s, e, cols)`` for samples ``s:e``, ``step`` at a time: ``cols`` of shape
     ``(C*FH*FW [+ 1], (e - s) * length)``, the samples side by side (one product for them
-    all), with a row of ones under them if ``ones``. ``cols`` is reused by the next block
-    (the views are made once per block size: a block's work is a few calls)."""
+    all), with a row of ones under them if ``ones``, zero where a filter position reads
+    across an edge. ``cols`` is reused by the next block (the views are made once per block
+    size: a block's work is a few calls)."""
     n, c, fh, fw, length = runs.shape
     k = c * fh * fw
     height = k + ones
     buffer = ws.get("cols" if ones else "dcols", (height * step * length,), runs.dtype)
     moved = runs.transpose(1, 2, 3, 0, 4)  # (C, FH, FW, N, length): the samples inside
-    views: dict[int, tuple[FloatArray, FloatArray]] = {}
+    views: dict[int, tuple[FloatArray, FloatArray, list[FloatArray]]] = {}
     for s in range(0, n, step):
         e = min(n, s + step)
         if e - s not in views:
             cols = buffer[: height * (e - s) * length].reshape(height, e - s, length)
             if ones:
                 cols[k] = 1
-            views[e - s] = (cols[:k].reshape(c, fh, fw, e - s, length),
-                            cols.reshape(height, (e - s) * length))  # fmt: skip
-        target, cols2d = views[e - s]
+            target = cols[:k].reshape(c, fh, fw, e - s, length)
+            views[e - s] = (target, cols.reshape(height, (e - s) * length),
+                            _wrapped(target, layout.width, layout.wrap))  # fmt: skip
+        target, cols2d, edges = views[e - s]
         target[...] = moved[:, :, :, s:e]
+        for edge in edges:
+            edge[...] = 0
         yield s, e, cols2d
 
 
-def _outputs(
-    grid: FloatArray, out: FloatArray, rows: int, width: int, step: int
-) -> dict[int, tuple[FloatArray, FloatArray]]:
-    """For each block size ``m`` (``step`` and the last one's): the product's place in
-    ``grid`` ``(F, m * length)``, and the same as ``(m, F, rows, out's width)``, the grid's
-    positions that are outputs, for the copy into ``out`` (N, F, rows, width')."""
-    n, f = out.shape[:2]
-    views = {}
+def _products(
+    a: FloatArray, runs: FloatArray, ones: bool, ws: Workspace, layout: Layout, out: FloatArray,
+    name: str,
+) -> None:  # fmt: skip
+    """``out`` (N, F, OH, OW) = ``a`` (F, K [+ 1]) times every sample's columns, block by
+    block: straight into ``out`` for a one-sample block of a same-width layout, else into a
+    buffer ``name`` and copied (the grid's positions that are outputs, samples apart)."""
+    n, f, oh, ow = out.shape
+    step = _samples_per_block(runs, ones)
+    length = runs.shape[4]
+    grid = ws.get(name, (f * step * length,), out.dtype)
+    places = {}
     for m in {step, n % step or step}:
-        product = grid[: f * m * rows * width].reshape(f, m * rows * width)
-        outputs = product.reshape(f, m, rows, width)[..., : out.shape[3]]
-        views[m] = (product, outputs.transpose(1, 0, 2, 3))
-    return views
+        product = grid[: f * m * length].reshape(f, m * length)
+        outputs = product.reshape(f, m, oh, layout.width)[..., :ow]
+        places[m] = (product, outputs.transpose(1, 0, 2, 3))
+    flat = out.reshape(n, f, oh * ow)
+    direct = layout.wrap is not None
+    for s, e, cols in _blocks(runs, ones, step, ws, layout):
+        if direct and e - s == 1:
+            np.matmul(a, cols, out=flat[s])
+        else:
+            product, outputs = places[e - s]
+            np.matmul(a, cols, out=product)
+            out[s:e] = outputs
 
 
 def grid_forward(
@@ -153,25 +215,21 @@ def grid_forward(
 ) -> FloatArray:
     """The stride-1 convolution of a checked ``x`` (N, C, H, W), bias added: (N, FN, OH, OW).
 
-    Keeps the padded input in ``ws`` for :func:`grid_backward`.
+    Keeps the input's rows in ``ws`` for :func:`grid_backward`.
     """
     fn, c, fh, fw = W.shape
-    n, _, h, _ = x.shape
+    n, _, h, w = x.shape
     dtype = np.result_type(x, W, b)
-    rows, wp = _padded_rows(ws, "x", x, pad, pad, fw, dtype)
-    oh, ow = h + 2 * pad - fh + 1, wp - fw + 1
-    length, k = oh * wp, c * fh * fw
+    layout = _layout(ws, "x", x, (pad, pad), (fh, fw), dtype)
+    oh, ow = h + 2 * pad - fh + 1, w + 2 * pad - fw + 1
+    k = c * fh * fw
     wb = np.empty((fn, k + 1), dtype=dtype)  # [W | b]: the bias is a column of ones' weight
     wb[:, :k] = W.reshape(fn, k)
     wb[:, k] = b
-    runs = _runs(rows, fh, fw, wp, length)
-    step = _samples_per_block(runs, True)
+    runs = _runs(layout.rows, fh, fw, layout.width, oh * layout.width)
     out = np.empty((n, fn, oh, ow), dtype=dtype)
-    places = _outputs(ws.get("out", (fn * step * length,), dtype), out, oh, wp, step)
-    for s, e, cols in _blocks(runs, True, step, ws):
-        product, outputs = places[e - s]
-        np.matmul(wb, cols, out=product)
-        out[s:e] = outputs
+    _products(wb, runs, True, ws, layout, out, "out")
+    ws.layout = layout
     return out
 
 
@@ -183,56 +241,73 @@ def grid_backward(
     without ``input_grad``."""
     fh, fw = W.shape[2:]
     h, w = x_shape[2:]
-    oh = dout.shape[2]
-    rows = ws.last("x")
-    wp = w + 2 * pad
-    length = oh * wp
-    runs = _runs(rows, fh, fw, wp, length)
+    layout = ws.input_layout()
+    length = dout.shape[2] * layout.width
+    runs = _runs(layout.rows, fh, fw, layout.width, length)
     if length >= DIRECT_LENGTH:
-        dW, db = _filter_gradient_by_runs(dout, runs, ws)
+        dW, db = _filter_gradient_by_runs(dout, runs, ws, layout)
     else:
-        dW, db = _filter_gradient_by_blocks(dout, runs, ws)
+        dW, db = _filter_gradient_by_blocks(dout, runs, ws, layout)
     if not input_grad:
         return dW, db, None
     return dW, db, _transposed(dout, W, pad, (h, w), ws)
 
 
+def _grid_gradient(dout: FloatArray, ws: Workspace, layout: Layout, name: str,
+                   by_filter: bool) -> FloatArray:  # fmt: skip
+    """``dout`` on the grid, ``(N, F, length)`` (``(F, N, length)`` if ``by_filter``): zero
+    at the positions that are not outputs; ``dout`` itself when all are."""
+    n, f, oh, ow = dout.shape
+    dtype = layout.rows.dtype
+    if layout.wrap is not None and not by_filter and dout.dtype == dtype:
+        return np.ascontiguousarray(dout).reshape(n, f, oh * ow)
+    shape = (f, n, oh, layout.width) if by_filter else (n, f, oh, layout.width)
+    delta = ws.get(name, shape, dtype, zero=True)
+    delta[..., :ow] = dout.transpose(1, 0, 2, 3) if by_filter else dout
+    return delta.reshape(shape[0], shape[1], oh * layout.width)
+
+
 def _filter_gradient_by_runs(
-    dout: FloatArray, runs: FloatArray, ws: Workspace
+    dout: FloatArray, runs: FloatArray, ws: Workspace, layout: Layout
 ) -> tuple[FloatArray, FloatArray]:
     """``(dW, db)``, one product per filter position, each reading the runs in place:
-    ``dW[:, :, p, q] = sum_n delta_n @ runs[n, :, p, q].T`` (no columns made)."""
+    ``dW[:, :, p, q] = sum_n delta_n @ runs[n, :, p, q].T`` (no columns made), less, in a
+    same-width layout, the products of the entries read across an edge."""
     n, c, fh, fw, length = runs.shape
-    fn, (oh, ow) = dout.shape[1], dout.shape[2:]
-    delta = ws.get("dout", (n, fn, oh, length // oh), runs.dtype, zero=True)
-    delta[..., :ow] = dout  # zero where the grid reads across the edge of the image
-    flat = delta.reshape(n, fn, length)
+    fn = dout.shape[1]
+    flat = _grid_gradient(dout, ws, layout, "dout", False)
     part = ws.get("dW", (n, fn, c), runs.dtype)
     dW = np.empty((fn, c, fh, fw), dtype=runs.dtype)
     for p in range(fh):
         for q in range(fw):
             np.matmul(flat, runs[:, :, p, q].transpose(0, 2, 1), out=part)
             part.sum(axis=0, out=dW[:, :, p, q])
+    if layout.wrap is not None:
+        width = layout.width
+        grid = flat.reshape(n, fn, length // width, width)
+        for q in range(fw):
+            shift = q - layout.wrap  # the grid's columns j with j + shift outside [0, W)
+            edge = range(0, -shift) if shift < 0 else range(width - shift, width if shift else 0)
+            for j in edge:
+                for p in range(fh):
+                    read = runs[:, :, p, q, j::width]  # (N, C, OH): across the edge
+                    dW[:, :, p, q] -= np.matmul(grid[..., j], read.transpose(0, 2, 1)).sum(axis=0)
     db: FloatArray = flat.sum(axis=(0, 2))
     return dW, db
 
 
 def _filter_gradient_by_blocks(
-    dout: FloatArray, runs: FloatArray, ws: Workspace
+    dout: FloatArray, runs: FloatArray, ws: Workspace, layout: Layout
 ) -> tuple[FloatArray, FloatArray]:
     """``(dW, db)`` from the columns made again block by block, with their row of ones."""
     n, c, fh, fw, length = runs.shape
-    fn, (oh, ow) = dout.shape[1], dout.shape[2:]
+    fn = dout.shape[1]
     k = c * fh * fw
-    # the output's gradient on the forward grid, filter by filter: zero where the grid
-    # reads across the edge of the image
-    delta = ws.get("dout", (fn, n, oh, length // oh), runs.dtype, zero=True)
-    delta[..., :ow] = dout.transpose(1, 0, 2, 3)
+    flat = _grid_gradient(dout, ws, layout, "dout_f", True).reshape(fn, n * length)
     step = _samples_per_block(runs, True)
-    part = ws.get("dW", (k + 1, fn), runs.dtype)
+    part = ws.get("dWb", (k + 1, fn), runs.dtype)
     dwb = np.zeros((k + 1, fn), dtype=runs.dtype)  # [dW | db] transposed: the faster product
-    flat = delta.reshape(fn, n * length)
-    for s, e, cols in _blocks(runs, True, step, ws):
+    for s, e, cols in _blocks(runs, True, step, ws, layout):
         dwb += np.matmul(cols, flat[:, s * length : e * length].T, out=part)
     return np.ascontiguousarray(dwb[:k].T).reshape(fn, c, fh, fw), dwb[k].copy()
 
@@ -241,23 +316,17 @@ def _transposed(
     dout: FloatArray, W: FloatArray, pad: int, size: tuple[int, int], ws: Workspace
 ) -> FloatArray:
     """``dL/dx``: ``dout`` padded by ``FH - 1 - P`` convolved with the turned filters."""
-    fn, c, fh, fw = W.shape
+    c, fh, fw = W.shape[1:]
     n, _, oh, ow = dout.shape
     h, w = size
-    dtype = ws.last("x").dtype
+    dtype = ws.input_layout().rows.dtype
     # padded by FH - 1 - P (cropped by as much, if P > FH - 1: those rows reach no pixel)
     qh, qw = fh - 1 - pad, fw - 1 - pad
     cut_h, cut_w = max(0, -qh), max(0, -qw)
     source = dout[:, :, cut_h : oh - cut_h, cut_w : ow - cut_w]
-    rows, wq = _padded_rows(ws, "dq", source, max(0, qh), max(0, qw), fw, dtype)
-    length, k = h * wq, fn * fh * fw
-    turned = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, k)
-    runs = _runs(rows, fh, fw, wq, length)
-    step = _samples_per_block(runs, False)
+    layout = _layout(ws, "dq", source, (max(0, qh), max(0, qw)), (fh, fw), dtype)
+    turned = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, -1)
+    runs = _runs(layout.rows, fh, fw, layout.width, h * layout.width)
     dx = np.empty((n, c, h, w), dtype=dtype)
-    places = _outputs(ws.get("dx", (c * step * length,), dtype), dx, h, wq, step)
-    for s, e, cols in _blocks(runs, False, step, ws):
-        product, inputs = places[e - s]
-        np.matmul(turned, cols, out=product)
-        dx[s:e] = inputs
+    _products(turned, runs, False, ws, layout, dx, "dx")
     return dx
