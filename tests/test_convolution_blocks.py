@@ -15,9 +15,13 @@ from tinynn import Convolution
 from tinynn.layers.convolution import _strided
 
 # (N, C, H, W, FN, FH, FW, P): the book's layers, rectangular filters, a pad larger than the
-# filter (its gradient's rows are cropped), a 1x1 filter
+# filter (its gradient's rows are cropped), a 1x1 filter; the same-width layout (2P == FW - 1:
+# 3x3 with pad 1, 5x5 with pad 2, 1x3 with pad 1 whose gradient's rows are cropped, 1x1) and
+# the padded one (the rest)
 GEOMETRIES = [
     (5, 3, 7, 7, 4, 3, 3, 1),
+    (3, 2, 6, 7, 3, 5, 5, 2),
+    (4, 3, 5, 6, 2, 1, 3, 1),
     (4, 2, 6, 9, 3, 3, 2, 2),
     (3, 2, 5, 5, 2, 2, 2, 3),
     (6, 4, 4, 6, 2, 1, 1, 0),
