@@ -5,12 +5,16 @@ calls never show through what it returns."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
 
+import tinynn.layers.convolution as convolution
 import tinynn.layers.convolution_blocks as blocks
-from tests.test_convolution import conv_backward_loop, conv_loop
+from tests.test_convolution import conv_backward_loop, conv_loop, geometry
 from tinynn import Convolution
 from tinynn.layers.convolution import _strided
 
@@ -28,6 +32,48 @@ GEOMETRIES = [
     (3, 2, 8, 8, 3, 5, 5, 0),
     (2, 16, 14, 14, 8, 3, 3, 2),
 ]
+
+
+@pytest.fixture(autouse=True)
+def rows_for_any_channels() -> Iterator[None]:
+    """The layer takes the runs of rows from 1 input channel (by default from 8): here
+    every geometry is computed that way."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(convolution, "ROWS_CHANNELS", 1)
+        mp.setattr(blocks, "DIRECT_CHANNELS", 1)
+        yield
+
+
+def test_the_layer_takes_the_runs_from_8_channels_by_default() -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(convolution, "ROWS_CHANNELS", 8)
+        x = np.zeros((2, 7, 5, 5))
+        assert not convolution._by_rows(x, 1)
+        assert convolution._by_rows(np.zeros((2, 8, 5, 5)), 1)
+        assert not convolution._by_rows(np.zeros((2, 8, 5, 5)), 2)
+
+
+@given(geometry())
+def test_any_fitting_stride_1_geometry_gives_the_loops_numbers(g: tuple[Any, ...]) -> None:
+    n, c, h, w, fn, fh, fw, _, p, seed = g
+    h, w = h + (h == 0), w + (w == 0)
+    if h + 2 * p < fh or w + 2 * p < fw:
+        return
+    rng = np.random.default_rng(seed)
+    x, W = rng.standard_normal((n, c, h, w)), rng.standard_normal((fn, c, fh, fw))
+    b = rng.random(fn)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(convolution, "ROWS_CHANNELS", 1)
+        mp.setattr(blocks, "DIRECT_CHANNELS", 1)
+        mp.setattr(blocks, "DIRECT_LENGTH", int(seed % 3) * 10)  # by runs or by blocks
+        conv = Convolution(W, b, pad=p)
+        out = conv.forward(x)
+        np.testing.assert_allclose(out, conv_loop(x, W, b, 1, p), rtol=1e-10, atol=1e-12)
+        dout = rng.standard_normal(out.shape)
+        dx_ref, dW_ref, db_ref = conv_backward_loop(x, W, dout, 1, p)
+        np.testing.assert_allclose(conv.backward(dout), dx_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(conv.grads["W"], dW_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(conv.grads["b"], db_ref, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("g", GEOMETRIES)

@@ -41,10 +41,15 @@ def convolve(
     return _strided(x, W, b, stride, pad)[0]
 
 
+ROWS_CHANNELS = 8
+"""Input channels from which a stride-1 convolution takes the runs of rows (measured: with
+1 or 3 the book's columns, few, are made faster at once; with 8 or more, the runs)."""
+
+
 def _by_rows(x: FloatArray, stride: int) -> bool:
-    """Whether to take the stride-1 path of runs of rows: stride 1 and more than one input
-    channel (with one, the book's columns are few and made faster at once: measured)."""
-    return stride == 1 and x.shape[1] > 1
+    """Whether to take the stride-1 path of runs of rows: stride 1 and at least
+    ``ROWS_CHANNELS`` input channels."""
+    return stride == 1 and x.shape[1] >= ROWS_CHANNELS
 
 
 def _strided(
@@ -102,8 +107,8 @@ class Convolution:
     out per sample, ``(N, C*FH*FW, OH*OW)``, so that the product comes out in the
     ``(N, FN, OH, OW)`` order itself (the book transposes it), with a row of ones
     under them, so that the bias is one more column of the filters: the product
-    adds it, and the gradient's product gives ``db``. With stride 1 and more
-    than one input channel (the book's networks after their first layer) the
+    adds it, and the gradient's product gives ``db``. With stride 1 and 8 or
+    more input channels (the book's networks after their first layer) the
     windows are read as runs of the padded image's rows, a few samples at a time,
     and the input's gradient is a convolution too (see
     :mod:`tinynn.layers.convolution_blocks`); the others take the book's

@@ -37,12 +37,23 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..typing import FloatArray
 
-__all__ = ["BLOCK_BYTES", "DIRECT_LENGTH", "Workspace", "grid_backward", "grid_forward"]
+__all__ = [
+    "BLOCK_BYTES",
+    "DIRECT_CHANNELS",
+    "DIRECT_LENGTH",
+    "Workspace",
+    "grid_backward",
+    "grid_forward",
+]
 
 DIRECT_LENGTH = 200
-"""Grid positions per sample from which ``dW`` is made by one product per filter position
-reading the runs in place, without columns (measured faster here; shorter runs make
-those products too small)."""
+"""Grid positions per sample from which ``dW`` of at least ``DIRECT_CHANNELS`` input
+channels is made by one product per filter position reading the runs in place, without
+columns (measured faster here; shorter runs or fewer channels make those products too
+small)."""
+
+DIRECT_CHANNELS = 16
+"""See ``DIRECT_LENGTH``."""
 
 BLOCK_BYTES = 1 << 19
 """Columns made at a time, in bytes: a quarter of one core's level-2 cache here (measured best)."""
@@ -244,7 +255,7 @@ def grid_backward(
     layout = ws.input_layout()
     length = dout.shape[2] * layout.width
     runs = _runs(layout.rows, fh, fw, layout.width, length)
-    if length >= DIRECT_LENGTH:
+    if length >= DIRECT_LENGTH and runs.shape[1] >= DIRECT_CHANNELS:
         dW, db = _filter_gradient_by_runs(dout, runs, ws, layout)
     else:
         dW, db = _filter_gradient_by_blocks(dout, runs, ws, layout)
