@@ -20,8 +20,9 @@ from tinynn.layers.convolution import _strided
 
 # (N, C, H, W, FN, FH, FW, P): the book's layers, rectangular filters, a pad larger than the
 # filter (its gradient's rows are cropped), a 1x1 filter; the same-width layout (2P == FW - 1:
-# 3x3 with pad 1, 5x5 with pad 2, 1x3 with pad 1 whose gradient's rows are cropped, 1x1) and
-# the padded one (the rest)
+# 3x3 with pad 1, 5x5 with pad 2, 1x3 with pad 1 whose gradient's rows are cropped, 1x1), the
+# layout wider than the input (3x3 with pad 2, the book's fourth layer) and the padded one (the
+# rest)
 GEOMETRIES = [
     (5, 3, 7, 7, 4, 3, 3, 1),
     (3, 2, 6, 7, 3, 5, 5, 2),

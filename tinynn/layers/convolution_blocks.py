@@ -96,7 +96,8 @@ class Layout(NamedTuple):
 
     rows: FloatArray  # (N, C, size)
     width: int  # the grid's positions per row
-    wrap: int | None  # same width: P (filter position q reads column j + q - P); else None
+    wrap: int | None  # as wide as the output: (FW - 1) / 2 (position q reads column j + q -
+    # wrap of the rows); padded rows: None
 
 
 def _layout(
@@ -105,22 +106,30 @@ def _layout(
 ) -> Layout:  # fmt: skip
     """``x`` (N, C, H, W) as rows for a filter ``filt`` with ``pad`` (height, width).
 
-    When the output is as wide as the input (``2P == FW - 1``: the book's 3x3 filters with
-    pad 1) each channel is copied whole, in one run, after ``P * W + P`` zeros: the grid is
-    ``W`` wide, every position an output, and a filter position that reads across the left
-    or right edge reads the row before or after, which :func:`_blocks` zeroes in the
-    columns (``wrap``). Otherwise each row is padded (``W + 2P`` wide, copied row by row)
-    and the grid's last ``FW - 1`` positions of a row are not outputs.
+    When the output is as wide as the input or wider (``FW`` odd, ``2P >= FW - 1``: the
+    book's 3x3 filters with pad 1 or 2), the rows are ``OW`` wide: the image with ``E = P -
+    (FW - 1) / 2`` zeros on either side (none for pad 1), copied after ``P * OW + (FW - 1)
+    / 2`` zeros, in one run per channel when ``E = 0``. Every position of the grid is an
+    output, and a filter position that reads across the left or right edge reads the row
+    before or after, which :func:`_blocks` zeroes in the columns (``wrap``). Otherwise each
+    row is padded (``W + 2P`` wide) and the grid's last ``FW - 1`` positions of a row are
+    not outputs.
     """
     n, c, h, w = x.shape
     (ph, pw), (fh, fw) = pad, filt
     oh = h + 2 * ph - fh + 1
-    if 2 * pw == fw - 1:
-        start = ph * w + pw
-        size = max(start + h * w, (fh - 1) * w + fw - 1 + oh * w)
+    if fw % 2 and 2 * pw >= fw - 1:
+        wrap = (fw - 1) // 2
+        extra, width = pw - wrap, w + 2 * (pw - wrap)
+        start = ph * width + wrap
+        size = max(start + h * width, (fh - 1) * width + fw - 1 + oh * width)
         rows = ws.get(name, (n, c, size), dtype, zero=True)
-        rows[:, :, start : start + h * w] = x.reshape(n, c, h * w)
-        return Layout(rows, w, pw)
+        image = rows[:, :, start : start + h * width]
+        if extra:
+            image.reshape(n, c, h, width)[..., extra : extra + w] = x
+        else:
+            image[...] = x.reshape(n, c, h * w)
+        return Layout(rows, width, wrap)
     hp, wp = h + 2 * ph, w + 2 * pw
     rows = ws.get(name, (n, c, hp * wp + fw - 1), dtype, zero=True)
     rows[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, ph : ph + h, pw : pw + w] = x
