@@ -258,3 +258,64 @@ def test_a_registered_layer_round_trips_in_process_and_a_bad_option_is_named(
     bad = nn.save_model(net, tmp_path / "bad.npz")
     with pytest.raises(ValueError, match=r"bad\.npz: layers\[1\] could not be rebuilt as .*Power"):
         nn.load_model(bad)
+
+
+def test_a_float32_model_with_a_registered_layer_comes_back_float32(tmp_path: Path) -> None:
+    """A registered layer whose ``__init__`` takes ``dtype`` is given the model's: the
+    option is not recorded (the model's dtype is), and load_model passes it back."""
+
+    @nn.register_layer
+    class Gain:
+        def __init__(self, units: int, *, dtype: Any = np.float64) -> None:
+            self.units = units
+            self.params = {"g": np.ones(units, dtype=dtype)}
+            self.grads: dict[str, Any] = {}
+
+        def forward(self, x: Any) -> Any:
+            self.x = x
+            return x * self.params["g"]
+
+        def backward(self, dout: Any) -> Any:
+            self.grads["g"] = (dout * self.x).sum(axis=0)
+            return dout * self.params["g"]
+
+    f32 = np.float32
+    net = nn.Sequential([nn.Affine.random(3, 2, rng=0, dtype=f32), Gain(2, dtype=f32)])
+    net.layers[1].params["g"][:] = [2.0, -0.5]
+    assert layer_options(net.layers[1]) == {"units": 2}
+    again = nn.load_model(nn.save_model(net, tmp_path / "g.npz"))
+    assert again.layers[1].params["g"].dtype == np.float32
+    x = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(again.predict(x), net.predict(x))
+    wide = nn.load_model(nn.save_model(nn.Sequential([nn.Affine.random(3, 2, rng=0), Gain(2)]),
+                                       tmp_path / "g64.npz"))  # fmt: skip
+    assert wide.layers[1].params["g"].dtype == np.float64
+
+
+def test_a_registered_layer_that_cannot_take_the_model_s_dtype_is_named_with_the_file(
+    tmp_path: Path,
+) -> None:
+    @nn.register_layer
+    class Bias64:
+        def __init__(self, units: int) -> None:
+            self.units = units
+            self.params = {"c": np.zeros(units)}  # always float64
+            self.grads: dict[str, Any] = {}
+
+        def forward(self, x: Any) -> Any:
+            return x + self.params["c"]
+
+        def backward(self, dout: Any) -> Any:
+            self.grads["c"] = dout.sum(axis=0)
+            return dout
+
+    layer = Bias64(2)
+    layer.params["c"] = layer.params["c"].astype(np.float32)  # a float32 model made by hand
+    net = nn.Sequential([nn.Affine.random(3, 2, rng=0, dtype=np.float32), layer])
+    path = nn.save_model(net, tmp_path / "b.npz")
+    expected = (r"b\.npz: layers\[1\] \(Bias64\) was rebuilt with parameters of dtype float64, "
+                r"but the model is float32: give Bias64.__init__ a dtype parameter")  # fmt: skip
+    with pytest.raises(ValueError, match=expected):
+        nn.load_model(path)
+    again = nn.load_model(path, model=net)  # the way that always works
+    assert again.layers[1].params["c"].dtype == np.float32

@@ -21,6 +21,7 @@ Book section
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -233,7 +234,7 @@ class _Unregistered(LookupError):
 def _build(rec: Mapping[str, Any], where: str, dtype: np.dtype[Any]) -> Any:
     name, options = rec.get("registered"), rec.get("options")
     if name is not None:
-        return _build_registered(str(name), options, where)
+        return _build_registered(str(name), options, where, dtype)
     fmt = next((f for cls, f in FORMATS.items() if cls.__name__ == rec.get("class")), None)
     if fmt is None or options is None:
         raise _Unregistered(
@@ -246,7 +247,7 @@ def _build(rec: Mapping[str, Any], where: str, dtype: np.dtype[Any]) -> Any:
     return fmt.build(options, shapes, dtype)
 
 
-def _build_registered(name: str, options: Any, where: str) -> Any:
+def _build_registered(name: str, options: Any, where: str, dtype: np.dtype[Any]) -> Any:
     cls = registered_class(name)
     if cls is None:
         raise _Unregistered(
@@ -257,12 +258,34 @@ def _build_registered(name: str, options: Any, where: str) -> Any:
         )
     if not isinstance(options, dict):
         raise ValueError(f"{where} ({name}) has options {options!r:.80}, expected a dict")
+    given = dict(options)
+    if "dtype" not in given and _takes_dtype(cls):
+        given["dtype"] = dtype  # the model's dtype, which the file records for the model
     try:
-        return cls(**options)
+        layer = cls(**given)
     except Exception as exc:
         raise ValueError(
             f"{where} could not be rebuilt as {cls.__name__}(**{options!r:.200}): {exc!r}"
         ) from exc
+    params = getattr(layer, "params", {})
+    other = sorted({str(a.dtype) for a in params.values() if np.asarray(a).dtype != dtype})
+    if other:
+        raise ValueError(
+            f"{where} ({cls.__name__}) was rebuilt with parameters of dtype {', '.join(other)}, "
+            f"but the model is {dtype.name}: give {cls.__name__}.__init__ a dtype parameter "
+            "(load_model passes the model's dtype to it), or build the model yourself and call "
+            "load_model(path, model=net)"
+        )
+    return layer
+
+
+def _takes_dtype(cls: type) -> bool:
+    """Whether ``cls(...)`` takes a ``dtype`` keyword argument."""
+    try:
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+    return "dtype" in parameters
 
 
 def rebuild(saved: Mapping[str, Any], source: str) -> Sequential:

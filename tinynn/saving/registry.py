@@ -191,6 +191,8 @@ def layer_options(layer: object) -> dict[str, Any]:
     else:
         options, source = {}, f"{what}'s __init__ parameters"
         for name in inspect.signature(cls).parameters:
+            if name == "dtype":  # the model's, recorded with the model and given back to it
+                continue
             if not hasattr(layer, name):
                 raise TypeError(
                     f"{what} is registered for load_model, which records its __init__ "
