@@ -35,6 +35,20 @@ GEOMETRIES = [
 ]
 
 
+def _check_against_the_loops(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray, p: int, rng: np.random.Generator
+) -> None:
+    """A stride-1 Convolution's output and gradients equal the definition by loops."""
+    conv = Convolution(W, b, pad=p)
+    out = conv.forward(x)
+    np.testing.assert_allclose(out, conv_loop(x, W, b, 1, p), rtol=1e-10, atol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    dx_ref, dW_ref, db_ref = conv_backward_loop(x, W, dout, 1, p)
+    np.testing.assert_allclose(conv.backward(dout), dx_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(conv.grads["W"], dW_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(conv.grads["b"], db_ref, rtol=1e-10, atol=1e-12)
+
+
 @pytest.fixture(autouse=True)
 def rows_for_any_channels() -> Iterator[None]:
     """The layer takes the runs of rows from 1 input channel (by default from 8): here
@@ -67,14 +81,7 @@ def test_any_fitting_stride_1_geometry_gives_the_loops_numbers(g: tuple[Any, ...
         mp.setattr(convolution, "ROWS_CHANNELS", 1)
         mp.setattr(blocks, "DIRECT_CHANNELS", 1)
         mp.setattr(blocks, "DIRECT_LENGTH", int(seed % 3) * 10)  # by runs or by blocks
-        conv = Convolution(W, b, pad=p)
-        out = conv.forward(x)
-        np.testing.assert_allclose(out, conv_loop(x, W, b, 1, p), rtol=1e-10, atol=1e-12)
-        dout = rng.standard_normal(out.shape)
-        dx_ref, dW_ref, db_ref = conv_backward_loop(x, W, dout, 1, p)
-        np.testing.assert_allclose(conv.backward(dout), dx_ref, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(conv.grads["W"], dW_ref, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(conv.grads["b"], db_ref, rtol=1e-10, atol=1e-12)
+        _check_against_the_loops(x, W, b, p, rng)
 
 
 @pytest.mark.parametrize("g", GEOMETRIES)
@@ -91,14 +98,7 @@ def test_every_block_size_gives_the_loops_numbers(
     rng = np.random.default_rng(sum(g))
     x, W, b = (rng.standard_normal((n, c, h, w)), rng.standard_normal((fn, c, fh, fw)),
                rng.standard_normal(fn))  # fmt: skip
-    conv = Convolution(W, b, pad=p)
-    out = conv.forward(x)
-    np.testing.assert_allclose(out, conv_loop(x, W, b, 1, p), rtol=1e-10, atol=1e-12)
-    dout = rng.standard_normal(out.shape)
-    dx_ref, dW_ref, db_ref = conv_backward_loop(x, W, dout, 1, p)
-    np.testing.assert_allclose(conv.backward(dout), dx_ref, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(conv.grads["W"], dW_ref, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(conv.grads["b"], db_ref, rtol=1e-10, atol=1e-12)
+    _check_against_the_loops(x, W, b, p, rng)
 
 
 @pytest.mark.parametrize("g", GEOMETRIES)

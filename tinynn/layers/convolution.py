@@ -68,6 +68,27 @@ def _strided(
     return out.reshape(n, fn, oh, ow), cols
 
 
+def _strided_backward(
+    dout: FloatArray, W: FloatArray, cols: FloatArray, x_shape: tuple[int, int, int, int],
+    stride: int, pad: int, input_grad: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:  # fmt: skip
+    """``(dW, db, dx)`` from the columns of :func:`_strided` (``dx`` ``None`` without
+    ``input_grad``): two products and col2im."""
+    fn, c, fh, fw = W.shape
+    n, _, oh, ow = dout.shape
+    delta = dout.reshape(n, fn, oh * ow)
+    k = c * fh * fw
+    # one product per sample, summed: no transposed copy of dout or of the windows; the
+    # windows' row of ones gives db as the last column
+    dwb = (delta @ cols.transpose(0, 2, 1)).sum(axis=0)  # (FN, C*FH*FW + 1)
+    dW = np.ascontiguousarray(dwb[:, :k]).reshape(W.shape)
+    db = np.ascontiguousarray(dwb[:, k])
+    if not input_grad:
+        return dW, db, None
+    dcols = W.reshape(fn, -1).T @ delta  # (N, C*FH*FW, OH*OW)
+    return dW, db, fold(dcols.reshape(n, c, fh, fw, oh, ow), x_shape, stride, pad)
+
+
 class Convolution:
     """Convolution layer: ``FN`` filters of shape ``(C, FH, FW)`` slid over ``(N, C, H, W)`` input.
 
@@ -295,32 +316,20 @@ class Convolution:
         """
         if not self._ready:
             raise RuntimeError("Convolution.backward called before forward")
-        W = self._params["W"]
-        fn, c, fh, fw = W.shape
-        n, _, oh, ow = self._out_shape
         if dout.shape != self._out_shape:
             raise ValueError(
                 f"Convolution.backward: dout must have the shape of the last output "
                 f"{self._out_shape}, got {dout.shape}"
             )
+        W = self._params["W"]
         if self._cols is None:
             dW, db, dx = grid_backward(dout, W, self.pad, self._x_shape, self._work,
                                        input_grad=input_grad)  # fmt: skip
-            self._grads["W"], self._grads["b"] = dW, db
-            return np.empty(0, dtype=dW.dtype) if dx is None else dx
-        cols = self._cols
-        delta = dout.reshape(n, fn, oh * ow)
-        k = c * fh * fw
-        # one product per sample, summed: no transposed copy of dout or of the windows; the
-        # windows' row of ones gives db as the last column
-        dwb = (delta @ cols.transpose(0, 2, 1)).sum(axis=0)  # (FN, C*FH*FW + 1)
-        self._grads["W"] = np.ascontiguousarray(dwb[:, :k]).reshape(W.shape)
-        self._grads["b"] = np.ascontiguousarray(dwb[:, k])
-        if not input_grad:
-            return np.empty(0, dtype=dwb.dtype)
-        dcols = W.reshape(fn, -1).T @ delta  # (N, C*FH*FW, OH*OW)
-        patches = dcols.reshape(n, c, fh, fw, oh, ow)
-        return fold(patches, self._x_shape, self.stride, self.pad)
+        else:
+            dW, db, dx = _strided_backward(dout, W, self._cols, self._x_shape, self.stride,
+                                           self.pad, input_grad)  # fmt: skip
+        self._grads["W"], self._grads["b"] = dW, db
+        return np.empty(0, dtype=dW.dtype) if dx is None else dx
 
     def __repr__(self) -> str:
         fn, c, fh, fw = self._params["W"].shape

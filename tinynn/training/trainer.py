@@ -230,27 +230,13 @@ class Trainer:
                     self._step(self.estimator, model, self.optimizer, x_batch, t_batch,
                                self.augment)  # fmt: skip
                 except BaseException as exc:
-                    self.pending_batch, grads = batch_mask, self._step.grads  # did not happen
-                    if not self._stop.catch(exc):
-                        loss_now = partial(self.model.loss, x_batch, t_batch)
-                        lr = getattr(self.optimizer, "lr", None)
-                        losses = self.history.train_loss_list
-                        divergence.raise_if_diverged(exc, i, grads, loss_now, losses, lr)
-                        raise
-                    self._stopped_in_update = grads is not None
+                    self.pending_batch = batch_mask  # the iteration did not happen
+                    self._stopped_in_update = _step_failed(self, exc, i, x_batch, t_batch)
                     break
                 if self._step.inputs is not None:  # as the gradient saw it (augmented)
                     x_batch = self._step.inputs
                     self.batch = (x_batch, t_batch)
-                try:
-                    loss = model.loss(x_batch, t_batch)  # 4. the loss, after the update
-                except (ValueError, ArithmeticError) as exc:  # the update made it uncomputable
-                    what = str(exc).split(";")[0]
-                    raise self._diverged(i, f"after the update, {what}") from exc
-                self.history.record_loss(loss)
-                self.iterations_done = i + 1
-                if not math.isfinite(loss):
-                    raise self._diverged(i, f"the mini-batch loss is {loss}")
+                loss = _loss_after_update(self, model, i, x_batch, t_batch)  # 4. the loss
                 per_epoch, stop = self.iters_per_epoch, self._stop.catch
                 hooks.end_of_iteration(self.callbacks, i, loss, per_epoch, stop)  # 5. callbacks
                 if self.stop_training or self._stop.requested:
@@ -271,12 +257,7 @@ class Trainer:
         stateful callbacks' states (see :class:`~tinynn.Checkpoint`), with ``info``: plain
         JSON data (e.g. the options of the program that runs this trainer).
         """
-        names = ("iterations_done", "iters_per_epoch", "total_iters", "batch_size", "train_size")
-        position: dict[str, Any] = {name: getattr(self, name) for name in names}
-        position.update(rng=self.rng.bit_generator.state, stop_training=self.stop_training)
-        if self.pending_batch is not None:
-            position["pending_batch"] = self.pending_batch
-        state, meta = sections(self._parts(), position)
+        state, meta = sections(self._parts(), _position(self))
         self._watch.warn()  # state that the file cannot hold: named, once per run
         return write_checkpoint(path, self.model, state, meta, info)
 
@@ -308,6 +289,49 @@ class Trainer:
         hooks.attach(self.callbacks, self)
         self._watch = watch(self.model, self.optimizer, self.estimator, self.callbacks,
                             self.augment)  # fmt: skip
+
+
+def _step_failed(
+    trainer: Trainer, exc: BaseException, i: int, x_batch: NDArray[Any], t_batch: NDArray[Any]
+) -> bool:
+    """After the gradient or the update of iteration ``i`` raised ``exc`` (and undid itself):
+    ``True`` or ``False`` (whether it was in the update) for a Ctrl-C the trainer stops on;
+    otherwise ``exc`` again, or the divergence it shows."""
+    grads = trainer._step.grads
+    if not trainer._stop.catch(exc):
+        loss_now = partial(trainer.model.loss, x_batch, t_batch)
+        lr = getattr(trainer.optimizer, "lr", None)
+        losses = trainer.history.train_loss_list
+        divergence.raise_if_diverged(exc, i, grads, loss_now, losses, lr)
+        raise exc
+    return grads is not None
+
+
+def _loss_after_update(
+    trainer: Trainer, model: Model, i: int, x_batch: NDArray[Any], t_batch: NDArray[Any]
+) -> float:
+    """The mini-batch loss after the update of iteration ``i``, recorded (the iteration is
+    done); ``FloatingPointError`` if the update made it uncomputable or not finite."""
+    try:
+        loss = model.loss(x_batch, t_batch)
+    except (ValueError, ArithmeticError) as exc:
+        what = str(exc).split(";")[0]
+        raise trainer._diverged(i, f"after the update, {what}") from exc
+    trainer.history.record_loss(loss)
+    trainer.iterations_done = i + 1
+    if not math.isfinite(loss):
+        raise trainer._diverged(i, f"the mini-batch loss is {loss}")
+    return float(loss)
+
+
+def _position(trainer: Trainer) -> dict[str, Any]:
+    """Where ``trainer`` is in its run, as a checkpoint records it."""
+    names = ("iterations_done", "iters_per_epoch", "total_iters", "batch_size", "train_size")
+    position: dict[str, Any] = {name: getattr(trainer, name) for name in names}
+    position.update(rng=trainer.rng.bit_generator.state, stop_training=trainer.stop_training)
+    if trainer.pending_batch is not None:
+        position["pending_batch"] = trainer.pending_batch
+    return position
 
 
 def _checked(
