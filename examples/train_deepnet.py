@@ -184,10 +184,10 @@ def draw(trainer: Trainer, x_test: np.ndarray, t_test: np.ndarray, predicted: np
         print(f"figures skipped: {exc}")
         return
     final = {"test": float(np.mean(predicted == t_test))}
-    fig = training_figure(trainer.history, iters_per_epoch=trainer.iters_per_epoch, final=final)
-    fig.suptitle(f"DeepConvNet: the loss of each mini-batch, the accuracy on "
-                 f"{args.eval_samples} images at each epoch, and on the {len(t_test)} test "
-                 "images at the end")  # fmt: skip
+    title = (f"DeepConvNet: the loss of each mini-batch, the accuracy on {args.eval_samples} "
+             f"images at each epoch, and on the {len(t_test)} test images at the end")  # fmt: skip
+    fig = training_figure(trainer.history, iters_per_epoch=trainer.iters_per_epoch, final=final,
+                          title=title)  # fmt: skip
     fig.savefig(args.out, dpi=100)
     print(f"accuracies written to {args.out}")
     wrong = np.flatnonzero(predicted != t_test)

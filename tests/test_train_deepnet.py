@@ -45,7 +45,21 @@ def test_a_short_run_with_augmentation_prints_the_books_lines_saves_and_draws(
             "--eval-samples", "100", "--augment", "--out", str(figures["acc"]),
             "--misclassified-out", str(figures["wrong"]), "--augmented-out",
             str(figures["moved"]), "--save-model", str(model), "--no-download"]  # fmt: skip
-    assert load().main(args) == 0
+    from matplotlib.figure import Figure
+
+    titles: list[list[str]] = []
+    save = Figure.savefig
+
+    def saving(fig: Figure, *a: object, **k: object) -> None:
+        titles.append([fig.get_suptitle(), *(ax.get_title() for ax in fig.axes)])
+        save(fig, *a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Figure, "savefig", saving)
+        assert load().main(args) == 0
+    # the curves are this network's: titled by it, not by the book's Chapter 4 figures
+    assert titles[0][0].startswith("DeepConvNet: the loss of each mini-batch")
+    assert titles[0][1:3] == ["mini-batch loss", "accuracy per epoch"]
     text = capsys.readouterr().out
     assert "augmented (Augmentation(shift=2, rotate=10))" in text.splitlines()[0]
     epochs = re.findall(rf"^=== epoch:(\d+), train acc:({FLOAT}), test acc:({FLOAT}) ===$", text,
