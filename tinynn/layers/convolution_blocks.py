@@ -41,6 +41,7 @@ __all__ = [
     "BLOCK_BYTES",
     "DIRECT_CHANNELS",
     "DIRECT_LENGTH",
+    "Layout",
     "Workspace",
     "grid_backward",
     "grid_forward",
@@ -92,7 +93,11 @@ class Workspace:
 
 
 class Layout(NamedTuple):
-    """A batch's channels as flat rows that the runs read (:func:`_layout`)."""
+    """A batch's channels as flat rows that the runs read: ``rows`` (N, C, size), the grid's
+    ``width`` (positions per row), and ``wrap``: ``(FW - 1) / 2`` when the rows are as wide
+    as the output (filter position ``q`` reads column ``j + q - wrap``; the reads across an
+    edge are zeroed in the columns), ``None`` for padded rows (the grid's last ``FW - 1``
+    positions of a row are not outputs)."""
 
     rows: FloatArray  # (N, C, size)
     width: int  # the grid's positions per row
