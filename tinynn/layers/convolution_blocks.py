@@ -1,13 +1,21 @@
-"""A stride-1 convolution by im2col on the rows of the padded image, a few samples at a time.
+"""A stride-1 convolution by im2col on runs of the image's rows, a few samples at a time.
 
 The book's im2col copies every window of an ``FH x FW`` filter into one column, nine
 scattered pieces of an image for a 3x3 filter. With stride 1 there is a layout in which
-every piece is one contiguous run of memory: flatten each padded channel (``Hp x Wp``) and
-compute the output on a grid of ``OH`` rows of ``Wp`` (not ``OW``) positions. Filter
-position ``(p, q)`` then reads, for all the grid's positions at once, the ``OH * Wp``
-values that start at ``p * Wp + q``: im2col is ``C * FH * FW`` copies of one run each,
-and the grid's last ``Wp - OW`` positions of every row, which read across the edge of
-the image, are dropped from the output (their gradient is zero).
+every piece is one contiguous run of memory: flatten each channel and compute the output
+on a grid of ``OH`` rows of ``G`` positions, ``G`` the width of the flattened rows. Filter
+position ``(p, q)`` then reads, for all the grid's positions at once, the ``OH * G``
+values that start at ``p * G + q``: im2col is ``C * FH * FW`` copies of one run each
+(``_layout`` makes the two layouts):
+
+* when the output is at least as wide as the input (``FW`` odd and ``2P >= FW - 1``: the
+  book's 3x3 filters with pad 1, or 2), the rows are as wide as the output, so every grid
+  position is an output; a filter position that reads across the left or right edge
+  reads the end of the row before or the start of the row after, and those entries of
+  the columns are zeroed. With pad ``(FW - 1) / 2`` a channel is copied whole, in one run;
+* otherwise each row is padded to ``Wp = W + 2P`` and the grid's last ``Wp - OW``
+  positions of every row, which read across the edge, are dropped from the output (their
+  gradient is zero).
 
 The samples are taken a few at a time (``BLOCK_BYTES`` of columns), so that the columns
 are made, multiplied and forgotten while they are in the processor's cache, in
