@@ -168,21 +168,19 @@ def _samples_per_block(runs: FloatArray, ones: bool) -> int:
     return max(1, min(int(n), BLOCK_BYTES // max(1, int(size))))
 
 
-def _wrapped(target: FloatArray, width: int, wrap: int | None) -> list[FloatArray]:
-    """The entries of ``target`` (C, FH, FW, m, length) that read across an edge of the image
-    in a same-width layout: filter position ``q`` at the grid's columns ``j`` with ``j + q -
-    P`` outside ``[0, W)``."""
+def _wrapped(cols: FloatArray, k: int, fw: int, width: int, wrap: int | None) -> list[FloatArray]:
+    """The entries of ``cols`` (the block's ``(K [+ 1], m * length)``, ``K = C*FH*FW``) that
+    read across an edge of the image in a layout as wide as the output: filter position
+    ``q`` (every ``FW``-th row from ``q``) at the grid's columns ``j`` (every ``width``-th
+    entry from ``j``) with ``j + q - wrap`` outside ``[0, width)``. One view per ``(q, j)``,
+    its rows' entries ``width`` apart (a long inner loop for the zeroing)."""
     if wrap is None:
         return []
-    c, fh, fw, m, length = target.shape
-    grid = target.reshape(c, fh, fw, m, length // width, width)
-    edges = []
+    edges: list[FloatArray] = []
     for q in range(fw):
         shift = q - wrap
-        if shift < 0:
-            edges.append(grid[:, :, q, :, :, :-shift])
-        elif shift > 0:
-            edges.append(grid[:, :, q, :, :, width - shift :])
+        columns = range(-shift) if shift < 0 else range(width - shift, width if shift else 0)
+        edges.extend(cols[q:k:fw, j::width] for j in columns)
     return edges
 
 
@@ -207,8 +205,8 @@ def _blocks(
             if ones:
                 cols[k] = 1
             target = cols[:k].reshape(c, fh, fw, e - s, length)
-            views[e - s] = (target, cols.reshape(height, (e - s) * length),
-                            _wrapped(target, layout.width, layout.wrap))  # fmt: skip
+            cols2d = cols.reshape(height, (e - s) * length)
+            views[e - s] = (target, cols2d, _wrapped(cols2d, k, fw, layout.width, layout.wrap))
         target, cols2d, edges = views[e - s]
         target[...] = moved[:, :, :, s:e]
         for edge in edges:
