@@ -87,13 +87,16 @@ def test_any_fitting_stride_1_geometry_gives_the_loops_numbers(g: tuple[Any, ...
 @pytest.mark.parametrize("g", GEOMETRIES)
 @pytest.mark.parametrize("block_bytes", [1, 3000, blocks.BLOCK_BYTES])
 @pytest.mark.parametrize("direct_length", [0, 10**9])
+@pytest.mark.parametrize("product_columns", [7, blocks.PRODUCT_COLUMNS])
 def test_every_block_size_gives_the_loops_numbers(
-    g: tuple[int, ...], block_bytes: int, direct_length: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    g: tuple[int, ...], block_bytes: int, direct_length: int, product_columns: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     """One sample per block, a few with a shorter last block, and all at once; ``dW`` by
-    the runs in place and by the columns."""
+    the runs in place and by the columns; a sample's grid in one product or in several."""
     monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
     monkeypatch.setattr(blocks, "DIRECT_LENGTH", direct_length)
+    monkeypatch.setattr(blocks, "PRODUCT_COLUMNS", product_columns)
     n, c, h, w, fn, fh, fw, p = g
     rng = np.random.default_rng(sum(g))
     x, W, b = (rng.standard_normal((n, c, h, w)), rng.standard_normal((fn, c, fh, fw)),
