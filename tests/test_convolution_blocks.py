@@ -55,7 +55,6 @@ def rows_for_any_channels() -> Iterator[None]:
     every geometry is computed that way."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(convolution, "ROWS_CHANNELS", 1)
-        mp.setattr(blocks, "DIRECT_CHANNELS", 1)
         yield
 
 
@@ -79,7 +78,6 @@ def test_any_fitting_stride_1_geometry_gives_the_loops_numbers(g: tuple[Any, ...
     b = rng.random(fn)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(convolution, "ROWS_CHANNELS", 1)
-        mp.setattr(blocks, "DIRECT_CHANNELS", 1)
         mp.setattr(blocks, "DIRECT_LENGTH", int(seed % 3) * 10)  # by runs or by blocks
         _check_against_the_loops(x, W, b, p, rng)
 
