@@ -219,8 +219,9 @@ def _products(
     name: str,
 ) -> None:  # fmt: skip
     """``out`` (N, F, OH, OW) = ``a`` (F, K [+ 1]) times every sample's columns, block by
-    block: straight into ``out`` for a one-sample block of a same-width layout, else into a
-    buffer ``name`` and copied (the grid's positions that are outputs, samples apart)."""
+    block: straight into ``out`` for a one-sample block of a layout as wide as the output
+    (in products of at most ``PRODUCT_COLUMNS`` columns), else into a buffer ``name`` and
+    copied (the grid's positions that are outputs, samples apart)."""
     n, f, oh, ow = out.shape
     step = _samples_per_block(runs, ones)
     length = runs.shape[4]
