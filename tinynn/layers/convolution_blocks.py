@@ -65,7 +65,8 @@ PRODUCT_COLUMNS = 512
 products of 392: 20 % faster than one, measured on the book's second layer)."""
 
 BLOCK_BYTES = 1 << 19
-"""Columns made at a time, in bytes: a quarter of one core's level-2 cache here (measured best)."""
+"""How many bytes of columns are made at a time (512 KB, a quarter of one core's level-2
+cache here; measured best between 256 KB and 1 MB)."""
 
 
 class Workspace:
