@@ -192,7 +192,6 @@ class Convolution:
         self._grads: Params = {}
         self._cols: FloatArray | None = None  # im2col of the last input, for strides > 1
         self._work = Workspace()  # the stride-1 path's buffers, the last input among them
-        self._ready = False  # a forward has been made since the buffers were
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
@@ -302,7 +301,6 @@ class Convolution:
         else:
             out, self._cols = _strided(x, W, b, self.stride, self.pad)
             self._work.clear()
-        self._ready = True
         self._x_shape = (int(x.shape[0]), int(x.shape[1]), int(x.shape[2]), int(x.shape[3]))
         self._out_shape = (int(out.shape[0]), int(out.shape[1]), int(out.shape[2]),
                            int(out.shape[3]))  # fmt: skip
@@ -314,7 +312,7 @@ class Convolution:
         With ``input_grad=False`` the input's gradient (unused for a first
         layer) is skipped and an empty array returned.
         """
-        if not self._ready:
+        if self._cols is None and self._work.layout is None:
             raise RuntimeError("Convolution.backward called before forward")
         if dout.shape != self._out_shape:
             raise ValueError(

@@ -169,20 +169,26 @@ def _samples_per_block(runs: FloatArray, ones: bool) -> int:
     return max(1, min(int(n), BLOCK_BYTES // max(1, int(size))))
 
 
-def _wrapped(cols: FloatArray, k: int, fw: int, width: int, wrap: int | None) -> list[FloatArray]:
-    """The entries of ``cols`` (the block's ``(K [+ 1], m * length)``, ``K = C*FH*FW``) that
-    read across an edge of the image in a layout as wide as the output: filter position
-    ``q`` (every ``FW``-th row from ``q``) at the grid's columns ``j`` (every ``width``-th
-    entry from ``j``) with ``j + q - wrap`` outside ``[0, width)``. One view per ``(q, j)``,
-    its rows' entries ``width`` apart (a long inner loop for the zeroing)."""
+def _edges(fw: int, width: int, wrap: int | None) -> list[tuple[int, int]]:
+    """``(q, j)``: filter position ``q`` at the grid's column ``j`` reads across the left or
+    right edge (``j + q - wrap`` outside ``[0, width)``) in a layout as wide as the output;
+    none for padded rows (``wrap`` None)."""
     if wrap is None:
         return []
-    edges: list[FloatArray] = []
+    pairs: list[tuple[int, int]] = []
     for q in range(fw):
         shift = q - wrap
         columns = range(-shift) if shift < 0 else range(width - shift, width if shift else 0)
-        edges.extend(cols[q:k:fw, j::width] for j in columns)
-    return edges
+        pairs.extend((q, j) for j in columns)
+    return pairs
+
+
+def _wrapped(cols: FloatArray, k: int, fw: int, width: int, wrap: int | None) -> list[FloatArray]:
+    """The entries of ``cols`` (the block's ``(K [+ 1], m * length)``, ``K = C*FH*FW``) that
+    read across an edge (:func:`_edges`): filter position ``q`` is every ``FW``-th row from
+    ``q``, grid column ``j`` every ``width``-th entry from ``j``. One view per ``(q, j)``,
+    its rows' entries ``width`` apart (a long inner loop for the zeroing)."""
+    return [cols[q:k:fw, j::width] for q, j in _edges(fw, width, wrap)]
 
 
 def _blocks(
@@ -316,15 +322,11 @@ def _filter_gradient_by_runs(
     part = ws.get("dW", (n, fh, fw, fn, c), runs.dtype)
     np.matmul(flat[:, None, None], runs.transpose(0, 2, 3, 4, 1), out=part)
     total = part.sum(axis=0)  # (FH, FW, FN, C)
-    if layout.wrap is not None:
-        width = layout.width
-        grid = flat.reshape(n, 1, fn, length // width, width)
-        for q in range(fw):
-            shift = q - layout.wrap  # the grid's columns j with j + shift outside [0, W)
-            edge = range(0, -shift) if shift < 0 else range(width - shift, width if shift else 0)
-            for j in edge:
-                read = runs[:, :, :, q, j::width].transpose(0, 2, 3, 1)  # (N, FH, OH, C)
-                total[:, q] -= np.matmul(grid[..., j], read).sum(axis=0)
+    width = layout.width
+    grid = flat.reshape(n, 1, fn, length // width, width)
+    for q, j in _edges(fw, width, layout.wrap):
+        read = runs[:, :, :, q, j::width].transpose(0, 2, 3, 1)  # (N, FH, OH, C): across
+        total[:, q] -= np.matmul(grid[..., j], read).sum(axis=0)
     dW = np.ascontiguousarray(total.transpose(2, 3, 0, 1))
     db: FloatArray = flat.sum(axis=(0, 2))
     return dW, db
